@@ -1,0 +1,245 @@
+//! Where files come from: a git work tree (the index plus untracked, not-ignored files), the
+//! git index itself (`--staged`), or a plain folder walked the way git would.
+//!
+//! Every path the rest of the crate sees is relative to the workspace root and uses `/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::Error;
+
+/// Files bigger than this are reported, not read: no Compose file is anywhere near it.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Where file contents are read from.
+enum Contents {
+    /// Files on disk under the root.
+    Disk,
+    /// Blobs in the git index, by path.
+    Index { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
+}
+
+/// The set of files a run looks at and how to read them.
+pub struct Workspace {
+    /// Absolute root: the git work tree, or the folder walked.
+    pub root: PathBuf,
+    /// Every file the run may consider, relative to the root.
+    pub files: BTreeSet<String>,
+    /// Files git tracks (the index); `None` outside git.
+    tracked: Option<BTreeSet<String>>,
+    contents: Contents,
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not there (or not in the index).
+    Missing,
+    /// Over [`MAX_FILE_BYTES`].
+    TooLarge(u64),
+    /// Any other I/O or git failure.
+    Io(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("no such file"),
+            ReadError::TooLarge(n) => write!(f, "file is too large ({n} bytes; the limit is {MAX_FILE_BYTES})"),
+            ReadError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+impl Workspace {
+    /// Opens the workspace that contains `start`: its git work tree if there is one (reading
+    /// the index when `staged`), else `start` itself walked with .gitignore rules.
+    pub fn open(start: &Path, staged: bool) -> Result<Workspace, Error> {
+        let start_abs = std::fs::canonicalize(start).map_err(|e| Error::Path { path: start.to_path_buf(), message: e.to_string() })?;
+        match git2::Repository::discover(&start_abs) {
+            Ok(repo) if repo.workdir().is_some() => Self::from_git(repo, staged),
+            _ if staged => Err(Error::Usage(format!(
+                "--staged needs a git repository, and {} is not inside one",
+                start.display()
+            ))),
+            _ => {
+                let root = if start_abs.is_dir() { start_abs } else { start_abs.parent().map(Path::to_path_buf).unwrap_or(start_abs) };
+                Ok(Self::walk(root, None))
+            }
+        }
+    }
+
+    /// A plain folder with a known list of tracked files (used to replay a repository's
+    /// `git ls-files` without a git checkout, e.g. for the public corpus).
+    pub fn with_tracked(root: &Path, tracked: BTreeSet<String>) -> Workspace {
+        Self::walk(root.to_path_buf(), Some(tracked))
+    }
+
+    fn walk(root: PathBuf, tracked: Option<BTreeSet<String>>) -> Workspace {
+        let mut files = BTreeSet::new();
+        let walker = ignore::WalkBuilder::new(&root)
+            .hidden(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker.flatten() {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && let Ok(rel) = entry.path().strip_prefix(&root)
+            {
+                files.insert(to_slash(rel));
+            }
+        }
+        Workspace { root, files, tracked, contents: Contents::Disk }
+    }
+
+    fn from_git(repo: git2::Repository, staged: bool) -> Result<Workspace, Error> {
+        let git_err = |e: git2::Error| Error::Git(e.message().to_string());
+        let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let index = repo.index().map_err(git_err)?;
+        let mut blobs = BTreeMap::new();
+        for entry in index.iter() {
+            // Stage 0 only: during a merge conflict the other stages are not what is committed.
+            let stage = (entry.flags >> 12) & 0x3;
+            if stage == 0 {
+                blobs.insert(String::from_utf8_lossy(&entry.path).into_owned(), entry.id);
+            }
+        }
+        let tracked: BTreeSet<String> = blobs.keys().cloned().collect();
+        if staged {
+            return Ok(Workspace { root, files: tracked.clone(), tracked: Some(tracked), contents: Contents::Index { repo, blobs } });
+        }
+        let mut files = tracked.clone();
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true)
+            .show(git2::StatusShow::Workdir);
+        let statuses = repo.statuses(Some(&mut opts)).map_err(git_err)?;
+        for status in statuses.iter() {
+            if status.status().contains(git2::Status::WT_NEW)
+                && let Ok(path) = status.path()
+            {
+                files.insert(path.to_string());
+            }
+        }
+        // A tracked file deleted from the work tree is not part of what is linted.
+        files.retain(|f| !tracked.contains(f) || root.join(f).exists());
+        Ok(Workspace { root, files, tracked: Some(tracked), contents: Contents::Disk })
+    }
+
+    /// True when git tracks this file, or any file under this folder.
+    pub fn is_tracked(&self, rel: &str) -> bool {
+        let Some(tracked) = &self.tracked else { return false };
+        if tracked.contains(rel) {
+            return true;
+        }
+        let prefix = format!("{}/", rel.trim_end_matches('/'));
+        tracked.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
+    }
+
+    /// True when the workspace knows whether files are tracked (it is a git repository).
+    pub fn has_git(&self) -> bool {
+        self.tracked.is_some()
+    }
+
+    /// True when the path exists as a file in this workspace (on disk, or in the index).
+    pub fn exists(&self, rel: &str) -> bool {
+        match &self.contents {
+            Contents::Disk => self.root.join(rel).is_file(),
+            Contents::Index { blobs, .. } => blobs.contains_key(rel),
+        }
+    }
+
+    /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        match &self.contents {
+            Contents::Disk => {
+                let path = self.root.join(rel);
+                let meta = std::fs::metadata(&path).map_err(io_error)?;
+                if !meta.is_file() {
+                    return Err(ReadError::Io("not a regular file".into()));
+                }
+                if meta.len() > MAX_FILE_BYTES {
+                    return Err(ReadError::TooLarge(meta.len()));
+                }
+                std::fs::read(&path).map_err(io_error)
+            }
+            Contents::Index { repo, blobs } => {
+                let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
+                let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
+                if blob.size() as u64 > MAX_FILE_BYTES {
+                    return Err(ReadError::TooLarge(blob.size() as u64));
+                }
+                Ok(blob.content().to_vec())
+            }
+        }
+    }
+
+    /// Turns a user-given path into one relative to the root, if it lies inside it.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().ok()?.join(path)
+        };
+        let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+        abs.strip_prefix(&self.root).ok().map(to_slash)
+    }
+}
+
+fn io_error(e: std::io::Error) -> ReadError {
+    if e.kind() == std::io::ErrorKind::NotFound { ReadError::Missing } else { ReadError::Io(e.to_string()) }
+}
+
+/// A relative path with `/` separators.
+pub fn to_slash(path: &Path) -> String {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Joins `rel` onto the folder `base` (both root-relative) and removes `.` and `..`
+/// lexically; `None` when the result would leave the root or `rel` is absolute.
+pub fn join_normalized(base: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The folder part of a root-relative path (`""` for the root).
+pub fn parent(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_stay_inside_the_root() {
+        assert_eq!(join_normalized("dev", "./a.yml").as_deref(), Some("dev/a.yml"));
+        assert_eq!(join_normalized("dev", "../a.yml").as_deref(), Some("a.yml"));
+        assert_eq!(join_normalized("dev", "../../etc/passwd"), None);
+        assert_eq!(join_normalized("", "x/./y/../z").as_deref(), Some("x/z"));
+        assert_eq!(parent("a/b/c.yml"), "a/b");
+        assert_eq!(parent("c.yml"), "");
+    }
+}

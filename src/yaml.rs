@@ -1,0 +1,476 @@
+//! The span-accurate YAML layer: the only module that talks to the parser (granit-parser).
+//!
+//! It turns the parser's event stream into an arena of nodes, each with the exact UTF-8 byte
+//! range it was written at. Aliases stay aliases (pointing at their anchor's node) so a finding
+//! in shared content points at the one place it is written, and an alias bomb costs nothing.
+
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
+
+/// Index of a node in a [`Tree`].
+pub type NodeId = usize;
+
+/// How deep [`Tree::resolve`] and merge-key expansion follow aliases before giving up; guards
+/// against self-referencing anchors (`&a [*a]`), which the parser allows.
+const MAX_ALIAS_HOPS: usize = 64;
+
+/// One YAML node and where it is written.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// What the node is.
+    pub kind: Kind,
+    /// Byte range of the node's own text (without its anchor or tag).
+    pub span: Range<usize>,
+}
+
+/// The kind of a node.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A scalar after escape processing; `style` tells how it was quoted.
+    Scalar {
+        /// The decoded value.
+        value: String,
+        /// How the scalar was written.
+        style: Style,
+    },
+    /// A sequence of nodes.
+    Seq {
+        /// Items in source order.
+        items: Vec<NodeId>,
+        /// `[a, b]` rather than `- a`.
+        flow: bool,
+    },
+    /// A mapping, entries in source order (duplicates are rejected while parsing).
+    Map {
+        /// Entries in source order.
+        entries: Vec<Entry>,
+        /// `{a: b}` rather than block style.
+        flow: bool,
+    },
+    /// `*name`: refers to the anchored node.
+    Alias {
+        /// The anchored node.
+        target: NodeId,
+    },
+}
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted.
+    Plain,
+    /// `'...'`
+    SingleQuoted,
+    /// `"..."`
+    DoubleQuoted,
+    /// `|` or `>` block scalar.
+    Block,
+}
+
+/// A mapping entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The key node.
+    pub key: NodeId,
+    /// The value node.
+    pub value: NodeId,
+}
+
+/// A comment and where it is.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// Text after `#`.
+    pub text: String,
+    /// Byte range including `#`.
+    pub span: Range<usize>,
+}
+
+/// All documents of one YAML stream.
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    /// The root node of each document, in order.
+    pub roots: Vec<NodeId>,
+    /// Every comment in the stream.
+    pub comments: Vec<Comment>,
+}
+
+/// A syntax error, with the byte offset and 1-based line/column where the parser stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What went wrong.
+    pub message: String,
+    /// Byte offset of the error.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A collection being built while its events arrive.
+struct Open {
+    node: NodeId,
+    /// For maps: the key waiting for its value.
+    pending_key: Option<NodeId>,
+}
+
+impl Tree {
+    /// Parses every document of `text`.
+    pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
+        let options = granit_parser::options! { emit_anchor_events: false };
+        let mut tree = Tree::default();
+        let mut anchors: std::collections::HashMap<usize, NodeId> = Default::default();
+        let mut stack: Vec<Open> = Vec::new();
+        for next in Parser::new_from_str_with_options(text, options) {
+            let (event, span) = next.map_err(|e| {
+                let mark = e.marker();
+                let offset = mark
+                    .byte_offset()
+                    .unwrap_or_else(|| char_to_byte(text, mark.index()));
+                SyntaxError {
+                    message: e.info(),
+                    offset,
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                }
+            })?;
+            let range = span.byte_range().unwrap_or(0..0);
+            let new = match event {
+                Event::DocumentStart(..) => {
+                    anchors.clear();
+                    None
+                }
+                Event::Scalar(value, style, anchor, _) => {
+                    let id = tree.push(Kind::Scalar { value: value.into_owned(), style: style.into() }, range);
+                    if anchor != 0 {
+                        anchors.insert(anchor, id);
+                    }
+                    Some(id)
+                }
+                Event::Alias(anchor) => {
+                    let target = anchors.get(&anchor).copied().ok_or_else(|| SyntaxError {
+                        message: "alias to an unknown anchor".into(),
+                        offset: range.start,
+                        line: span.start.line(),
+                        column: span.start.col() + 1,
+                    })?;
+                    Some(tree.push(Kind::Alias { target }, range))
+                }
+                Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
+                    let flow = style == StructureStyle::Flow;
+                    let kind = if matches!(event, Event::SequenceStart(..)) {
+                        Kind::Seq { items: Vec::new(), flow }
+                    } else {
+                        Kind::Map { entries: Vec::new(), flow }
+                    };
+                    let id = tree.push(kind, range);
+                    if anchor != 0 {
+                        anchors.insert(anchor, id);
+                    }
+                    // Attach first, so an alias inside the collection to its own anchor resolves.
+                    tree.attach(&mut stack, id, text)?;
+                    stack.push(Open { node: id, pending_key: None });
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some(open) = stack.pop() {
+                        tree.close(open.node, range);
+                    }
+                    None
+                }
+                Event::Comment(body, _) => {
+                    tree.comments.push(Comment { text: body.into_owned(), span: range });
+                    None
+                }
+                _ => None,
+            };
+            if let Some(id) = new {
+                tree.attach(&mut stack, id, text)?;
+            }
+        }
+        Ok(tree)
+    }
+
+    fn push(&mut self, kind: Kind, span: Range<usize>) -> NodeId {
+        self.nodes.push(Node { kind, span });
+        self.nodes.len() - 1
+    }
+
+    /// Puts a finished (or just opened) node into its parent, or makes it a document root.
+    fn attach(&mut self, stack: &mut [Open], id: NodeId, text: &str) -> Result<(), SyntaxError> {
+        let Some(open) = stack.last_mut() else {
+            self.roots.push(id);
+            return Ok(());
+        };
+        let parent = open.node;
+        match open.pending_key.take() {
+            None if matches!(self.nodes[parent].kind, Kind::Map { .. }) => {
+                open.pending_key = Some(id);
+            }
+            Some(key) => {
+                if let Some(dup) = self.duplicate_key(parent, key) {
+                    let at = self.nodes[key].span.start;
+                    let (line, column) = line_col(text, at);
+                    let (first, _) = line_col(text, self.nodes[dup].span.start);
+                    return Err(SyntaxError {
+                        message: format!(
+                            "duplicate mapping key `{}` (first defined on line {first})",
+                            self.scalar(key).unwrap_or_default()
+                        ),
+                        offset: at,
+                        line,
+                        column,
+                    });
+                }
+                if let Kind::Map { entries, .. } = &mut self.nodes[parent].kind {
+                    entries.push(Entry { key, value: id });
+                }
+            }
+            None => {
+                if let Kind::Seq { items, .. } = &mut self.nodes[parent].kind {
+                    items.push(id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An earlier key of `map` with the same scalar text as `key`, ignoring `<<` merge keys.
+    fn duplicate_key(&self, map: NodeId, key: NodeId) -> Option<NodeId> {
+        let name = self.scalar(key)?;
+        if name == "<<" {
+            return None;
+        }
+        let Kind::Map { entries, .. } = &self.nodes[map].kind else { return None };
+        entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name))
+    }
+
+    /// Sets a collection's end: the closing bracket for flow style; for block style the end
+    /// of its last content, since the parser reports block ends at the next token.
+    fn close(&mut self, id: NodeId, end_event: Range<usize>) {
+        let last = match &self.nodes[id].kind {
+            Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. } => {
+                self.nodes[id].span.end = end_event.end.max(self.nodes[id].span.start);
+                return;
+            }
+            Kind::Seq { items, .. } => items.last().copied(),
+            Kind::Map { entries, .. } => entries.last().map(|e| e.value),
+            _ => None,
+        };
+        if let Some(last) = last {
+            let end = self.nodes[last].span.end.max(self.nodes[last].span.start);
+            let node = &mut self.nodes[id];
+            node.span.end = end.max(node.span.start);
+        }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// Follows aliases to the node that holds the content.
+    pub fn resolve(&self, mut id: NodeId) -> NodeId {
+        for _ in 0..MAX_ALIAS_HOPS {
+            match self.nodes[id].kind {
+                Kind::Alias { target } => id = target,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// The scalar text of a node (after following aliases), if it is a scalar.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.nodes[self.resolve(id)].kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// True for an empty value, `~` or `null` written plain.
+    pub fn is_null(&self, id: NodeId) -> bool {
+        match &self.nodes[self.resolve(id)].kind {
+            Kind::Scalar { value, style: Style::Plain } => {
+                matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+            }
+            _ => false,
+        }
+    }
+
+    /// Items of a sequence (after following aliases); empty for anything else.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.nodes[self.resolve(id)].kind {
+            Kind::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    /// True if the node (after following aliases) is a mapping.
+    pub fn is_map(&self, id: NodeId) -> bool {
+        matches!(self.nodes[self.resolve(id)].kind, Kind::Map { .. })
+    }
+
+    /// True if the node (after following aliases) is a sequence.
+    pub fn is_seq(&self, id: NodeId) -> bool {
+        matches!(self.nodes[self.resolve(id)].kind, Kind::Seq { .. })
+    }
+
+    /// The entries of a mapping as Compose sees them: its own entries first, then those
+    /// brought in by `<<` merge keys (a mapping or a list of mappings) that it does not
+    /// override. Merged entries keep the ids of the nodes where they are written.
+    pub fn entries(&self, id: NodeId) -> Vec<Entry> {
+        let mut out = Vec::new();
+        self.collect_entries(id, 0, &mut out);
+        out
+    }
+
+    fn collect_entries(&self, id: NodeId, depth: usize, out: &mut Vec<Entry>) {
+        if depth > MAX_ALIAS_HOPS {
+            return;
+        }
+        let Kind::Map { entries, .. } = &self.nodes[self.resolve(id)].kind else { return };
+        let mut merges = Vec::new();
+        for entry in entries {
+            let key = self.scalar(entry.key);
+            if key == Some("<<") && self.is_plain(entry.key) {
+                merges.push(entry.value);
+                continue;
+            }
+            if !out.iter().any(|e: &Entry| key.is_some() && self.scalar(e.key) == key) {
+                out.push(*entry);
+            }
+        }
+        for merge in merges {
+            let merge = self.resolve(merge);
+            if self.is_seq(merge) {
+                for &item in self.items(merge) {
+                    self.collect_entries(item, depth + 1, out);
+                }
+            } else {
+                self.collect_entries(merge, depth + 1, out);
+            }
+        }
+    }
+
+    fn is_plain(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Plain, .. })
+    }
+
+    /// The value of `key` in a mapping, merge keys included.
+    pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
+        self.entries(map).into_iter().find(|e| self.scalar(e.key) == Some(key))
+    }
+
+    /// True if this entry of `map` was brought in by a merge key rather than written in it.
+    pub fn is_inherited(&self, map: NodeId, entry: &Entry) -> bool {
+        match &self.nodes[self.resolve(map)].kind {
+            Kind::Map { entries, .. } => !entries.iter().any(|e| e.key == entry.key),
+            _ => false,
+        }
+    }
+}
+
+impl From<ScalarStyle> for Style {
+    fn from(style: ScalarStyle) -> Self {
+        match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            _ => Style::Block,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice<'a>(text: &'a str, tree: &Tree, id: NodeId) -> &'a str {
+        &text[tree.node(id).span.clone()]
+    }
+
+    #[test]
+    fn spans_are_bytes_after_multibyte_text() {
+        let text = "a: \"Zürich\"\nservices:\n  web:\n    image: nginx\n";
+        let tree = Tree::parse(text).unwrap();
+        let root = tree.roots[0];
+        let services = tree.get(root, "services").unwrap();
+        assert_eq!(slice(text, &tree, services.key), "services");
+        let web = tree.get(services.value, "web").unwrap();
+        let image = tree.get(web.value, "image").unwrap();
+        assert_eq!(slice(text, &tree, image.value), "nginx");
+        assert_eq!(slice(text, &tree, web.value), "image: nginx");
+    }
+
+    #[test]
+    fn merge_keys_resolve_to_the_anchor_text() {
+        let text = "x: &base\n  image: a\n  env: 1\ny:\n  <<: *base\n  image: b\n";
+        let tree = Tree::parse(text).unwrap();
+        let y = tree.get(tree.roots[0], "y").unwrap().value;
+        let entries = tree.entries(y);
+        let names: Vec<_> = entries.iter().map(|e| tree.scalar(e.key).unwrap()).collect();
+        assert_eq!(names, ["image", "env"]);
+        assert_eq!(tree.scalar(entries[0].value), Some("b"));
+        assert_eq!(tree.node(entries[1].value).span.start, text.find("1\n").unwrap());
+        assert!(tree.is_inherited(y, &entries[1]));
+        assert!(!tree.is_inherited(y, &entries[0]));
+    }
+
+    #[test]
+    fn flow_and_block_collection_spans() {
+        let text = "s: [a, b]  # c\nt:\n  - x\n  - y\n";
+        let tree = Tree::parse(text).unwrap();
+        let s = tree.get(tree.roots[0], "s").unwrap().value;
+        assert_eq!(slice(text, &tree, s), "[a, b]");
+        let t = tree.get(tree.roots[0], "t").unwrap().value;
+        assert_eq!(slice(text, &tree, t), "- x\n  - y");
+        assert_eq!(tree.comments.len(), 1);
+    }
+
+    #[test]
+    fn errors_and_duplicates_have_positions() {
+        let err = Tree::parse("a: [b\n").unwrap_err();
+        assert!(err.line >= 1);
+        let err = Tree::parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 1));
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn self_referencing_alias_terminates() {
+        let text = "a: &x\n  <<: *x\n  b: 1\n";
+        if let Ok(tree) = Tree::parse(text) {
+            let a = tree.get(tree.roots[0], "a").unwrap().value;
+            assert!(tree.get(a, "b").is_some());
+        }
+    }
+
+    #[test]
+    fn multiple_documents() {
+        let tree = Tree::parse("a: 1\n---\nb: 2\n").unwrap();
+        assert_eq!(tree.roots.len(), 2);
+    }
+}
