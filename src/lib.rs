@@ -4,5 +4,7 @@ pub mod finding;
 pub mod interp;
 pub mod manifest;
 pub mod project;
+pub mod rules;
+pub mod secrets;
 pub mod workspace;
 pub mod yaml;

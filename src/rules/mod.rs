@@ -1,0 +1,121 @@
+//! The rule registry: every rule's code, name, documentation and check, in one static list.
+//!
+//! A rule is a pure function of the parsed [`Project`]: it reads, never prints or does I/O,
+//! and pushes [`Finding`]s with byte ranges. Renderers turn those into text, JSON and more.
+
+use std::ops::Range;
+
+use crate::finding::{FileId, Finding, Label, Severity};
+use crate::project::{Project, Unit};
+
+mod committed_secret_file;
+mod conflicting_secret_target;
+mod file_env_without_secret;
+mod literal_secret_env;
+mod minipaas_missing_file;
+mod secret_pattern;
+mod undeclared_config;
+mod undeclared_secret;
+mod unused_config;
+mod unused_secret;
+
+/// What a rule is, for `minipaas rule`, `minipaas rules` and every output format.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// `MP001`.
+    pub code: &'static str,
+    /// `undeclared-secret`: names the flagged pattern, not the remedy.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Markdown: What it does / Why is this bad? / Example / Use instead.
+    pub doc: &'static str,
+}
+
+/// A lint rule.
+pub trait Rule: Sync {
+    /// The rule's identity and documentation.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Appends the rule's findings for the whole project.
+    fn check(&self, project: &Project, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in code order.
+pub static RULES: &[&dyn Rule] = &[
+    &undeclared_secret::UndeclaredSecret,
+    &undeclared_config::UndeclaredConfig,
+    &unused_secret::UnusedSecret,
+    &unused_config::UnusedConfig,
+    &committed_secret_file::CommittedSecretFile,
+    &literal_secret_env::LiteralSecretEnv,
+    &secret_pattern::SecretPattern,
+    &conflicting_secret_target::ConflictingSecretTarget,
+    &file_env_without_secret::FileEnvWithoutSecret,
+    &minipaas_missing_file::MinipaasMissingFile,
+];
+
+/// Finds a rule by code (`MP001`, any case) or name (`undeclared-secret`).
+pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| {
+        let m = r.meta();
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name
+    })
+}
+
+/// Runs every rule and returns the findings sorted, each place reported once per rule
+/// (content shared through anchors is seen once per alias, but written once).
+pub fn check_all(project: &Project) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        rule.check(project, &mut out);
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup_by(|b, a| a.code == b.code && a.primary == b.primary);
+    out
+}
+
+/// Starts a finding of `meta` at `span` in `file`, found in `unit` (if any).
+fn finding(meta: &'static RuleMeta, unit: Option<&Unit>, file: FileId, span: Range<usize>, note: &str, message: String) -> Finding {
+    Finding {
+        code: meta.code,
+        name: meta.name,
+        severity: meta.severity,
+        message,
+        primary: Label { file, span, note: note.into() },
+        related: Vec::new(),
+        help: None,
+        env: unit.and_then(|u| u.env.clone()),
+    }
+}
+
+/// The first unit a file belongs to, for the `env` of per-file findings.
+fn first_unit(project: &Project, file: FileId) -> Option<&Unit> {
+    project.units_of(file).next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_consistent() {
+        let mut codes = std::collections::HashSet::new();
+        for (i, rule) in RULES.iter().enumerate() {
+            let m = rule.meta();
+            assert_eq!(m.code, format!("MP{:03}", i + 1), "codes are in order and never reused");
+            assert!(codes.insert(m.code));
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is kebab-case", m.name);
+            for prefix in ["use-", "avoid-", "prefer-", "do-not-", "consider-"] {
+                assert!(!m.name.starts_with(prefix), "{} names the pattern, not the remedy", m.name);
+            }
+            for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+                assert!(m.doc.contains(section), "{} doc lacks {section}", m.code);
+            }
+            assert!(lookup(m.code).is_some() && lookup(m.name).is_some());
+            assert!(lookup(&m.code.to_lowercase()).is_some());
+        }
+        assert!(lookup("MP999").is_none());
+    }
+}

@@ -1,0 +1,93 @@
+//! MP007 secret-pattern: a value that looks like a key, a token or a password in a URL.
+
+use super::{Rule, RuleMeta, finding, first_unit};
+use crate::finding::{Finding, Severity};
+use crate::project::Project;
+use crate::secrets::{find_pattern, literal_credential};
+
+/// MP007.
+pub(super) struct SecretPattern;
+
+static META: RuleMeta = RuleMeta {
+    code: "MP007",
+    name: "secret-pattern",
+    summary: "a value looks like a private key, a known token format, a password in a URL, or random key material",
+    severity: Severity::Error,
+    doc: r#"## What it does
+Scans every value in a Compose file (environment, labels, commands, `content:` of secrets
+and configs, ...) for a private-key block, a well-known token format (AWS access key IDs,
+GitHub, GitLab, Slack, Stripe, Google API keys, JSON Web Tokens), a URL with a password
+(`postgres://user:pass@host`), and single-token strings with high Shannon entropy (4.5 bits
+per character for base64-like strings, 3.0 for hex of 32+ characters). Values already
+reported by MP006 and `image:` references are skipped.
+
+## Why is this bad?
+Whatever the key is called, a committed credential is a published credential.
+
+## Example
+```yaml
+services:
+  api:
+    environment:
+      DATABASE_URL: postgres://app:s3cret@db/app
+```
+
+## Use instead
+```yaml
+services:
+  api:
+    environment:
+      DATABASE_URL_FILE: /run/secrets/database_url
+    secrets: [database_url]
+secrets:
+  database_url:
+    external: true
+```
+"#,
+};
+
+impl Rule for SecretPattern {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+        for file in project.linted_files() {
+            let Some(compose) = project.files[file].compose() else { continue };
+            for (key, value, verbatim) in &compose.scalars {
+                let Some((range, what)) = scan(key.as_deref(), &value.value) else { continue };
+                let span = if *verbatim {
+                    value.span.start + range.start..value.span.start + range.end
+                } else {
+                    value.span.clone()
+                };
+                let place = match key {
+                    Some(k) => format!("the value of `{k}`"),
+                    None => "a value".to_string(),
+                };
+                let mut f = finding(&META, first_unit(project, file), file, span, "looks like a secret", format!("{place} contains {what}"));
+                f.help = Some("keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed".into());
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The secret in one scalar, if any: its range in the value and what it looks like.
+pub(crate) fn scan(key: Option<&str>, value: &str) -> Option<(std::ops::Range<usize>, String)> {
+    if key == Some("image") {
+        return None;
+    }
+    // `KEY=value` list items: only the value part counts, and MP006 owns credential names.
+    let (offset, key, value) = match (key, value.split_once('=')) {
+        (None, Some((k, v))) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => (k.len() + 1, Some(k), v),
+        _ => (0, key, value),
+    };
+    if let Some(k) = key
+        && literal_credential(k, value).is_some()
+    {
+        return None;
+    }
+    let m = find_pattern(value)?;
+    Some((m.range.start + offset..m.range.end + offset, m.what))
+}

@@ -1,0 +1,51 @@
+//! MP002 undeclared-config: a service uses a config its lint unit does not declare.
+
+use super::undeclared_secret::check_undeclared;
+use super::{Rule, RuleMeta};
+use crate::compose::ResourceKind;
+use crate::finding::{Finding, Severity};
+use crate::project::Project;
+
+/// MP002.
+pub(super) struct UndeclaredConfig;
+
+static META: RuleMeta = RuleMeta {
+    code: "MP002",
+    name: "undeclared-config",
+    summary: "a service uses a config that no file of its unit declares",
+    severity: Severity::Error,
+    doc: r#"## What it does
+Checks that every config a service references in `configs:` (short or long syntax) is
+declared under the top-level `configs:` of some file in the same lint unit.
+
+## Why is this bad?
+`docker stack deploy` refuses the stack ("undefined config"), so the deploy fails.
+
+## Example
+```yaml
+services:
+  proxy:
+    configs: [caddyfile]
+```
+
+## Use instead
+```yaml
+services:
+  proxy:
+    configs: [caddyfile]
+configs:
+  caddyfile:
+    external: true
+```
+"#,
+};
+
+impl Rule for UndeclaredConfig {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+        check_undeclared(project, ResourceKind::Config, &META, out);
+    }
+}

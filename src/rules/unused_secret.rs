@@ -1,0 +1,97 @@
+//! MP003 unused-secret: a top-level secret that no service of any unit containing it uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use super::{Rule, RuleMeta, finding};
+use crate::compose::ResourceKind;
+use crate::finding::{FileId, Finding, Severity};
+use crate::project::Project;
+
+/// MP003.
+pub(super) struct UnusedSecret;
+
+static META: RuleMeta = RuleMeta {
+    code: "MP003",
+    name: "unused-secret",
+    summary: "a top-level secret is declared but no service in its unit uses it",
+    severity: Severity::Warning,
+    doc: r#"## What it does
+Reports a top-level `secrets:` entry that no service uses, in any profile, in any file of
+the lint unit (build secrets count). A file deployed in several envs is reported only when
+the declaration is unused in every one of them.
+
+## Why is this bad?
+A stale declaration keeps a secret alive in Swarm after the code stopped needing it, hides
+renames (a service may use a misspelt name instead), and for `file:` secrets keeps a
+credential file around. MiniPaaS leaves old versions behind when a value is rotated.
+
+## Example
+```yaml
+services:
+  web:
+    secrets: [db_password.2b1c9a10]
+secrets:
+  db_password.2b1c9a10:
+    external: true
+  db_password.267da420:
+    external: true
+```
+
+## Use instead
+```yaml
+services:
+  web:
+    secrets: [db_password.2b1c9a10]
+secrets:
+  db_password.2b1c9a10:
+    external: true
+```
+"#,
+};
+
+impl Rule for UnusedSecret {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+        check_unused(project, ResourceKind::Secret, &META, out);
+    }
+}
+
+/// MP003 and MP004: declarations unused in every complete unit that contains them.
+pub(super) fn check_unused(project: &Project, kind: ResourceKind, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    // (file, key span) -> (units that saw it, units where it was unused, first finding)
+    let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
+    for unit in &project.units {
+        let used: BTreeSet<String> = project
+            .services(unit)
+            .flat_map(|(_, s)| s.refs(kind).iter())
+            .filter_map(|r| project.resolve(unit, &r.source.value))
+            .collect();
+        for (file, decl) in project.declarations(unit, kind) {
+            let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
+            entry.0 += 1;
+            let Some(name) = project.resolve(unit, &decl.name.value) else { continue };
+            if unit.incomplete || used.contains(&name) {
+                continue;
+            }
+            entry.1 += 1;
+            if entry.2.is_none() {
+                let span: Range<usize> = decl.name.span.clone();
+                let mut f = finding(
+                    meta,
+                    Some(unit),
+                    file,
+                    span,
+                    "declared here",
+                    format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
+                );
+                f.help = Some(format!("remove the declaration, or add `{name}` to the `{}:` of the service that needs it", kind.key()));
+                entry.2 = Some(f);
+            }
+        }
+    }
+    out.extend(seen.into_values().filter(|(all, unused, _)| all == unused).filter_map(|(_, _, f)| f));
+}
