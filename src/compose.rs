@@ -37,7 +37,10 @@ impl ResourceKind {
     /// Where a reference lands when it names no target, to compare targets.
     pub fn normalize_target(self, target: &str) -> String {
         match self {
-            ResourceKind::Secret => target.strip_prefix("/run/secrets/").unwrap_or(target).to_string(),
+            ResourceKind::Secret => target
+                .strip_prefix("/run/secrets/")
+                .unwrap_or(target)
+                .to_string(),
             ResourceKind::Config => target.trim_start_matches('/').to_string(),
         }
     }
@@ -169,7 +172,12 @@ impl Compose {
 
     /// Reads the typed view from a parsed file; shape problems are returned beside it.
     pub fn read(tree: &Tree, text: &str) -> (Compose, Vec<ShapeError>) {
-        let mut reader = Reader { tree, text, errors: Vec::new(), out: Compose::default() };
+        let mut reader = Reader {
+            tree,
+            text,
+            errors: Vec::new(),
+            out: Compose::default(),
+        };
         for &root in &tree.roots {
             reader.document(root);
         }
@@ -187,11 +195,17 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn spanned(&self, id: NodeId) -> Option<Spanned> {
         let value = self.tree.scalar(id)?;
-        Some(Spanned { value: value.to_string(), span: self.tree.node(id).span.clone() })
+        Some(Spanned {
+            value: value.to_string(),
+            span: self.tree.node(id).span.clone(),
+        })
     }
 
     fn error(&mut self, id: NodeId, message: String) {
-        self.errors.push(ShapeError { message, span: self.tree.node(id).span.clone() });
+        self.errors.push(ShapeError {
+            message,
+            span: self.tree.node(id).span.clone(),
+        });
     }
 
     /// The value of `key`, if it is a mapping (null counts as absent; anything else is an error).
@@ -212,7 +226,10 @@ impl Reader<'_> {
             return;
         }
         if !self.tree.is_map(root) {
-            self.error(root, "a Compose file must be a mapping at the top level".into());
+            self.error(
+                root,
+                "a Compose file must be a mapping at the top level".into(),
+            );
             return;
         }
         self.scan_scalars(root);
@@ -240,7 +257,8 @@ impl Reader<'_> {
                 } else if let Some(path) = self.tree.get(item, "path") {
                     if self.tree.is_seq(path.value) {
                         let items = self.tree.items(path.value).to_vec();
-                        let paths: Vec<_> = items.into_iter().filter_map(|i| self.spanned(i)).collect();
+                        let paths: Vec<_> =
+                            items.into_iter().filter_map(|i| self.spanned(i)).collect();
                         self.out.includes.extend(paths);
                     } else if let Some(p) = self.spanned(path.value) {
                         self.out.includes.push(p);
@@ -265,21 +283,33 @@ impl Reader<'_> {
     }
 
     fn service(&mut self, entry: Entry) {
-        let Some(name) = self.spanned(entry.key) else { return };
+        let Some(name) = self.spanned(entry.key) else {
+            return;
+        };
         if name.value.starts_with("x-") {
             return;
         }
         let node = entry.value;
-        let mut service = Service { name, node: Some(node), ..Service::default() };
+        let mut service = Service {
+            name,
+            node: Some(node),
+            ..Service::default()
+        };
         if self.tree.is_null(node) {
             self.out.services.push(service);
             return;
         }
         if !self.tree.is_map(node) {
-            self.error(node, format!("service `{}` must be a mapping", service.name.value));
+            self.error(
+                node,
+                format!("service `{}` must be a mapping", service.name.value),
+            );
             return;
         }
-        service.image = self.tree.get(node, "image").and_then(|e| self.spanned(e.value));
+        service.image = self
+            .tree
+            .get(node, "image")
+            .and_then(|e| self.spanned(e.value));
         for kind in [ResourceKind::Secret, ResourceKind::Config] {
             if let Some(list) = self.tree.get(node, kind.key()) {
                 let refs = self.references(list.value, kind, false);
@@ -302,7 +332,9 @@ impl Reader<'_> {
         if let Some(files) = self.tree.get(node, "env_file") {
             for item in self.list(files.value, "env_file") {
                 let path = if self.tree.is_map(item) {
-                    self.tree.get(item, "path").and_then(|p| self.spanned(p.value))
+                    self.tree
+                        .get(item, "path")
+                        .and_then(|p| self.spanned(p.value))
                 } else {
                     self.spanned(item)
                 };
@@ -313,8 +345,14 @@ impl Reader<'_> {
             service.extends = if let Some(name) = self.spanned(ext.value) {
                 Some((name, None))
             } else {
-                let svc = self.tree.get(ext.value, "service").and_then(|e| self.spanned(e.value));
-                let file = self.tree.get(ext.value, "file").and_then(|e| self.spanned(e.value));
+                let svc = self
+                    .tree
+                    .get(ext.value, "service")
+                    .and_then(|e| self.spanned(e.value));
+                let file = self
+                    .tree
+                    .get(ext.value, "file")
+                    .and_then(|e| self.spanned(e.value));
                 svc.map(|s| (s, file))
             };
         }
@@ -327,17 +365,40 @@ impl Reader<'_> {
         for item in self.list(list, what) {
             let span = self.tree.node(item).span.clone();
             if let Some(source) = self.spanned(item) {
-                out.push(Reference { source, target: None, item: span, build });
+                out.push(Reference {
+                    source,
+                    target: None,
+                    item: span,
+                    build,
+                });
             } else if self.tree.is_map(item) {
-                match self.tree.get(item, "source").and_then(|e| self.spanned(e.value)) {
+                match self
+                    .tree
+                    .get(item, "source")
+                    .and_then(|e| self.spanned(e.value))
+                {
                     Some(source) => {
-                        let target = self.tree.get(item, "target").and_then(|e| self.spanned(e.value));
-                        out.push(Reference { source, target, item: span, build });
+                        let target = self
+                            .tree
+                            .get(item, "target")
+                            .and_then(|e| self.spanned(e.value));
+                        out.push(Reference {
+                            source,
+                            target,
+                            item: span,
+                            build,
+                        });
                     }
-                    None => self.error(item, format!("a `{what}` entry in long syntax needs `source`")),
+                    None => self.error(
+                        item,
+                        format!("a `{what}` entry in long syntax needs `source`"),
+                    ),
                 }
             } else {
-                self.error(item, format!("a `{what}` entry must be a name or a mapping with `source`"));
+                self.error(
+                    item,
+                    format!("a `{what}` entry must be a name or a mapping with `source`"),
+                );
             }
         }
         out
@@ -347,25 +408,53 @@ impl Reader<'_> {
         let mut out = Vec::new();
         if self.tree.is_map(id) {
             for entry in self.tree.entries(id) {
-                let Some(key) = self.spanned(entry.key) else { continue };
-                let value = if self.tree.is_null(entry.value) { None } else { self.spanned(entry.value) };
-                let verbatim = value.as_ref().is_some_and(|v| self.text.get(v.span.clone()) == Some(v.value.as_str()));
-                out.push(EnvVar { key, value, verbatim });
+                let Some(key) = self.spanned(entry.key) else {
+                    continue;
+                };
+                let value = if self.tree.is_null(entry.value) {
+                    None
+                } else {
+                    self.spanned(entry.value)
+                };
+                let verbatim = value
+                    .as_ref()
+                    .is_some_and(|v| self.text.get(v.span.clone()) == Some(v.value.as_str()));
+                out.push(EnvVar {
+                    key,
+                    value,
+                    verbatim,
+                });
             }
         } else if self.tree.is_seq(id) {
             for &item in self.tree.items(id) {
-                let Some(whole) = self.spanned(item) else { continue };
+                let Some(whole) = self.spanned(item) else {
+                    continue;
+                };
                 let verbatim = self.text.get(whole.span.clone()) == Some(whole.value.as_str());
                 let (k, v) = match whole.value.split_once('=') {
                     Some((k, v)) => (k.to_string(), Some(v.to_string())),
                     None => (whole.value.clone(), None),
                 };
                 let at = |from: usize, len: usize| {
-                    if verbatim { whole.span.start + from..whole.span.start + from + len } else { whole.span.clone() }
+                    if verbatim {
+                        whole.span.start + from..whole.span.start + from + len
+                    } else {
+                        whole.span.clone()
+                    }
                 };
-                let key = Spanned { span: at(0, k.len()), value: k.clone() };
-                let value = v.map(|v| Spanned { span: at(k.len() + 1, v.len()), value: v });
-                out.push(EnvVar { key, value, verbatim });
+                let key = Spanned {
+                    span: at(0, k.len()),
+                    value: k.clone(),
+                };
+                let value = v.map(|v| Spanned {
+                    span: at(k.len() + 1, v.len()),
+                    value: v,
+                });
+                out.push(EnvVar {
+                    key,
+                    value,
+                    verbatim,
+                });
             }
         } else if !self.tree.is_null(id) {
             self.error(id, "`environment` must be a mapping or a list".into());
@@ -392,7 +481,14 @@ impl Reader<'_> {
             return Some(decl);
         }
         if !self.tree.is_map(node) {
-            self.error(node, format!("top-level {} `{}` must be a mapping", kind.noun(), decl.name.value));
+            self.error(
+                node,
+                format!(
+                    "top-level {} `{}` must be a mapping",
+                    kind.noun(),
+                    decl.name.value
+                ),
+            );
             return None;
         }
         let field = |r: &Self, key: &str| r.tree.get(node, key).and_then(|e| r.spanned(e.value));
@@ -403,11 +499,18 @@ impl Reader<'_> {
         if let Some(ext) = self.tree.get(node, "external") {
             if self.tree.is_map(ext.value) {
                 decl.external = true;
-                if let Some(n) = self.tree.get(ext.value, "name").and_then(|e| self.spanned(e.value)) {
+                if let Some(n) = self
+                    .tree
+                    .get(ext.value, "name")
+                    .and_then(|e| self.spanned(e.value))
+                {
                     decl.real_name = Some(n);
                 }
             } else {
-                decl.external = matches!(self.tree.scalar(ext.value), Some("true" | "True" | "TRUE" | "yes"));
+                decl.external = matches!(
+                    self.tree.scalar(ext.value),
+                    Some("true" | "True" | "TRUE" | "yes")
+                );
             }
         }
         Some(decl)
@@ -427,7 +530,7 @@ impl Reader<'_> {
                 self.out.scalars.push((key, value, verbatim));
             } else if self.tree.is_seq(id) {
                 for &item in self.tree.items(id).iter().rev() {
-                    stack.push((item, key.clone()));
+                    stack.push((item, None));
                 }
             } else if self.tree.is_map(id) {
                 for entry in self.tree.entries(id).iter().rev() {
@@ -455,11 +558,18 @@ mod tests {
         let (c, errors) = read(text);
         assert!(errors.is_empty(), "{errors:?}");
         let web = &c.services[0];
-        let names: Vec<_> = web.secrets.iter().map(|r| r.source.value.as_str()).collect();
+        let names: Vec<_> = web
+            .secrets
+            .iter()
+            .map(|r| r.source.value.as_str())
+            .collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert!(web.secrets[2].build);
         assert_eq!(web.secrets[1].effective_target(ResourceKind::Secret), "bee");
-        assert_eq!(&text[web.environment[0].value.as_ref().unwrap().span.clone()], "hunter2");
+        assert_eq!(
+            &text[web.environment[0].value.as_ref().unwrap().span.clone()],
+            "hunter2"
+        );
         assert!(web.environment[1].value.is_none());
         assert_eq!(c.secrets[0].file.as_ref().unwrap().value, "./a.txt");
         assert!(c.secrets[1].external);

@@ -62,6 +62,11 @@ pub struct Finding {
 impl Finding {
     /// Sort key: file, position, code.
     pub fn sort_key(&self) -> (FileId, usize, usize, &'static str) {
-        (self.primary.file, self.primary.span.start, self.primary.span.end, self.code)
+        (
+            self.primary.file,
+            self.primary.span.start,
+            self.primary.span.end,
+            self.code,
+        )
     }
 }

@@ -54,18 +54,28 @@ impl Manifest {
             unknown: Vec::new(),
             errors: Vec::new(),
         };
-        let Some(&root) = tree.roots.first() else { return m };
+        let Some(&root) = tree.roots.first() else {
+            return m;
+        };
         if tree.is_null(root) {
             return m;
         }
         if !tree.is_map(root) {
-            m.error(tree, root, "minipaas.yaml must be a mapping at the top level");
+            m.error(
+                tree,
+                root,
+                "minipaas.yaml must be a mapping at the top level",
+            );
             return m;
         }
         for entry in tree.entries(root) {
             let key = tree.scalar(entry.key).unwrap_or_default();
             match SECTIONS.iter().find(|(name, _)| *name == key) {
-                None => m.unknown(tree, entry.key, format!("unknown key `{key}` in minipaas.yaml")),
+                None => m.unknown(
+                    tree,
+                    entry.key,
+                    format!("unknown key `{key}` in minipaas.yaml"),
+                ),
                 Some((_, Some(known))) if !tree.is_null(entry.value) => {
                     if !tree.is_map(entry.value) {
                         m.error(tree, entry.value, &format!("`{key}` must be a mapping"));
@@ -74,20 +84,34 @@ impl Manifest {
                     for sub in tree.entries(entry.value) {
                         let name = tree.scalar(sub.key).unwrap_or_default();
                         if !known.contains(&name) {
-                            m.unknown(tree, sub.key, format!("unknown key `{key}.{name}` in minipaas.yaml"));
+                            m.unknown(
+                                tree,
+                                sub.key,
+                                format!("unknown key `{key}.{name}` in minipaas.yaml"),
+                            );
                         }
                     }
                 }
                 _ => {}
             }
         }
-        let upstream = tree.get(root, "project").and_then(|p| tree.get(p.value, "files"));
-        let fork = tree.get(root, "compose").and_then(|p| tree.get(p.value, "files"));
+        let upstream = tree
+            .get(root, "project")
+            .and_then(|p| tree.get(p.value, "files"));
+        let fork = tree
+            .get(root, "compose")
+            .and_then(|p| tree.get(p.value, "files"));
         if let Some(list) = upstream.or(fork) {
-            m.schema = if upstream.is_some() { Schema::Upstream } else { Schema::Fork };
+            m.schema = if upstream.is_some() {
+                Schema::Upstream
+            } else {
+                Schema::Fork
+            };
             m.files = m.strings(tree, list.value, "files");
         }
-        if let Some(version) = tree.get(root, "deploy").and_then(|d| tree.get(d.value, "version"))
+        if let Some(version) = tree
+            .get(root, "deploy")
+            .and_then(|d| tree.get(d.value, "version"))
             && let Some(v) = tree.scalar(version.value)
         {
             m.vars.insert("MINIPAAS_DEPLOY_VERSION".into(), v.into());
@@ -119,9 +143,10 @@ impl Manifest {
         let mut out = Vec::new();
         for &item in tree.items(list) {
             match tree.scalar(item) {
-                Some(v) if !v.is_empty() => {
-                    out.push(Spanned { value: v.into(), span: tree.node(item).span.clone() })
-                }
+                Some(v) if !v.is_empty() => out.push(Spanned {
+                    value: v.into(),
+                    span: tree.node(item).span.clone(),
+                }),
                 _ => self.error(tree, item, &format!("each of `{what}` must be a path")),
             }
         }
@@ -129,11 +154,17 @@ impl Manifest {
     }
 
     fn error(&mut self, tree: &Tree, id: NodeId, message: &str) {
-        self.errors.push(ShapeError { message: message.into(), span: tree.node(id).span.clone() });
+        self.errors.push(ShapeError {
+            message: message.into(),
+            span: tree.node(id).span.clone(),
+        });
     }
 
     fn unknown(&mut self, tree: &Tree, id: NodeId, message: String) {
-        self.unknown.push(ShapeError { message, span: tree.node(id).span.clone() });
+        self.unknown.push(ShapeError {
+            message,
+            span: tree.node(id).span.clone(),
+        });
     }
 }
 
@@ -147,20 +178,33 @@ mod tests {
 
     #[test]
     fn upstream_schema() {
-        let m = read("project:\n  files:\n  - compose.yaml\n  - dev/a.yml\napi:\n  local: true\ndeploy:\n  version: 0.1.0\n");
+        let m = read(
+            "project:\n  files:\n  - compose.yaml\n  - dev/a.yml\napi:\n  local: true\ndeploy:\n  version: 0.1.0\n",
+        );
         assert_eq!(m.schema, Schema::Upstream);
-        assert_eq!(m.files.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(), ["compose.yaml", "dev/a.yml"]);
+        assert_eq!(
+            m.files.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+            ["compose.yaml", "dev/a.yml"]
+        );
         assert_eq!(m.vars["MINIPAAS_DEPLOY_VERSION"], "0.1.0");
         assert!(m.unknown.is_empty() && m.errors.is_empty());
     }
 
     #[test]
     fn fork_schema_and_unknown_keys() {
-        let m = read("compose:\n  files: [a.yml]\ndocker:\n  host: ssh://x\n  port: 1\nnamespace: demo\nvars:\n  TAG: v1\nstack: x\n");
+        let m = read(
+            "compose:\n  files: [a.yml]\ndocker:\n  host: ssh://x\n  port: 1\nnamespace: demo\nvars:\n  TAG: v1\nstack: x\n",
+        );
         assert_eq!(m.schema, Schema::Fork);
         assert_eq!(m.vars["TAG"], "v1");
         let msgs: Vec<_> = m.unknown.iter().map(|u| u.message.as_str()).collect();
-        assert_eq!(msgs, ["unknown key `docker.port` in minipaas.yaml", "unknown key `stack` in minipaas.yaml"]);
+        assert_eq!(
+            msgs,
+            [
+                "unknown key `docker.port` in minipaas.yaml",
+                "unknown key `stack` in minipaas.yaml"
+            ]
+        );
     }
 
     #[test]

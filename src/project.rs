@@ -139,7 +139,10 @@ impl Project {
     pub fn load(ws: &Workspace, opts: &LoadOptions) -> Result<Project, Error> {
         let names = glob_set(COMPOSE_GLOBS.iter().copied(), true)?;
         let extra = glob_set(opts.include.iter().map(String::as_str), false)?;
-        let mut project = Project { git: ws.has_git(), ..Project::default() };
+        let mut project = Project {
+            git: ws.has_git(),
+            ..Project::default()
+        };
 
         let mut candidates: Vec<String> = Vec::new();
         let mut manifests: Vec<String> = Vec::new();
@@ -190,14 +193,23 @@ impl Project {
             let known: Vec<_> = manifests.iter().map(|m| env_name(m)).collect();
             return Err(Error::Usage(format!(
                 "no env named `{env}` (envs in this repository: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
         project.gather_facts(ws);
         // Only errors in the files of the selected units matter to this run.
-        let used: std::collections::HashSet<FileId> =
-            project.units.iter().flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied()).collect();
-        project.errors.retain(|e| e.file.is_none_or(|f| used.contains(&f)));
+        let used: std::collections::HashSet<FileId> = project
+            .units
+            .iter()
+            .flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied())
+            .collect();
+        project
+            .errors
+            .retain(|e| e.file.is_none_or(|f| used.contains(&f)));
         Ok(project)
     }
 
@@ -208,7 +220,11 @@ impl Project {
         }
         let id = self.files.len();
         self.by_path.insert(path.to_string(), id);
-        let mut file = SourceFile { path: path.to_string(), text: String::new(), content: Content::Broken };
+        let mut file = SourceFile {
+            path: path.to_string(),
+            text: String::new(),
+            content: Content::Broken,
+        };
         match ws.read(path) {
             Err(e) => self.error(path, Some(id), None, e.to_string()),
             Ok(bytes) => match decode(&bytes) {
@@ -236,7 +252,10 @@ impl Project {
                         }),
                         Ok(tree) if as_manifest.is_some() => {
                             let m = Manifest::read(&tree);
-                            for (problems, severity) in [(&m.errors, Severity::Error), (&m.unknown, Severity::Warning)] {
+                            for (problems, severity) in [
+                                (&m.errors, Severity::Error),
+                                (&m.unknown, Severity::Warning),
+                            ] {
                                 for p in problems {
                                     let pos = line_col(&file.text, p.span.start);
                                     self.errors.push(InputError {
@@ -274,24 +293,49 @@ impl Project {
         Some(id)
     }
 
-    fn error(&mut self, path: &str, file: Option<FileId>, span: Option<(FileId, Range<usize>)>, message: String) {
+    fn error(
+        &mut self,
+        path: &str,
+        file: Option<FileId>,
+        span: Option<(FileId, Range<usize>)>,
+        message: String,
+    ) {
         let (span, position) = match span {
-            Some((f, s)) => (Some(s.clone()), Some(line_col(&self.files[f].text, s.start))),
+            Some((f, s)) => (
+                Some(s.clone()),
+                Some(line_col(&self.files[f].text, s.start)),
+            ),
             None => (None, None),
         };
-        self.errors.push(InputError { path: path.into(), file, span, position, message, severity: Severity::Error });
+        self.errors.push(InputError {
+            path: path.into(),
+            file,
+            span,
+            position,
+            message,
+            severity: Severity::Error,
+        });
     }
 
     fn warning_at(&mut self, file: FileId, span: Range<usize>, message: String) {
         let position = Some(line_col(&self.files[file].text, span.start));
         let path = self.files[file].path.clone();
-        self.errors.push(InputError { path, file: Some(file), span: Some(span), position, message, severity: Severity::Warning });
+        self.errors.push(InputError {
+            path,
+            file: Some(file),
+            span: Some(span),
+            position,
+            message,
+            severity: Severity::Warning,
+        });
     }
 
     /// Builds the unit of one `minipaas.yaml`.
     fn env_unit(&mut self, ws: &Workspace, manifest_path: &str) -> Option<Unit> {
         let id = self.load_file(ws, manifest_path, Some(()))?;
-        let Content::Manifest(m) = &self.files[id].content else { return None };
+        let Content::Manifest(m) = &self.files[id].content else {
+            return None;
+        };
         let (listed, schema, vars) = (m.files.clone(), m.schema, m.vars.clone());
         let env_dir = parent(manifest_path).to_string();
         let mut unit = Unit {
@@ -307,7 +351,12 @@ impl Project {
             let resolved = self.resolve_listed(ws, &item.value, &env_dir, schema);
             match resolved {
                 Err(message) => {
-                    self.error(manifest_path, Some(id), Some((id, item.span.clone())), message);
+                    self.error(
+                        manifest_path,
+                        Some(id),
+                        Some((id, item.span.clone())),
+                        message,
+                    );
                     unit.incomplete = true;
                 }
                 Ok(path) if ws.exists(&path) => {
@@ -328,8 +377,15 @@ impl Project {
 
     /// Where a listed path points. Upstream paths are relative to where MiniPaaS runs: the
     /// repository root, or else the env folder's parent (`--env dev` run beside `dev/`).
-    fn resolve_listed(&self, ws: &Workspace, raw: &str, env_dir: &str, schema: Schema) -> Result<String, String> {
-        let outside = || format!("`{raw}` is outside the repository; minipaas reads only files inside it");
+    fn resolve_listed(
+        &self,
+        ws: &Workspace,
+        raw: &str,
+        env_dir: &str,
+        schema: Schema,
+    ) -> Result<String, String> {
+        let outside =
+            || format!("`{raw}` is outside the repository; minipaas reads only files inside it");
         if raw.starts_with('/') {
             return ws.relative(std::path::Path::new(raw)).ok_or_else(outside);
         }
@@ -365,7 +421,11 @@ impl Project {
         };
         let (mut base_files, mut rest) = (Vec::new(), Vec::new());
         for f in loose {
-            if base_stem(&self.files[f].path).is_some() { base_files.push(f) } else { rest.push(f) }
+            if base_stem(&self.files[f].path).is_some() {
+                base_files.push(f)
+            } else {
+                rest.push(f)
+            }
         }
         for f in base_files {
             let path = &self.files[f].path;
@@ -391,7 +451,8 @@ impl Project {
     /// Adds the files a unit's files `include:` or `extends:` from, transitively.
     fn follow_includes(&mut self, ws: &Workspace, unit: usize) {
         let mut i = 0;
-        let mut depth_of: HashMap<FileId, usize> = self.units[unit].files.iter().map(|&f| (f, 0)).collect();
+        let mut depth_of: HashMap<FileId, usize> =
+            self.units[unit].files.iter().map(|&f| (f, 0)).collect();
         while i < self.units[unit].files.len() {
             let f = self.units[unit].files[i];
             i += 1;
@@ -402,13 +463,24 @@ impl Project {
             };
             let dir = parent(&self.files[f].path).to_string();
             let mut wanted: Vec<Spanned> = compose.includes.clone();
-            wanted.extend(compose.services.iter().filter_map(|s| s.extends.as_ref()?.1.clone()));
+            wanted.extend(
+                compose
+                    .services
+                    .iter()
+                    .filter_map(|s| s.extends.as_ref()?.1.clone()),
+            );
             for item in wanted {
-                let Some(raw) = crate::interp::resolve(&item.value, &self.units[unit].vars) else { continue };
+                let Some(raw) = crate::interp::resolve(&item.value, &self.units[unit].vars) else {
+                    continue;
+                };
                 if raw.contains("://") || raw.starts_with("git@") || depth >= MAX_INCLUDE_DEPTH {
                     continue;
                 }
-                let path = if raw.starts_with('/') { ws.relative(std::path::Path::new(&raw)) } else { join_normalized(&dir, &raw) };
+                let path = if raw.starts_with('/') {
+                    ws.relative(std::path::Path::new(&raw))
+                } else {
+                    join_normalized(&dir, &raw)
+                };
                 match path {
                     Some(p) if ws.exists(&p) => {
                         if let Some(id) = self.load_file(ws, &p, None)
@@ -418,7 +490,11 @@ impl Project {
                             self.units[unit].files.push(id);
                         }
                     }
-                    _ => self.warning_at(f, item.span.clone(), format!("`{raw}` is not a file in this repository; not followed")),
+                    _ => self.warning_at(
+                        f,
+                        item.span.clone(),
+                        format!("`{raw}` is not a file in this repository; not followed"),
+                    ),
                 }
             }
         }
@@ -429,12 +505,24 @@ impl Project {
         let mut wanted: Vec<(String, bool)> = Vec::new();
         for unit in &self.units {
             for &f in &unit.files {
-                let Some(compose) = self.files[f].compose() else { continue };
+                let Some(compose) = self.files[f].compose() else {
+                    continue;
+                };
                 let dir = parent(&self.files[f].path);
-                let secret_files = compose.secrets.iter().filter_map(|d| d.file.as_ref()).map(|s| (s, false));
-                let env_files = compose.services.iter().flat_map(|s| s.env_files.iter()).map(|s| (s, true));
+                let secret_files = compose
+                    .secrets
+                    .iter()
+                    .filter_map(|d| d.file.as_ref())
+                    .map(|s| (s, false));
+                let env_files = compose
+                    .services
+                    .iter()
+                    .flat_map(|s| s.env_files.iter())
+                    .map(|s| (s, true));
                 for (raw, read) in secret_files.chain(env_files) {
-                    if let Some(path) = crate::interp::resolve(&raw.value, &unit.vars).and_then(|r| join_normalized(dir, &r)) {
+                    if let Some(path) = crate::interp::resolve(&raw.value, &unit.vars)
+                        .and_then(|r| join_normalized(dir, &r))
+                    {
                         wanted.push((path, read));
                     }
                 }
@@ -447,17 +535,28 @@ impl Project {
             let tracked = ws.is_tracked(&path);
             let exists = ws.exists(&path) || tracked;
             let text = if read && tracked {
-                ws.read(&path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+                ws.read(&path)
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
             } else {
                 None
             };
-            self.facts.insert(path, PathFacts { exists, tracked, text });
+            self.facts.insert(
+                path,
+                PathFacts {
+                    exists,
+                    tracked,
+                    text,
+                },
+            );
         }
     }
 
     /// The facts for a path a file in `unit` writes as `raw`, relative to that file.
     pub fn facts_for(&self, unit: &Unit, file: FileId, raw: &str) -> Option<(String, &PathFacts)> {
-        let path = self.resolve(unit, raw).and_then(|r| join_normalized(parent(&self.files[file].path), &r))?;
+        let path = self
+            .resolve(unit, raw)
+            .and_then(|r| join_normalized(parent(&self.files[file].path), &r))?;
         let facts = self.facts.get(&path)?;
         Some((path, facts))
     }
@@ -468,7 +567,10 @@ impl Project {
     }
 
     /// Every service definition in the unit, with its file.
-    pub fn services<'a>(&'a self, unit: &'a Unit) -> impl Iterator<Item = (FileId, &'a Service)> + 'a {
+    pub fn services<'a>(
+        &'a self,
+        unit: &'a Unit,
+    ) -> impl Iterator<Item = (FileId, &'a Service)> + 'a {
         unit.files
             .iter()
             .filter_map(|&f| Some((f, self.files[f].compose()?)))
@@ -476,7 +578,11 @@ impl Project {
     }
 
     /// Every top-level declaration of one kind in the unit, with its file.
-    pub fn declarations<'a>(&'a self, unit: &'a Unit, kind: ResourceKind) -> impl Iterator<Item = (FileId, &'a Declaration)> + 'a {
+    pub fn declarations<'a>(
+        &'a self,
+        unit: &'a Unit,
+        kind: ResourceKind,
+    ) -> impl Iterator<Item = (FileId, &'a Declaration)> + 'a {
         unit.files
             .iter()
             .filter_map(|&f| Some((f, self.files[f].compose()?)))
@@ -490,7 +596,11 @@ impl Project {
 
     /// Files that belong to at least one unit, in id order.
     pub fn linted_files(&self) -> Vec<FileId> {
-        let mut ids: Vec<FileId> = self.units.iter().flat_map(|u| u.files.iter().copied()).collect();
+        let mut ids: Vec<FileId> = self
+            .units
+            .iter()
+            .flat_map(|u| u.files.iter().copied())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -500,7 +610,11 @@ impl Project {
 /// An env's name: its folder relative to the root (`.` for the root itself).
 pub fn env_name(manifest_path: &str) -> String {
     let dir = parent(manifest_path);
-    if dir.is_empty() { ".".into() } else { dir.into() }
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        dir.into()
+    }
 }
 
 /// For base files (`compose.yaml`, `docker-compose.yml`, `docker-stack.yml`, `stack.yml`),
@@ -508,12 +622,21 @@ pub fn env_name(manifest_path: &str) -> String {
 fn base_stem(path: &str) -> Option<&str> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let (stem, ext) = name.split_once('.')?;
-    (matches!(ext, "yml" | "yaml") && matches!(stem, "compose" | "docker-compose" | "docker-stack" | "stack")).then_some(stem)
+    (matches!(ext, "yml" | "yaml")
+        && matches!(
+            stem,
+            "compose" | "docker-compose" | "docker-stack" | "stack"
+        ))
+    .then_some(stem)
 }
 
 /// True when `path` is `given` or lies under the folder `given`.
 fn under(path: &str, given: &str) -> bool {
-    given.is_empty() || path == given || path.strip_prefix(given).is_some_and(|rest| rest.starts_with('/'))
+    given.is_empty()
+        || path == given
+        || path
+            .strip_prefix(given)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn glob_set<'a>(globs: impl Iterator<Item = &'a str>, names_only: bool) -> Result<GlobSet, Error> {
@@ -533,19 +656,31 @@ fn glob_set<'a>(globs: impl Iterator<Item = &'a str>, names_only: bool) -> Resul
 /// Text from bytes, refusing binary data and invalid UTF-8 (with the offset of the problem).
 fn decode(bytes: &[u8]) -> Result<String, (String, Option<usize>)> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-        return Err(("binary file (it contains a NUL byte); not a Compose file".into(), Some(nul)));
+        return Err((
+            "binary file (it contains a NUL byte); not a Compose file".into(),
+            Some(nul),
+        ));
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(("invalid UTF-8; Compose files must be UTF-8 text".into(), Some(e.valid_up_to()))),
+        Err(e) => Err((
+            "invalid UTF-8; Compose files must be UTF-8 text".into(),
+            Some(e.valid_up_to()),
+        )),
     }
 }
 
 fn byte_line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    (line, String::from_utf8_lossy(&before[start..]).chars().count() + 1)
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (
+        line,
+        String::from_utf8_lossy(&before[start..]).chars().count() + 1,
+    )
 }
 
 #[cfg(test)]
@@ -555,10 +690,26 @@ mod tests {
     #[test]
     fn compose_names() {
         let set = glob_set(COMPOSE_GLOBS.iter().copied(), true).unwrap();
-        for yes in ["compose.yaml", "compose.yml", "compose.prod.yaml", "app.compose.yml", "docker-compose.yml", "docker-compose-dev.yml", "docker-stack.yml", "web-stack.yaml", "stack.yml", "stack-prod.yml"] {
+        for yes in [
+            "compose.yaml",
+            "compose.yml",
+            "compose.prod.yaml",
+            "app.compose.yml",
+            "docker-compose.yml",
+            "docker-compose-dev.yml",
+            "docker-stack.yml",
+            "web-stack.yaml",
+            "stack.yml",
+            "stack-prod.yml",
+        ] {
             assert!(set.is_match(yes), "{yes}");
         }
-        for no in ["values.yaml", "compose.json", "minipaas.yaml", "mycompose.yaml"] {
+        for no in [
+            "values.yaml",
+            "compose.json",
+            "minipaas.yaml",
+            "mycompose.yaml",
+        ] {
             assert!(!set.is_match(no), "{no}");
         }
     }

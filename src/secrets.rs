@@ -12,21 +12,85 @@ use crate::interp::{Piece, pieces};
 
 /// Words that make a variable name a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
-    "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "CREDENTIALS", "CREDENTIAL",
-    "PASSPHRASE", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "AUTHKEY",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "PWD",
+    "SECRET",
+    "TOKEN",
+    "APIKEY",
+    "CREDENTIALS",
+    "CREDENTIAL",
+    "PASSPHRASE",
+    "PRIVATEKEY",
+    "ACCESSKEY",
+    "SECRETKEY",
+    "AUTHKEY",
 ];
 
 /// `<word> KEY` pairs that name a credential.
-const KEY_QUALIFIERS: &[&str] = &["API", "PRIVATE", "ACCESS", "AUTH", "ENCRYPTION", "MASTER", "SIGNING", "SECRET"];
+const KEY_QUALIFIERS: &[&str] = &[
+    "API",
+    "PRIVATE",
+    "ACCESS",
+    "AUTH",
+    "ENCRYPTION",
+    "MASTER",
+    "SIGNING",
+    "SECRET",
+];
 
 /// Words that make a credential-named variable a setting *about* the credential
 /// (`PASSWORD_MIN_LENGTH`, `TOKEN_URL`), or a pointer to it (`*_FILE`, `*_PATH`).
 const SETTING_WORDS: &[&str] = &[
-    "FILE", "PATH", "DIR", "ALLOW", "RANDOM", "EMPTY", "ENABLE", "ENABLED", "DISABLE", "DISABLED",
-    "REQUIRE", "REQUIRED", "LENGTH", "LEN", "MIN", "MAX", "TTL", "EXPIRY", "EXPIRE", "EXPIRES",
-    "EXPIRATION", "TIMEOUT", "LIFETIME", "ROTATION", "POLICY", "ALGORITHM", "ALGO", "TYPE", "MODE",
-    "COST", "ROUNDS", "COMPLEXITY", "STRENGTH", "RESET", "NAME", "URL", "URI", "ENDPOINT", "HOST",
-    "PORT", "HEADER", "PREFIX", "SUFFIX", "HINT", "LOCATION", "METHOD", "STORE", "PROVIDER",
+    "FILE",
+    "PATH",
+    "DIR",
+    "ALLOW",
+    "RANDOM",
+    "EMPTY",
+    "ENABLE",
+    "ENABLED",
+    "DISABLE",
+    "DISABLED",
+    "REQUIRE",
+    "REQUIRED",
+    "LENGTH",
+    "LEN",
+    "MIN",
+    "MAX",
+    "TTL",
+    "EXPIRY",
+    "EXPIRE",
+    "EXPIRES",
+    "EXPIRATION",
+    "TIMEOUT",
+    "LIFETIME",
+    "ROTATION",
+    "POLICY",
+    "ALGORITHM",
+    "ALGO",
+    "TYPE",
+    "MODE",
+    "COST",
+    "ROUNDS",
+    "COMPLEXITY",
+    "STRENGTH",
+    "RESET",
+    "NAME",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "HEADER",
+    "PREFIX",
+    "SUFFIX",
+    "HINT",
+    "LOCATION",
+    "METHOD",
+    "STORE",
+    "PROVIDER",
 ];
 
 /// The upper-cased words of a variable name (`dbPassword` → `DB`, `PASSWORD`).
@@ -81,7 +145,9 @@ pub fn classify_key(key: &str) -> KeyClass {
         }
     }
     match hit {
-        Some(i) => KeyClass::Credential { last: i + 1 == w.len() },
+        Some(i) => KeyClass::Credential {
+            last: i + 1 == w.len(),
+        },
         None => KeyClass::Plain,
     }
 }
@@ -91,7 +157,9 @@ pub fn classify_key(key: &str) -> KeyClass {
 /// range within the decoded value. `None` for interpolation only, empty values, flags, and
 /// numbers that configure rather than hold the credential.
 pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
-    let KeyClass::Credential { last } = classify_key(key) else { return None };
+    let KeyClass::Credential { last } = classify_key(key) else {
+        return None;
+    };
     let mut found = None;
     for piece in pieces(value) {
         match piece {
@@ -99,7 +167,9 @@ pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
                 found = Some((text, range));
                 break;
             }
-            Piece::Var { op, arg, arg_range, .. } if matches!(op.as_str(), "-" | ":-") => {
+            Piece::Var {
+                op, arg, arg_range, ..
+            } if matches!(op.as_str(), "-" | ":-") => {
                 let inner: String = pieces(&arg)
                     .into_iter()
                     .filter_map(|p| match p {
@@ -117,9 +187,13 @@ pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
     }
     let (text, range) = found?;
     let t = text.trim();
-    let flag = matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
+    let flag = matches!(
+        t.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1"
+    );
     let number = t.parse::<f64>().is_ok();
-    let template = (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
+    let template =
+        (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
     if flag || template || (number && !last) {
         return None;
     }
@@ -135,22 +209,94 @@ struct Pattern {
 
 /// Token formats (after gitleaks' rules, MIT), each behind a literal keyword prefilter.
 const PATTERNS: &[(&str, Pattern)] = &[
-    ("-----BEGIN", Pattern { what: "a private key", regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----" }),
-    ("AKIA", Pattern { what: "an AWS access key ID", regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b" }),
-    ("ASIA", Pattern { what: "an AWS access key ID", regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b" }),
-    ("gh", Pattern { what: "a GitHub token", regex: r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b" }),
-    ("glpat-", Pattern { what: "a GitLab token", regex: r"\bglpat-[A-Za-z0-9_-]{20,}" }),
-    ("xox", Pattern { what: "a Slack token", regex: r"\bxox[baprs]-[A-Za-z0-9-]{10,}" }),
-    ("_live_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}" }),
-    ("_test_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_test_[A-Za-z0-9]{20,}" }),
-    ("AIza", Pattern { what: "a Google API key", regex: r"\bAIza[0-9A-Za-z_-]{35}" }),
-    ("eyJ", Pattern { what: "a JSON Web Token", regex: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" }),
-    ("://", Pattern { what: "a password in a URL", regex: r"[A-Za-z][A-Za-z0-9+.-]*://[^:/?#\s@]+:([^@/?#\s]+)@" }),
+    (
+        "-----BEGIN",
+        Pattern {
+            what: "a private key",
+            regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----",
+        },
+    ),
+    (
+        "AKIA",
+        Pattern {
+            what: "an AWS access key ID",
+            regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        },
+    ),
+    (
+        "ASIA",
+        Pattern {
+            what: "an AWS access key ID",
+            regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        },
+    ),
+    (
+        "gh",
+        Pattern {
+            what: "a GitHub token",
+            regex: r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
+        },
+    ),
+    (
+        "glpat-",
+        Pattern {
+            what: "a GitLab token",
+            regex: r"\bglpat-[A-Za-z0-9_-]{20,}",
+        },
+    ),
+    (
+        "xox",
+        Pattern {
+            what: "a Slack token",
+            regex: r"\bxox[baprs]-[A-Za-z0-9-]{10,}",
+        },
+    ),
+    (
+        "_live_",
+        Pattern {
+            what: "a Stripe key",
+            regex: r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}",
+        },
+    ),
+    (
+        "_test_",
+        Pattern {
+            what: "a Stripe key",
+            regex: r"\b(?:sk|rk)_test_[A-Za-z0-9]{20,}",
+        },
+    ),
+    (
+        "AIza",
+        Pattern {
+            what: "a Google API key",
+            regex: r"\bAIza[0-9A-Za-z_-]{35}",
+        },
+    ),
+    (
+        "eyJ",
+        Pattern {
+            what: "a JSON Web Token",
+            regex: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+        },
+    ),
+    (
+        "://",
+        Pattern {
+            what: "a password in a URL",
+            regex: r"[A-Za-z][A-Za-z0-9+.-]*://[^:/?#\s@]+:([^@/?#\s]+)@",
+        },
+    ),
 ];
 
-static PREFILTER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
+static PREFILTER: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
 
-static REGEXES: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| PATTERNS.iter().map(|(_, p)| Regex::new(p.regex).ok()).collect());
+static REGEXES: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|(_, p)| Regex::new(p.regex).ok())
+        .collect()
+});
 
 /// A secret found in a value: what it looks like and where (in the decoded value).
 #[derive(Debug, Clone, PartialEq)]
@@ -166,19 +312,31 @@ pub fn find_pattern(value: &str) -> Option<Match> {
     if let Some(ac) = PREFILTER.as_ref() {
         for hit in ac.find_overlapping_iter(value) {
             let i = hit.pattern().as_usize();
-            let Some(Some(re)) = REGEXES.get(i) else { continue };
-            let Some(caps) = re.captures(value) else { continue };
+            let Some(Some(re)) = REGEXES.get(i) else {
+                continue;
+            };
+            let Some(caps) = re.captures(value) else {
+                continue;
+            };
             // For URLs only the password counts, and only when it is written out.
             let m = caps.get(1).or_else(|| caps.get(0));
             if let Some(m) = m {
-                if i == PATTERNS.len() - 1 && (m.as_str().starts_with('$') || m.as_str().chars().all(|c| c == '*')) {
+                if i == PATTERNS.len() - 1
+                    && (m.as_str().starts_with('$') || m.as_str().chars().all(|c| c == '*'))
+                {
                     continue;
                 }
-                return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
+                return Some(Match {
+                    what: PATTERNS[i].1.what.to_string(),
+                    range: m.range(),
+                });
             }
         }
     }
-    high_entropy(value).map(|bits| Match { what: format!("a high-entropy string ({bits:.1} bits per character)"), range: 0..value.len() })
+    high_entropy(value).map(|bits| Match {
+        what: format!("a high-entropy string ({bits:.1} bits per character)"),
+        range: 0..value.len(),
+    })
 }
 
 /// Shannon entropy in bits per character.
@@ -192,10 +350,13 @@ pub fn entropy(s: &str) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    counts.values().map(|&k| {
-        let p = k as f64 / n as f64;
-        -p * p.log2()
-    }).sum()
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Entropy of a value that looks like a random token, if it is high enough to be a secret.
@@ -206,17 +367,22 @@ fn high_entropy(value: &str) -> Option<f64> {
         return None;
     }
     let hex = v.chars().all(|c| c.is_ascii_hexdigit());
-    let b64 = v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-'));
+    let b64 = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-'));
     let uuid = v.len() == 36 && v.chars().filter(|&c| c == '-').count() == 4;
     if uuid || !(hex || b64) {
         return None;
     }
     let e = entropy(v);
     if hex {
-        let has_digit_and_letter = v.chars().any(|c| c.is_ascii_digit()) && v.chars().any(|c| c.is_ascii_alphabetic());
+        let has_digit_and_letter =
+            v.chars().any(|c| c.is_ascii_digit()) && v.chars().any(|c| c.is_ascii_alphabetic());
         return (v.len() >= 32 && e >= 3.0 && has_digit_and_letter).then_some(e);
     }
-    let mixed = v.chars().any(|c| c.is_ascii_uppercase()) && v.chars().any(|c| c.is_ascii_lowercase()) && v.chars().any(|c| c.is_ascii_digit());
+    let mixed = v.chars().any(|c| c.is_ascii_uppercase())
+        && v.chars().any(|c| c.is_ascii_lowercase())
+        && v.chars().any(|c| c.is_ascii_digit());
     (mixed && e >= 4.5).then_some(e)
 }
 
@@ -230,7 +396,9 @@ pub fn env_file_credentials(text: &str) -> Vec<String> {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
         if literal_credential(k.trim(), v).is_some() {
             keys.push(k.trim().to_string());
@@ -245,10 +413,35 @@ mod tests {
 
     #[test]
     fn credential_keys_are_words_not_substrings() {
-        for yes in ["DB_PASSWORD", "POSTGRES_PASSWORD", "dbPassword", "API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASSWD", "SECRET", "client-secret", "PRIVATE_KEY"] {
-            assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
+        for yes in [
+            "DB_PASSWORD",
+            "POSTGRES_PASSWORD",
+            "dbPassword",
+            "API_KEY",
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "DB_PASSWD",
+            "SECRET",
+            "client-secret",
+            "PRIVATE_KEY",
+        ] {
+            assert!(
+                matches!(classify_key(yes), KeyClass::Credential { .. }),
+                "{yes}"
+            );
         }
-        for no in ["PASSWORD_FILE", "POSTGRES_PASSWORD_FILE", "PASSPORT_ID", "TOKENIZER", "KEYBOARD", "MONKEY", "PWD", "SECRET_PATH", "PUBLIC_KEY", "TOKEN_URL"] {
+        for no in [
+            "PASSWORD_FILE",
+            "POSTGRES_PASSWORD_FILE",
+            "PASSPORT_ID",
+            "TOKENIZER",
+            "KEYBOARD",
+            "MONKEY",
+            "PWD",
+            "SECRET_PATH",
+            "PUBLIC_KEY",
+            "TOKEN_URL",
+        ] {
             assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
         }
     }
@@ -257,11 +450,17 @@ mod tests {
     fn literal_values_and_defaults() {
         assert_eq!(literal_credential("DB_PASSWORD", "hunter2"), Some(0..7));
         assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD}"), None);
-        assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"), Some(15..23));
+        assert_eq!(
+            literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"),
+            Some(15..23)
+        );
         assert_eq!(literal_credential("DB_PASSWORD", ""), None);
         assert_eq!(literal_credential("DB_PASSWORD", "123456"), Some(0..6));
         assert_eq!(literal_credential("PASSWORD_MIN_LENGTH", "12"), None);
-        assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
+        assert_eq!(
+            literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"),
+            None
+        );
         assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
         assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
     }
@@ -270,7 +469,10 @@ mod tests {
     fn token_formats() {
         let gh = format!("ghp_{}", "a1B2c3D4e5".repeat(4).get(..36).unwrap());
         assert_eq!(find_pattern(&gh).unwrap().what, "a GitHub token");
-        assert_eq!(find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what, "an AWS access key ID");
+        assert_eq!(
+            find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what,
+            "an AWS access key ID"
+        );
         let url = "postgres://user:s3cret@db:5432/app";
         let m = find_pattern(url).unwrap();
         assert_eq!(&url[m.range], "s3cret");
@@ -284,7 +486,9 @@ mod tests {
 
     #[test]
     fn env_files_report_keys_only() {
-        let keys = env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
+        let keys = env_file_credentials(
+            "# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n",
+        );
         assert_eq!(keys, ["DB_PASSWORD"]);
     }
 }

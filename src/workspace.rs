@@ -16,7 +16,10 @@ enum Contents {
     /// Files on disk under the root.
     Disk,
     /// Blobs in the git index, by path.
-    Index { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
+    Index {
+        repo: git2::Repository,
+        blobs: BTreeMap<String, git2::Oid>,
+    },
 }
 
 /// The set of files a run looks at and how to read them.
@@ -45,7 +48,10 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::Missing => f.write_str("no such file"),
-            ReadError::TooLarge(n) => write!(f, "file is too large ({n} bytes; the limit is {MAX_FILE_BYTES})"),
+            ReadError::TooLarge(n) => write!(
+                f,
+                "file is too large ({n} bytes; the limit is {MAX_FILE_BYTES})"
+            ),
             ReadError::Io(e) => f.write_str(e),
         }
     }
@@ -55,7 +61,10 @@ impl Workspace {
     /// Opens the workspace that contains `start`: its git work tree if there is one (reading
     /// the index when `staged`), else `start` itself walked with .gitignore rules.
     pub fn open(start: &Path, staged: bool) -> Result<Workspace, Error> {
-        let start_abs = std::fs::canonicalize(start).map_err(|e| Error::Path { path: start.to_path_buf(), message: e.to_string() })?;
+        let start_abs = std::fs::canonicalize(start).map_err(|e| Error::Path {
+            path: start.to_path_buf(),
+            message: e.to_string(),
+        })?;
         match git2::Repository::discover(&start_abs) {
             Ok(repo) if repo.workdir().is_some() => Self::from_git(repo, staged),
             _ if staged => Err(Error::Usage(format!(
@@ -63,7 +72,14 @@ impl Workspace {
                 start.display()
             ))),
             _ => {
-                let root = if start_abs.is_dir() { start_abs } else { start_abs.parent().map(Path::to_path_buf).unwrap_or(start_abs) };
+                let root = if start_abs.is_dir() {
+                    start_abs
+                } else {
+                    start_abs
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or(start_abs)
+                };
                 Ok(Self::walk(root, None))
             }
         }
@@ -90,7 +106,12 @@ impl Workspace {
                 files.insert(to_slash(rel));
             }
         }
-        Workspace { root, files, tracked, contents: Contents::Disk }
+        Workspace {
+            root,
+            files,
+            tracked,
+            contents: Contents::Disk,
+        }
     }
 
     fn from_git(repo: git2::Repository, staged: bool) -> Result<Workspace, Error> {
@@ -108,7 +129,12 @@ impl Workspace {
         }
         let tracked: BTreeSet<String> = blobs.keys().cloned().collect();
         if staged {
-            return Ok(Workspace { root, files: tracked.clone(), tracked: Some(tracked), contents: Contents::Index { repo, blobs } });
+            return Ok(Workspace {
+                root,
+                files: tracked.clone(),
+                tracked: Some(tracked),
+                contents: Contents::Index { repo, blobs },
+            });
         }
         let mut files = tracked.clone();
         let mut opts = git2::StatusOptions::new();
@@ -127,17 +153,27 @@ impl Workspace {
         }
         // A tracked file deleted from the work tree is not part of what is linted.
         files.retain(|f| !tracked.contains(f) || root.join(f).exists());
-        Ok(Workspace { root, files, tracked: Some(tracked), contents: Contents::Disk })
+        Ok(Workspace {
+            root,
+            files,
+            tracked: Some(tracked),
+            contents: Contents::Disk,
+        })
     }
 
     /// True when git tracks this file, or any file under this folder.
     pub fn is_tracked(&self, rel: &str) -> bool {
-        let Some(tracked) = &self.tracked else { return false };
+        let Some(tracked) = &self.tracked else {
+            return false;
+        };
         if tracked.contains(rel) {
             return true;
         }
         let prefix = format!("{}/", rel.trim_end_matches('/'));
-        tracked.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
+        tracked
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|p| p.starts_with(&prefix))
     }
 
     /// True when the workspace knows whether files are tracked (it is a git repository).
@@ -169,7 +205,9 @@ impl Workspace {
             }
             Contents::Index { repo, blobs } => {
                 let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
-                let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
+                let blob = repo
+                    .find_blob(*oid)
+                    .map_err(|e| ReadError::Io(e.message().to_string()))?;
                 if blob.size() as u64 > MAX_FILE_BYTES {
                     return Err(ReadError::TooLarge(blob.size() as u64));
                 }
@@ -191,7 +229,11 @@ impl Workspace {
 }
 
 fn io_error(e: std::io::Error) -> ReadError {
-    if e.kind() == std::io::ErrorKind::NotFound { ReadError::Missing } else { ReadError::Io(e.to_string()) }
+    if e.kind() == std::io::ErrorKind::NotFound {
+        ReadError::Missing
+    } else {
+        ReadError::Io(e.to_string())
+    }
 }
 
 /// A relative path with `/` separators.
@@ -235,7 +277,10 @@ mod tests {
 
     #[test]
     fn joins_stay_inside_the_root() {
-        assert_eq!(join_normalized("dev", "./a.yml").as_deref(), Some("dev/a.yml"));
+        assert_eq!(
+            join_normalized("dev", "./a.yml").as_deref(),
+            Some("dev/a.yml")
+        );
         assert_eq!(join_normalized("dev", "../a.yml").as_deref(), Some("a.yml"));
         assert_eq!(join_normalized("dev", "../../etc/passwd"), None);
         assert_eq!(join_normalized("", "x/./y/../z").as_deref(), Some("x/z"));

@@ -143,7 +143,13 @@ impl Tree {
                     None
                 }
                 Event::Scalar(value, style, anchor, _) => {
-                    let id = tree.push(Kind::Scalar { value: value.into_owned(), style: style.into() }, range);
+                    let id = tree.push(
+                        Kind::Scalar {
+                            value: value.into_owned(),
+                            style: style.into(),
+                        },
+                        range,
+                    );
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
@@ -161,9 +167,15 @@ impl Tree {
                 Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
                     let flow = style == StructureStyle::Flow;
                     let kind = if matches!(event, Event::SequenceStart(..)) {
-                        Kind::Seq { items: Vec::new(), flow }
+                        Kind::Seq {
+                            items: Vec::new(),
+                            flow,
+                        }
                     } else {
-                        Kind::Map { entries: Vec::new(), flow }
+                        Kind::Map {
+                            entries: Vec::new(),
+                            flow,
+                        }
                     };
                     let id = tree.push(kind, range);
                     if anchor != 0 {
@@ -171,7 +183,10 @@ impl Tree {
                     }
                     // Attach first, so an alias inside the collection to its own anchor resolves.
                     tree.attach(&mut stack, id, text)?;
-                    stack.push(Open { node: id, pending_key: None });
+                    stack.push(Open {
+                        node: id,
+                        pending_key: None,
+                    });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -181,7 +196,10 @@ impl Tree {
                     None
                 }
                 Event::Comment(body, _) => {
-                    tree.comments.push(Comment { text: body.into_owned(), span: range });
+                    tree.comments.push(Comment {
+                        text: body.into_owned(),
+                        span: range,
+                    });
                     None
                 }
                 _ => None,
@@ -243,8 +261,13 @@ impl Tree {
         if name == "<<" {
             return None;
         }
-        let Kind::Map { entries, .. } = &self.nodes[map].kind else { return None };
-        entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name))
+        let Kind::Map { entries, .. } = &self.nodes[map].kind else {
+            return None;
+        };
+        entries
+            .iter()
+            .map(|e| e.key)
+            .find(|&k| self.scalar(k) == Some(name))
     }
 
     /// Sets a collection's end: the closing bracket for flow style; for block style the end
@@ -293,7 +316,10 @@ impl Tree {
     /// True for an empty value, `~` or `null` written plain.
     pub fn is_null(&self, id: NodeId) -> bool {
         match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar { value, style: Style::Plain } => {
+            Kind::Scalar {
+                value,
+                style: Style::Plain,
+            } => {
                 matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
             }
             _ => false,
@@ -331,7 +357,9 @@ impl Tree {
         if depth > MAX_ALIAS_HOPS {
             return;
         }
-        let Kind::Map { entries, .. } = &self.nodes[self.resolve(id)].kind else { return };
+        let Kind::Map { entries, .. } = &self.nodes[self.resolve(id)].kind else {
+            return;
+        };
         let mut merges = Vec::new();
         for entry in entries {
             let key = self.scalar(entry.key);
@@ -339,7 +367,10 @@ impl Tree {
                 merges.push(entry.value);
                 continue;
             }
-            if !out.iter().any(|e: &Entry| key.is_some() && self.scalar(e.key) == key) {
+            if !out
+                .iter()
+                .any(|e: &Entry| key.is_some() && self.scalar(e.key) == key)
+            {
                 out.push(*entry);
             }
         }
@@ -356,12 +387,20 @@ impl Tree {
     }
 
     fn is_plain(&self, id: NodeId) -> bool {
-        matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Plain, .. })
+        matches!(
+            self.nodes[id].kind,
+            Kind::Scalar {
+                style: Style::Plain,
+                ..
+            }
+        )
     }
 
     /// The value of `key` in a mapping, merge keys included.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.entries(map).into_iter().find(|e| self.scalar(e.key) == Some(key))
+        self.entries(map)
+            .into_iter()
+            .find(|e| self.scalar(e.key) == Some(key))
     }
 
     /// True if this entry of `map` was brought in by a merge key rather than written in it.
@@ -401,7 +440,9 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
 }
 
 #[cfg(test)]
@@ -431,10 +472,16 @@ mod tests {
         let tree = Tree::parse(text).unwrap();
         let y = tree.get(tree.roots[0], "y").unwrap().value;
         let entries = tree.entries(y);
-        let names: Vec<_> = entries.iter().map(|e| tree.scalar(e.key).unwrap()).collect();
+        let names: Vec<_> = entries
+            .iter()
+            .map(|e| tree.scalar(e.key).unwrap())
+            .collect();
         assert_eq!(names, ["image", "env"]);
         assert_eq!(tree.scalar(entries[0].value), Some("b"));
-        assert_eq!(tree.node(entries[1].value).span.start, text.find("1\n").unwrap());
+        assert_eq!(
+            tree.node(entries[1].value).span.start,
+            text.find("1\n").unwrap()
+        );
         assert!(tree.is_inherited(y, &entries[1]));
         assert!(!tree.is_inherited(y, &entries[0]));
     }

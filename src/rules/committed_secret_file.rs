@@ -58,10 +58,14 @@ impl Rule for CommittedSecretFile {
         }
         for unit in &project.units {
             for &file in &unit.files {
-                let Some(compose) = project.files[file].compose() else { continue };
+                let Some(compose) = project.files[file].compose() else {
+                    continue;
+                };
                 for decl in &compose.secrets {
                     let Some(raw) = &decl.file else { continue };
-                    let Some((path, facts)) = project.facts_for(unit, file, &raw.value) else { continue };
+                    let Some((path, facts)) = project.facts_for(unit, file, &raw.value) else {
+                        continue;
+                    };
                     if !facts.tracked {
                         continue;
                     }
@@ -71,7 +75,10 @@ impl Rule for CommittedSecretFile {
                         file,
                         raw.span.clone(),
                         "tracked by git",
-                        format!("secret `{}` is read from `{path}`, which git tracks: its value is committed", decl.name.value),
+                        format!(
+                            "secret `{}` is read from `{path}`, which git tracks: its value is committed",
+                            decl.name.value
+                        ),
                     );
                     f.help = Some(format!(
                         "run `git rm --cached {path}`, add it to .gitignore, rotate the value, and declare the secret `external: true` (create it with `minipaas secret create`)"
@@ -80,8 +87,12 @@ impl Rule for CommittedSecretFile {
                 }
                 for service in &compose.services {
                     for raw in &service.env_files {
-                        let Some((path, facts)) = project.facts_for(unit, file, &raw.value) else { continue };
-                        let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else { continue };
+                        let Some((path, facts)) = project.facts_for(unit, file, &raw.value) else {
+                            continue;
+                        };
+                        let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else {
+                            continue;
+                        };
                         let keys = env_file_credentials(text);
                         if keys.is_empty() {
                             continue;
@@ -92,7 +103,11 @@ impl Rule for CommittedSecretFile {
                             file,
                             raw.span.clone(),
                             "tracked by git",
-                            format!("env file `{path}` of service `{}` is tracked by git and sets {}", service.name.value, keys.join(", ")),
+                            format!(
+                                "env file `{path}` of service `{}` is tracked by git and sets {}",
+                                service.name.value,
+                                keys.join(", ")
+                            ),
                         );
                         f.help = Some(format!(
                             "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"

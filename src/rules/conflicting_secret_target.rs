@@ -48,6 +48,9 @@ services:
 "#,
 };
 
+/// Per service name: its references by (kind, source), a later file's entry replacing an earlier.
+type ByService<'a> = BTreeMap<&'a str, BTreeMap<(ResourceKind, String), (FileId, &'a Reference)>>;
+
 impl Rule for ConflictingSecretTarget {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -55,13 +58,14 @@ impl Rule for ConflictingSecretTarget {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for unit in &project.units {
-            // service name -> kind -> source -> (file, reference), later files replacing earlier
-            let mut services: BTreeMap<&str, BTreeMap<(ResourceKind, String), (FileId, &Reference)>> = BTreeMap::new();
+            let mut services: ByService<'_> = BTreeMap::new();
             let mut order: Vec<(&str, ResourceKind, String)> = Vec::new();
             for (file, service) in project.services(unit) {
                 for kind in [ResourceKind::Secret, ResourceKind::Config] {
                     for r in service.refs(kind).iter().filter(|r| !r.build) {
-                        let Some(source) = project.resolve(unit, &r.source.value) else { continue };
+                        let Some(source) = project.resolve(unit, &r.source.value) else {
+                            continue;
+                        };
                         let refs = services.entry(&service.name.value).or_default();
                         if refs.insert((kind, source.clone()), (file, r)).is_none() {
                             order.push((&service.name.value, kind, source));
@@ -69,10 +73,20 @@ impl Rule for ConflictingSecretTarget {
                     }
                 }
             }
-            let mut targets: BTreeMap<(&str, ResourceKind, String), (FileId, &Reference, String)> = BTreeMap::new();
+            let mut targets: BTreeMap<(&str, ResourceKind, String), (FileId, &Reference, String)> =
+                BTreeMap::new();
             for (service, kind, source) in order {
-                let Some(&(file, r)) = services.get(service).and_then(|m| m.get(&(kind, source.clone()))) else { continue };
-                let Some(target) = project.resolve(unit, &r.target.as_ref().unwrap_or(&r.source).value) else { continue };
+                let Some(&(file, r)) = services
+                    .get(service)
+                    .and_then(|m| m.get(&(kind, source.clone())))
+                else {
+                    continue;
+                };
+                let Some(target) =
+                    project.resolve(unit, &r.target.as_ref().unwrap_or(&r.source).value)
+                else {
+                    continue;
+                };
                 let target = kind.normalize_target(&target);
                 match targets.get(&(service, kind, target.clone())) {
                     None => {
@@ -90,8 +104,15 @@ impl Rule for ConflictingSecretTarget {
                                 kind.noun()
                             ),
                         );
-                        f.related.push(Label { file: *first_file, span: first.item.clone(), note: "first mounted here".into() });
-                        f.help = Some(format!("keep one {} per target; after a rotation keep the newest version only", kind.noun()));
+                        f.related.push(Label {
+                            file: *first_file,
+                            span: first.item.clone(),
+                            note: "first mounted here".into(),
+                        });
+                        f.help = Some(format!(
+                            "keep one {} per target; after a rotation keep the newest version only",
+                            kind.noun()
+                        ));
                         out.push(f);
                     }
                 }

@@ -57,22 +57,36 @@ impl Rule for FileEnvWithoutSecret {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for unit in project.units.iter().filter(|u| !u.incomplete) {
-            let services: BTreeSet<&str> = project.services(unit).map(|(_, s)| s.name.value.as_str()).collect();
+            let services: BTreeSet<&str> = project
+                .services(unit)
+                .map(|(_, s)| s.name.value.as_str())
+                .collect();
             for name in services {
-                let defs: Vec<_> = project.services(unit).filter(|(_, s)| s.name.value == name).collect();
+                let defs: Vec<_> = project
+                    .services(unit)
+                    .filter(|(_, s)| s.name.value == name)
+                    .collect();
                 let granted: BTreeSet<String> = defs
                     .iter()
                     .flat_map(|(_, s)| s.secrets.iter().filter(|r| !r.build))
                     .filter_map(|r| {
                         let target = r.target.as_ref().unwrap_or(&r.source);
-                        project.resolve(unit, &target.value).map(|t| ResourceKind::Secret.normalize_target(&t))
+                        project
+                            .resolve(unit, &target.value)
+                            .map(|t| ResourceKind::Secret.normalize_target(&t))
                     })
                     .collect();
                 for (file, service) in &defs {
                     for var in &service.environment {
                         let Some(value) = &var.value else { continue };
-                        let Some(secret) = value.value.strip_prefix("/run/secrets/") else { continue };
-                        if !var.key.value.ends_with("_FILE") || secret.is_empty() || secret.contains('$') || granted.contains(secret) {
+                        let Some(secret) = value.value.strip_prefix("/run/secrets/") else {
+                            continue;
+                        };
+                        if !var.key.value.ends_with("_FILE")
+                            || secret.is_empty()
+                            || secret.contains('$')
+                            || granted.contains(secret)
+                        {
                             continue;
                         }
                         let mut f = finding(
@@ -81,7 +95,10 @@ impl Rule for FileEnvWithoutSecret {
                             *file,
                             value.span.clone(),
                             "nothing is mounted here",
-                            format!("`{}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there", var.key.value),
+                            format!(
+                                "`{}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there",
+                                var.key.value
+                            ),
                         );
                         f.help = Some(format!(
                             "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"

@@ -58,11 +58,15 @@ impl Rule for LiteralSecretEnv {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for file in project.linted_files() {
-            let Some(compose) = project.files[file].compose() else { continue };
+            let Some(compose) = project.files[file].compose() else {
+                continue;
+            };
             for service in &compose.services {
                 for var in &service.environment {
                     let Some(value) = &var.value else { continue };
-                    let Some(range) = literal_credential(&var.key.value, &value.value) else { continue };
+                    let Some(range) = literal_credential(&var.key.value, &value.value) else {
+                        continue;
+                    };
                     let span = if var.verbatim {
                         value.span.start + range.start..value.span.start + range.end
                     } else {
@@ -75,7 +79,10 @@ impl Rule for LiteralSecretEnv {
                         file,
                         span,
                         "literal value",
-                        format!("`{key}` of service `{}` is set to a literal value, committed with this file", service.name.value),
+                        format!(
+                            "`{key}` of service `{}` is set to a literal value, committed with this file",
+                            service.name.value
+                        ),
                     );
                     let name = key.to_ascii_lowercase();
                     f.help = Some(format!(

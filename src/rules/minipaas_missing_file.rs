@@ -48,7 +48,9 @@ impl Rule for MinipaasMissingFile {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for unit in &project.units {
-            let Some(manifest) = unit.manifest else { continue };
+            let Some(manifest) = unit.manifest else {
+                continue;
+            };
             for (item, path) in &unit.missing {
                 let mut f = finding(
                     &META,
@@ -56,7 +58,10 @@ impl Rule for MinipaasMissingFile {
                     manifest,
                     item.span.clone(),
                     "no such file",
-                    format!("`{}` is listed for {} but `{path}` does not exist", item.value, unit.label),
+                    format!(
+                        "`{}` is listed for {} but `{path}` does not exist",
+                        item.value, unit.label
+                    ),
                 );
                 f.help = Some("fix the path or remove the entry".into());
                 out.push(f);

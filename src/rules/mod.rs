@@ -19,6 +19,8 @@ mod undeclared_secret;
 mod unused_config;
 mod unused_secret;
 
+pub(crate) use secret_pattern::scan as secret_scan;
+
 /// What a rule is, for `minipaas rule`, `minipaas rules` and every output format.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -77,13 +79,24 @@ pub fn check_all(project: &Project) -> Vec<Finding> {
 }
 
 /// Starts a finding of `meta` at `span` in `file`, found in `unit` (if any).
-fn finding(meta: &'static RuleMeta, unit: Option<&Unit>, file: FileId, span: Range<usize>, note: &str, message: String) -> Finding {
+fn finding(
+    meta: &'static RuleMeta,
+    unit: Option<&Unit>,
+    file: FileId,
+    span: Range<usize>,
+    note: &str,
+    message: String,
+) -> Finding {
     Finding {
         code: meta.code,
         name: meta.name,
         severity: meta.severity,
         message,
-        primary: Label { file, span, note: note.into() },
+        primary: Label {
+            file,
+            span,
+            note: note.into(),
+        },
         related: Vec::new(),
         help: None,
         env: unit.and_then(|u| u.env.clone()),
@@ -104,13 +117,30 @@ mod tests {
         let mut codes = std::collections::HashSet::new();
         for (i, rule) in RULES.iter().enumerate() {
             let m = rule.meta();
-            assert_eq!(m.code, format!("MP{:03}", i + 1), "codes are in order and never reused");
+            assert_eq!(
+                m.code,
+                format!("MP{:03}", i + 1),
+                "codes are in order and never reused"
+            );
             assert!(codes.insert(m.code));
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is kebab-case", m.name);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is kebab-case",
+                m.name
+            );
             for prefix in ["use-", "avoid-", "prefer-", "do-not-", "consider-"] {
-                assert!(!m.name.starts_with(prefix), "{} names the pattern, not the remedy", m.name);
+                assert!(
+                    !m.name.starts_with(prefix),
+                    "{} names the pattern, not the remedy",
+                    m.name
+                );
             }
-            for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
                 assert!(m.doc.contains(section), "{} doc lacks {section}", m.code);
             }
             assert!(lookup(m.code).is_some() && lookup(m.name).is_some());

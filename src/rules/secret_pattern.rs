@@ -53,9 +53,13 @@ impl Rule for SecretPattern {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for file in project.linted_files() {
-            let Some(compose) = project.files[file].compose() else { continue };
+            let Some(compose) = project.files[file].compose() else {
+                continue;
+            };
             for (key, value, verbatim) in &compose.scalars {
-                let Some((range, what)) = scan(key.as_deref(), &value.value) else { continue };
+                let Some((range, what)) = scan(key.as_deref(), &value.value) else {
+                    continue;
+                };
                 let span = if *verbatim {
                     value.span.start + range.start..value.span.start + range.end
                 } else {
@@ -65,7 +69,14 @@ impl Rule for SecretPattern {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),
                 };
-                let mut f = finding(&META, first_unit(project, file), file, span, "looks like a secret", format!("{place} contains {what}"));
+                let mut f = finding(
+                    &META,
+                    first_unit(project, file),
+                    file,
+                    span,
+                    "looks like a secret",
+                    format!("{place} contains {what}"),
+                );
                 f.help = Some("keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed".into());
                 out.push(f);
             }
@@ -80,7 +91,11 @@ pub(crate) fn scan(key: Option<&str>, value: &str) -> Option<(std::ops::Range<us
     }
     // `KEY=value` list items: only the value part counts, and MP006 owns credential names.
     let (offset, key, value) = match (key, value.split_once('=')) {
-        (None, Some((k, v))) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => (k.len() + 1, Some(k), v),
+        (None, Some((k, v)))
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            (k.len() + 1, Some(k), v)
+        }
         _ => (0, key, value),
     };
     if let Some(k) = key

@@ -60,7 +60,12 @@ impl Rule for UndeclaredSecret {
 }
 
 /// MP001 and MP002: every reference whose name no declaration in the unit has.
-pub(super) fn check_undeclared(project: &Project, kind: ResourceKind, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+pub(super) fn check_undeclared(
+    project: &Project,
+    kind: ResourceKind,
+    meta: &'static RuleMeta,
+    out: &mut Vec<Finding>,
+) {
     for unit in project.units.iter().filter(|u| !u.incomplete) {
         let declared: BTreeSet<String> = project
             .declarations(unit, kind)
@@ -68,18 +73,28 @@ pub(super) fn check_undeclared(project: &Project, kind: ResourceKind, meta: &'st
             .collect();
         for (file, service) in project.services(unit) {
             for r in service.refs(kind) {
-                let Some(name) = project.resolve(unit, &r.source.value) else { continue };
+                let Some(name) = project.resolve(unit, &r.source.value) else {
+                    continue;
+                };
                 if declared.contains(&name) {
                     continue;
                 }
-                let place = if r.build { "build of service" } else { "service" };
+                let place = if r.build {
+                    "build of service"
+                } else {
+                    "service"
+                };
                 let mut f = finding(
                     meta,
                     Some(unit),
                     file,
                     r.source.span.clone(),
                     &format!("not declared in {}", unit.label),
-                    format!("{place} `{}` uses {} `{name}`, which is not declared", service.name.value, kind.noun()),
+                    format!(
+                        "{place} `{}` uses {} `{name}`, which is not declared",
+                        service.name.value,
+                        kind.noun()
+                    ),
                 );
                 f.help = Some(match did_you_mean(&name, &declared) {
                     Some(near) => format!("did you mean `{near}`?"),

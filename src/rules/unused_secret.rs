@@ -61,7 +61,12 @@ impl Rule for UnusedSecret {
 }
 
 /// MP003 and MP004: declarations unused in every complete unit that contains them.
-pub(super) fn check_unused(project: &Project, kind: ResourceKind, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+pub(super) fn check_unused(
+    project: &Project,
+    kind: ResourceKind,
+    meta: &'static RuleMeta,
+    out: &mut Vec<Finding>,
+) {
     // (file, key span) -> (units that saw it, units where it was unused, first finding)
     let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
     for unit in &project.units {
@@ -71,9 +76,13 @@ pub(super) fn check_unused(project: &Project, kind: ResourceKind, meta: &'static
             .filter_map(|r| project.resolve(unit, &r.source.value))
             .collect();
         for (file, decl) in project.declarations(unit, kind) {
-            let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
+            let entry = seen
+                .entry((file, decl.name.span.start))
+                .or_insert((0, 0, None));
             entry.0 += 1;
-            let Some(name) = project.resolve(unit, &decl.name.value) else { continue };
+            let Some(name) = project.resolve(unit, &decl.name.value) else {
+                continue;
+            };
             if unit.incomplete || used.contains(&name) {
                 continue;
             }
@@ -86,12 +95,23 @@ pub(super) fn check_unused(project: &Project, kind: ResourceKind, meta: &'static
                     file,
                     span,
                     "declared here",
-                    format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
+                    format!(
+                        "{} `{name}` is declared but no service in {} uses it",
+                        kind.noun(),
+                        unit.label
+                    ),
                 );
-                f.help = Some(format!("remove the declaration, or add `{name}` to the `{}:` of the service that needs it", kind.key()));
+                f.help = Some(format!(
+                    "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
+                    kind.key()
+                ));
                 entry.2 = Some(f);
             }
         }
     }
-    out.extend(seen.into_values().filter(|(all, unused, _)| all == unused).filter_map(|(_, _, f)| f));
+    out.extend(
+        seen.into_values()
+            .filter(|(all, unused, _)| all == unused)
+            .filter_map(|(_, _, f)| f),
+    );
 }

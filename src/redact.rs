@@ -1,0 +1,113 @@
+//! Masking secret values before any text leaves the process: every byte of a sensitive value
+//! becomes `*` (newlines kept), so snippets keep their shape and underlines still line up.
+
+use std::ops::Range;
+
+use crate::rules::secret_scan;
+use crate::secrets::{find_pattern, literal_credential};
+use crate::yaml::{Kind, NodeId, Tree};
+
+/// Byte ranges of `text` that hold secret values: credential-named values, values that look
+/// like keys or tokens, every `content:`, and comments that contain a token.
+pub fn sensitive_ranges(text: &str) -> Vec<Range<usize>> {
+    let Ok(tree) = Tree::parse(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack: Vec<(NodeId, Option<String>)> = tree.roots.iter().map(|&r| (r, None)).collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some((id, key)) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        match &tree.node(id).kind {
+            Kind::Scalar { value, .. } => {
+                let span = tree.node(id).span.clone();
+                if let Some(range) = sensitive_part(key.as_deref(), value, &text[span.clone()]) {
+                    out.push(span.start + range.start..span.start + range.end);
+                }
+            }
+            // List items have no key of their own (`- KEY=value` is split below).
+            Kind::Seq { items, .. } => stack.extend(items.iter().map(|&i| (i, None))),
+            Kind::Map { entries, .. } => {
+                for e in entries {
+                    stack.push((e.value, tree.scalar(e.key).map(str::to_string)));
+                }
+            }
+            Kind::Alias { .. } => {}
+        }
+    }
+    for comment in &tree.comments {
+        if find_pattern(&comment.text).is_some() {
+            out.push(comment.span.clone());
+        }
+    }
+    out
+}
+
+/// The part of a scalar's source text to mask, relative to the scalar's span.
+fn sensitive_part(key: Option<&str>, value: &str, source: &str) -> Option<Range<usize>> {
+    let whole = 0..source.len();
+    if key == Some("content") {
+        return Some(whole);
+    }
+    if let Some(k) = key
+        && literal_credential(k, value).is_some()
+    {
+        return Some(whole);
+    }
+    if key.is_none()
+        && let Some((k, v)) = value.split_once('=')
+        && literal_credential(k, v).is_some()
+    {
+        // `- KEY=value`: keep the name readable when the source is the value verbatim.
+        return Some(if source == value {
+            k.len() + 1..source.len()
+        } else {
+            whole
+        });
+    }
+    secret_scan(key, value).map(|_| whole)
+}
+
+/// `text` with every sensitive range masked.
+pub fn mask(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for range in sensitive_ranges(text) {
+        for b in &mut bytes[range.start.min(text.len())..range.end.min(text.len())] {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    // Only whole UTF-8 sequences inside scalar spans were replaced, so this cannot fail;
+    // fall back to a lossy conversion rather than ever returning the unmasked text.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_values_keeps_shape() {
+        let text = "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: \"hünter2\"\n      USER: bob\n      - x\n";
+        let text = &text[..text.find("      - x").unwrap()];
+        let masked = mask(text);
+        assert_eq!(masked.len(), text.len());
+        assert!(!masked.contains("hünter2"));
+        assert!(masked.contains("POSTGRES_PASSWORD: **********\n"));
+        assert!(masked.contains("USER: bob"));
+    }
+
+    #[test]
+    fn masks_list_values_urls_content_and_comments() {
+        let text = "services:\n  a:\n    environment:\n      - DB_PASSWORD=s3cret\n      - URL=postgres://u:pw@h/db\n# AKIAIOSFODNN7EXAMPLE\nsecrets:\n  s:\n    content: |\n      line1\n      line2\n";
+        let masked = mask(text);
+        assert!(masked.contains("- DB_PASSWORD=******\n"));
+        assert!(!masked.contains("pw@h"));
+        assert!(!masked.contains("AKIA"));
+        assert!(!masked.contains("line1") && !masked.contains("line2"));
+        assert_eq!(masked.lines().count(), text.lines().count());
+    }
+}

@@ -1,0 +1,90 @@
+//! Renderers: turn findings and input errors into what a user or a tool reads. They sit at the
+//! edge, write to an injected writer, and see only masked source text.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::project::Project;
+
+pub mod json;
+pub mod text;
+
+/// Output formats of `minipaas lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style diagnostics with source snippets.
+    Text,
+    /// A versioned JSON document (see README).
+    Json,
+}
+
+/// Everything one lint run reports.
+pub struct Report<'a> {
+    /// What was looked at.
+    pub project: &'a Project,
+    /// What the rules found, sorted.
+    pub findings: &'a [Finding],
+}
+
+/// Counts for the summary line and `--format json`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Compose files linted.
+    pub files: usize,
+    /// Lint units.
+    pub units: usize,
+    /// Findings at error level.
+    pub errors: usize,
+    /// Findings at warning level.
+    pub warnings: usize,
+    /// Input problems that make the run exit 2.
+    pub input_errors: usize,
+}
+
+impl Report<'_> {
+    /// The counts.
+    pub fn summary(&self) -> Summary {
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        Summary {
+            files: self.project.linted_files().len(),
+            units: self.project.units.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            input_errors: self
+                .project
+                .errors
+                .iter()
+                .filter(|e| e.severity == Severity::Error)
+                .count(),
+        }
+    }
+}
+
+/// How text output looks.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Findings only, no summary line.
+    pub quiet: bool,
+}
+
+/// Writes the report in `format`.
+pub fn render(
+    format: Format,
+    report: &Report<'_>,
+    options: TextOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::render(report, options, out),
+        Format::Json => json::render(report, out),
+    }
+}
+
+/// 1-based (line, column) of a byte offset in a project file; columns count characters.
+pub(crate) fn position(project: &Project, file: usize, offset: usize) -> (usize, usize) {
+    crate::yaml::line_col(&project.files[file].text, offset)
+}
