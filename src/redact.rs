@@ -74,9 +74,16 @@ fn sensitive_part(key: Option<&str>, value: &str, source: &str) -> Option<Range<
 pub fn mask(text: &str) -> String {
     let mut bytes = text.as_bytes().to_vec();
     for range in sensitive_ranges(text) {
+        // Line breaks and the indentation after them stay, so block scalars keep their shape.
+        let mut indent = false;
         for b in &mut bytes[range.start.min(text.len())..range.end.min(text.len())] {
-            if *b != b'\n' && *b != b'\r' {
-                *b = b'*';
+            match *b {
+                b'\n' | b'\r' => indent = true,
+                b' ' | b'\t' if indent => {}
+                _ => {
+                    indent = false;
+                    *b = b'*';
+                }
             }
         }
     }

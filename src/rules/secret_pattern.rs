@@ -57,7 +57,7 @@ impl Rule for SecretPattern {
                 continue;
             };
             for (key, value, verbatim) in &compose.scalars {
-                let Some((range, what)) = scan(key.as_deref(), &value.value) else {
+                let Some((range, what, key)) = scan(key.as_deref(), &value.value) else {
                     continue;
                 };
                 let span = if *verbatim {
@@ -84,15 +84,19 @@ impl Rule for SecretPattern {
     }
 }
 
-/// The secret in one scalar, if any: its range in the value and what it looks like.
-pub(crate) fn scan(key: Option<&str>, value: &str) -> Option<(std::ops::Range<usize>, String)> {
+/// The secret in one scalar, if any: its range in the value, what it looks like, and the
+/// name it is stored under (the mapping key, or `KEY` of a `KEY=value` list item).
+pub(crate) fn scan(
+    key: Option<&str>,
+    value: &str,
+) -> Option<(std::ops::Range<usize>, String, Option<String>)> {
     if key == Some("image") {
         return None;
     }
     // `KEY=value` list items: only the value part counts, and MP006 owns credential names.
     let (offset, key, value) = match (key, value.split_once('=')) {
         (None, Some((k, v)))
-            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
         {
             (k.len() + 1, Some(k), v)
         }
@@ -104,5 +108,9 @@ pub(crate) fn scan(key: Option<&str>, value: &str) -> Option<(std::ops::Range<us
         return None;
     }
     let m = find_pattern(value)?;
-    Some((m.range.start + offset..m.range.end + offset, m.what))
+    Some((
+        m.range.start + offset..m.range.end + offset,
+        m.what,
+        key.map(str::to_string),
+    ))
 }

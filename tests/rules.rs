@@ -1,0 +1,91 @@
+//! Every rule against its fixtures: `bad/` must produce the rule's findings (snapshotted as
+//! a user sees them), `good/` must produce none of them.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{codes, fixtures, minipaas, repo_from};
+use minipaas::rules::RULES;
+
+/// Values planted in the bad fixtures that no output may ever show.
+const PLANTED: &[&str] = &[
+    "hunter2",
+    "abc123def",
+    "dev-only-secret",
+    "s3cretpw",
+    "ghp_0123456789",
+    "q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae",
+    "MIIEvQIBADAN",
+    "s3cr3t-value",
+];
+
+#[test]
+fn every_rule_has_both_fixtures_and_no_orphans() {
+    let mut dirs: Vec<String> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("MP"))
+        .collect();
+    dirs.sort();
+    let codes: Vec<String> = RULES.iter().map(|r| r.meta().code.to_string()).collect();
+    assert_eq!(dirs, codes);
+    for code in codes {
+        assert!(fixtures().join(&code).join("bad").is_dir(), "{code}/bad");
+        assert!(fixtures().join(&code).join("good").is_dir(), "{code}/good");
+    }
+}
+
+#[test]
+fn bad_fixtures_report_their_rule() {
+    for rule in RULES {
+        let code = rule.meta().code;
+        let repo = repo_from(&fixtures().join(code).join("bad"));
+        let json = minipaas(repo.path(), &["lint", "--format", "json"]);
+        let found: Vec<_> = codes(&json)
+            .into_iter()
+            .filter(|(c, ..)| c == code)
+            .collect();
+        assert!(
+            !found.is_empty(),
+            "{code}/bad produced no {code}: {}",
+            json.stdout
+        );
+        let text = minipaas(repo.path(), &["lint", "--no-color"]);
+        for value in PLANTED {
+            assert!(
+                !text.stdout.contains(value),
+                "{code}: text output shows a secret value {value}:\n{}",
+                text.stdout
+            );
+            assert!(
+                !json.stdout.contains(value),
+                "{code}: JSON output shows a secret value {value}"
+            );
+        }
+        let severity_error = rule.meta().severity == minipaas::finding::Severity::Error;
+        assert_eq!(
+            json.code,
+            if severity_error { 1 } else { 0 },
+            "{code} exit code"
+        );
+        insta::assert_snapshot!(format!("{code}_bad"), text.stdout);
+    }
+}
+
+#[test]
+fn good_fixtures_do_not_report_their_rule() {
+    for rule in RULES {
+        let code = rule.meta().code;
+        let repo = repo_from(&fixtures().join(code).join("good"));
+        let json = minipaas(repo.path(), &["lint", "--format", "json"]);
+        let found: Vec<_> = codes(&json)
+            .into_iter()
+            .filter(|(c, ..)| c == code)
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{code}/good produced {found:?}: {}",
+            json.stdout
+        );
+    }
+}
