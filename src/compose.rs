@@ -137,6 +137,19 @@ pub struct Declaration {
     pub entry: Range<usize>,
 }
 
+/// A scalar value anywhere in the file, with enough context for the pattern rules.
+#[derive(Debug, Clone)]
+pub struct ScalarValue {
+    /// The mapping key it is the value of (`None` for list items).
+    pub key: Option<String>,
+    /// The value.
+    pub value: Spanned,
+    /// True when the decoded value is the source text byte for byte.
+    pub verbatim: bool,
+    /// True when it sits in an `environment:` mapping or list (MP006's territory).
+    pub in_environment: bool,
+}
+
 /// A shape problem: valid YAML that Compose would reject.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeError {
@@ -157,8 +170,8 @@ pub struct Compose {
     pub configs: Vec<Declaration>,
     /// `include:` paths.
     pub includes: Vec<Spanned>,
-    /// Every `image`-free scalar value, for pattern scanning: (key path tail, value).
-    pub scalars: Vec<(Option<String>, Spanned, bool)>,
+    /// Every scalar value (not keys), for the pattern rules.
+    pub scalars: Vec<ScalarValue>,
 }
 
 impl Compose {
@@ -518,28 +531,35 @@ impl Reader<'_> {
 
     /// Collects every scalar value (not keys) with the key it sits under, for pattern rules.
     fn scan_scalars(&mut self, root: NodeId) {
-        let mut stack = vec![(root, None::<String>)];
+        // (node, the key it is the value of, the key of the collection holding it)
+        let mut stack: Vec<(NodeId, Option<String>, Option<String>)> = vec![(root, None, None)];
         let mut seen = std::collections::HashSet::new();
-        while let Some((id, key)) = stack.pop() {
+        while let Some((id, key, container)) = stack.pop() {
             let id = self.tree.resolve(id);
             if !seen.insert(id) {
                 continue;
             }
             if let Some(value) = self.spanned(id) {
                 let verbatim = self.text.get(value.span.clone()) == Some(value.value.as_str());
-                self.out.scalars.push((key, value, verbatim));
+                let in_environment = container.as_deref() == Some("environment");
+                self.out.scalars.push(ScalarValue {
+                    key,
+                    value,
+                    verbatim,
+                    in_environment,
+                });
             } else if self.tree.is_seq(id) {
                 for &item in self.tree.items(id).iter().rev() {
-                    stack.push((item, None));
+                    stack.push((item, None, key.clone()));
                 }
             } else if self.tree.is_map(id) {
                 for entry in self.tree.entries(id).iter().rev() {
                     let k = self.tree.scalar(entry.key).map(str::to_string);
-                    stack.push((entry.value, k));
+                    stack.push((entry.value, k, key.clone()));
                 }
             }
         }
-        self.out.scalars.sort_by_key(|(_, v, _)| v.span.start);
+        self.out.scalars.sort_by_key(|s| s.value.span.start);
     }
 }
 

@@ -67,7 +67,7 @@ fn sensitive_part(key: Option<&str>, value: &str, source: &str) -> Option<Range<
             whole
         });
     }
-    secret_scan(key, value).map(|_| whole)
+    secret_scan(key, value, false).map(|_| whole)
 }
 
 /// `text` with every sensitive range masked.

@@ -56,8 +56,11 @@ impl Rule for SecretPattern {
             let Some(compose) = project.files[file].compose() else {
                 continue;
             };
-            for (key, value, verbatim) in &compose.scalars {
-                let Some((range, what, key)) = scan(key.as_deref(), &value.value) else {
+            for scalar in &compose.scalars {
+                let (value, verbatim) = (&scalar.value, &scalar.verbatim);
+                let Some((range, what, key)) =
+                    scan(scalar.key.as_deref(), &value.value, scalar.in_environment)
+                else {
                     continue;
                 };
                 let span = if *verbatim {
@@ -84,25 +87,29 @@ impl Rule for SecretPattern {
     }
 }
 
+/// A secret in a value: its range, what it looks like, and the name it is stored under.
+pub(crate) type Hit = (std::ops::Range<usize>, String, Option<String>);
+
 /// The secret in one scalar, if any: its range in the value, what it looks like, and the
 /// name it is stored under (the mapping key, or `KEY` of a `KEY=value` list item).
-pub(crate) fn scan(
-    key: Option<&str>,
-    value: &str,
-) -> Option<(std::ops::Range<usize>, String, Option<String>)> {
+pub(crate) fn scan(key: Option<&str>, value: &str, in_environment: bool) -> Option<Hit> {
     if key == Some("image") {
         return None;
     }
-    // `KEY=value` list items: only the value part counts, and MP006 owns credential names.
+    // `KEY=value` list items: only the value part counts. MP006 owns credential-named
+    // environment variables; elsewhere (labels, commands) this rule reports them.
     let (offset, key, value) = match (key, value.split_once('=')) {
         (None, Some((k, v)))
-            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+            if !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
         {
             (k.len() + 1, Some(k), v)
         }
         _ => (0, key, value),
     };
-    if let Some(k) = key
+    if in_environment
+        && let Some(k) = key
         && literal_credential(k, value).is_some()
     {
         return None;
