@@ -436,10 +436,8 @@ impl Project {
         }
         for f in rest {
             let path = &self.files[f].path;
-            let name = path.rsplit('/').next().unwrap_or(path);
-            let group = name
-                .split_once('.')
-                .and_then(|(stem, _)| bases.get(&(parent(path).to_string(), stem.to_string())));
+            let group = overlay_stems(path)
+                .find_map(|stem| bases.get(&(parent(path).to_string(), stem.to_string())));
             match group {
                 Some(&u) => units[u].files.push(f),
                 None => units.push(new_unit(path.clone(), f)),
@@ -473,7 +471,7 @@ impl Project {
                 let Some(raw) = crate::interp::resolve(&item.value, &self.units[unit].vars) else {
                     continue;
                 };
-                if raw.contains("://") || raw.starts_with("git@") || depth >= MAX_INCLUDE_DEPTH {
+                if is_remote(&raw) || depth >= MAX_INCLUDE_DEPTH {
                     continue;
                 }
                 let path = if raw.starts_with('/') {
@@ -630,6 +628,29 @@ fn base_stem(path: &str) -> Option<&str> {
     .then_some(stem)
 }
 
+/// The base stems an overlay file may belong to: `compose.override.yaml` → `compose`;
+/// `docker-compose.prod.yml` and `docker-compose-prod.yml` → `docker-compose`.
+fn overlay_stems(path: &str) -> impl Iterator<Item = &str> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let dotted = name.split_once('.').map(|(stem, _)| stem);
+    let dashed = ["docker-compose", "docker-stack"].into_iter().find(|stem| {
+        name.strip_prefix(stem)
+            .is_some_and(|rest| rest.starts_with('-'))
+    });
+    dotted.into_iter().chain(dashed)
+}
+
+/// Includes Compose fetches from elsewhere (`git@…`, `https://…`, `oci://…`, `remote:…`).
+fn is_remote(raw: &str) -> bool {
+    let scheme = raw.split_once(':').map(|(s, _)| s);
+    raw.starts_with("git@")
+        || scheme.is_some_and(|s| {
+            s.len() > 1
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        })
+}
+
 /// True when `path` is `given` or lies under the folder `given`.
 fn under(path: &str, given: &str) -> bool {
     given.is_empty()
@@ -719,7 +740,25 @@ mod tests {
         assert_eq!(base_stem("a/compose.yaml"), Some("compose"));
         assert_eq!(base_stem("docker-compose.yml"), Some("docker-compose"));
         assert_eq!(base_stem("compose.override.yaml"), None);
+        assert_eq!(
+            overlay_stems("a/compose.override.yaml").collect::<Vec<_>>(),
+            ["compose"]
+        );
+        assert_eq!(
+            overlay_stems("docker-compose-dev.yml").collect::<Vec<_>>(),
+            ["docker-compose-dev", "docker-compose"]
+        );
+        assert_eq!(
+            overlay_stems("docker-compose.prod.yml").collect::<Vec<_>>(),
+            ["docker-compose"]
+        );
         assert!(under("dev/a.yml", "dev"));
+        assert!(
+            is_remote("oci://docker.io/x")
+                && is_remote("remote:cycle/a.yaml")
+                && is_remote("git@github.com:a/b.git")
+        );
+        assert!(!is_remote("../shared/a.yaml") && !is_remote("C:/a.yaml"));
         assert!(!under("devx/a.yml", "dev"));
         assert_eq!(env_name("dev/minipaas.yaml"), "dev");
         assert_eq!(env_name("minipaas.yaml"), ".");

@@ -27,7 +27,20 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
             });
         }
     }
-    let ws = Workspace::open(&start, args.staged)?;
+    let mut ws = Workspace::open(&start, args.staged)?;
+    // Outside git there is no repository root: the current folder is the natural one when it
+    // holds every path given (so `minipaas lint a/ b/` is one project, as in a repository).
+    if !ws.has_git() && !args.paths.is_empty() {
+        let cwd = std::env::current_dir().map_err(|e| Error::Path {
+            path: ".".into(),
+            message: e.to_string(),
+        })?;
+        let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+        let inside = |p: &PathBuf| std::fs::canonicalize(p).is_ok_and(|abs| abs.starts_with(&cwd));
+        if args.paths.iter().all(inside) {
+            ws = Workspace::open(&cwd, false)?;
+        }
+    }
     let mut paths = Vec::new();
     for p in &args.paths {
         let rel = ws.relative(p).ok_or_else(|| Error::Path {
