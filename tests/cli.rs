@@ -191,7 +191,10 @@ fn outside_git_the_tree_is_walked_and_mp005_is_silent() {
     assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)]);
     // Several paths outside git: the current folder is the project root.
     write(dir.path(), "sub/compose.yaml", UNDECLARED);
-    let run = minipaas(dir.path(), &["lint", "--format", "json", "sub", "values.yaml"]);
+    let run = minipaas(
+        dir.path(),
+        &["lint", "--format", "json", "sub", "values.yaml"],
+    );
     assert_eq!(codes(&run).len(), 2, "{} {}", run.stdout, run.stderr);
     assert_eq!(minipaas(dir.path(), &["lint", "--staged"]).code, 2);
 }

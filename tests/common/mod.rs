@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: fixture repositories in temp dirs, and the binary.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
