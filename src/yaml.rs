@@ -403,6 +403,29 @@ impl Tree {
             .find(|e| self.scalar(e.key) == Some(key))
     }
 
+    /// The entries written in this mapping node itself (no alias following, no merge keys).
+    pub fn own_entries(&self, map: NodeId) -> &[Entry] {
+        match &self.nodes[map].kind {
+            Kind::Map { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// The entry for `key` written in this mapping node itself.
+    pub fn own_entry(&self, map: NodeId, key: &str) -> Option<Entry> {
+        self.own_entries(map).iter().copied().find(|e| self.scalar(e.key) == Some(key))
+    }
+
+    /// True if the node is written as an alias (`*name`).
+    pub fn is_alias(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].kind, Kind::Alias { .. })
+    }
+
+    /// True if the node is a flow collection (`[...]` or `{...}`).
+    pub fn is_flow(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. })
+    }
+
     /// True if this entry of `map` was brought in by a merge key rather than written in it.
     pub fn is_inherited(&self, map: NodeId, entry: &Entry) -> bool {
         match &self.nodes[self.resolve(map)].kind {
