@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 use crate::render::Format;
 
@@ -20,7 +20,7 @@ pub struct Cli {
 pub enum Command {
     /// Lint the Compose files of the repository that contains the current directory.
     #[command(
-        after_help = "Examples:\n  minipaas lint                  # the whole repository\n  minipaas lint --env dev        # only the env in dev/minipaas.yaml\n  minipaas lint --staged         # what the next commit contains\n  minipaas lint --format json deploy/\n\nExit codes: 0 no error-level finding, 1 findings, 2 usage or input error."
+        after_help = "Examples:\n  minipaas lint                  # the whole repository\n  minipaas lint --env dev        # only the env in dev/minipaas.yaml\n  minipaas lint --staged         # what the next commit contains\n  minipaas lint --format json deploy/\n  minipaas lint --fix            # apply safe fixes\n  minipaas lint --diff --unsafe-fixes\n\nExit codes: 0 no error-level finding, 1 findings, 2 usage or input error."
     )]
     Lint(LintArgs),
     /// Print the documentation of one rule (by code or name).
@@ -35,6 +35,7 @@ pub enum Command {
 
 /// Options of `minipaas lint`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("mode").args(["fix", "diff"])))]
 pub struct LintArgs {
     /// Files or folders to lint (default: the whole repository). Units that contain them are
     /// linted whole, since references cross files.
@@ -46,8 +47,17 @@ pub struct LintArgs {
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
     /// Lint the blobs staged in the git index (what the next commit contains), not the work tree.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mode")]
     pub staged: bool,
+    /// Apply the safe fixes and write the files (atomically, only the bytes that change).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff: also apply the unsafe fixes (they change what is deployed).
+    #[arg(long, requires = "mode")]
+    pub unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change and write nothing (exit 1 if any).
+    #[arg(long)]
+    pub diff: bool,
     /// Also treat files matching this glob (relative to the repository root) as Compose files.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,

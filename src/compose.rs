@@ -37,13 +37,20 @@ impl ResourceKind {
     /// Where a reference lands when it names no target, to compare targets.
     pub fn normalize_target(self, target: &str) -> String {
         match self {
-            ResourceKind::Secret => target
-                .strip_prefix("/run/secrets/")
-                .unwrap_or(target)
-                .to_string(),
+            ResourceKind::Secret => target.strip_prefix("/run/secrets/").unwrap_or(target).to_string(),
             ResourceKind::Config => target.trim_start_matches('/').to_string(),
         }
     }
+}
+
+/// True when Swarm accepts `name` for a secret or config: 1 to 64 characters, letters and
+/// digits at both ends, `-`, `_` and `.` inside.
+pub fn valid_object_name(name: &str) -> bool {
+    let ok_end = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    name.len() <= 64
+        && ok_end(name.chars().next())
+        && ok_end(name.chars().last())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A string value and where it is written.
@@ -64,6 +71,8 @@ pub struct Reference {
     pub target: Option<Spanned>,
     /// The whole list item.
     pub item: Range<usize>,
+    /// The list item's node, for edits.
+    pub node: NodeId,
     /// True when this comes from `build.secrets`.
     pub build: bool,
 }
@@ -85,6 +94,8 @@ pub struct EnvVar {
     pub value: Option<Spanned>,
     /// True when the decoded value is the source text byte for byte, so sub-ranges are exact.
     pub verbatim: bool,
+    /// For the list form (`- KEY=value`), the whole item.
+    pub item: Option<Range<usize>>,
 }
 
 /// A service, as written in this file.
@@ -185,12 +196,7 @@ impl Compose {
 
     /// Reads the typed view from a parsed file; shape problems are returned beside it.
     pub fn read(tree: &Tree, text: &str) -> (Compose, Vec<ShapeError>) {
-        let mut reader = Reader {
-            tree,
-            text,
-            errors: Vec::new(),
-            out: Compose::default(),
-        };
+        let mut reader = Reader { tree, text, errors: Vec::new(), out: Compose::default() };
         for &root in &tree.roots {
             reader.document(root);
         }
@@ -208,17 +214,11 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn spanned(&self, id: NodeId) -> Option<Spanned> {
         let value = self.tree.scalar(id)?;
-        Some(Spanned {
-            value: value.to_string(),
-            span: self.tree.node(id).span.clone(),
-        })
+        Some(Spanned { value: value.to_string(), span: self.tree.node(id).span.clone() })
     }
 
     fn error(&mut self, id: NodeId, message: String) {
-        self.errors.push(ShapeError {
-            message,
-            span: self.tree.node(id).span.clone(),
-        });
+        self.errors.push(ShapeError { message, span: self.tree.node(id).span.clone() });
     }
 
     /// The value of `key`, if it is a mapping (null counts as absent; anything else is an error).
@@ -239,10 +239,7 @@ impl Reader<'_> {
             return;
         }
         if !self.tree.is_map(root) {
-            self.error(
-                root,
-                "a Compose file must be a mapping at the top level".into(),
-            );
+            self.error(root, "a Compose file must be a mapping at the top level".into());
             return;
         }
         self.scan_scalars(root);
@@ -270,8 +267,7 @@ impl Reader<'_> {
                 } else if let Some(path) = self.tree.get(item, "path") {
                     if self.tree.is_seq(path.value) {
                         let items = self.tree.items(path.value).to_vec();
-                        let paths: Vec<_> =
-                            items.into_iter().filter_map(|i| self.spanned(i)).collect();
+                        let paths: Vec<_> = items.into_iter().filter_map(|i| self.spanned(i)).collect();
                         self.out.includes.extend(paths);
                     } else if let Some(p) = self.spanned(path.value) {
                         self.out.includes.push(p);
@@ -303,26 +299,16 @@ impl Reader<'_> {
             return;
         }
         let node = entry.value;
-        let mut service = Service {
-            name,
-            node: Some(node),
-            ..Service::default()
-        };
+        let mut service = Service { name, node: Some(node), ..Service::default() };
         if self.tree.is_null(node) {
             self.out.services.push(service);
             return;
         }
         if !self.tree.is_map(node) {
-            self.error(
-                node,
-                format!("service `{}` must be a mapping", service.name.value),
-            );
+            self.error(node, format!("service `{}` must be a mapping", service.name.value));
             return;
         }
-        service.image = self
-            .tree
-            .get(node, "image")
-            .and_then(|e| self.spanned(e.value));
+        service.image = self.tree.get(node, "image").and_then(|e| self.spanned(e.value));
         for kind in [ResourceKind::Secret, ResourceKind::Config] {
             if let Some(list) = self.tree.get(node, kind.key()) {
                 let refs = self.references(list.value, kind, false);
@@ -345,9 +331,7 @@ impl Reader<'_> {
         if let Some(files) = self.tree.get(node, "env_file") {
             for item in self.list(files.value, "env_file") {
                 let path = if self.tree.is_map(item) {
-                    self.tree
-                        .get(item, "path")
-                        .and_then(|p| self.spanned(p.value))
+                    self.tree.get(item, "path").and_then(|p| self.spanned(p.value))
                 } else {
                     self.spanned(item)
                 };
@@ -358,14 +342,8 @@ impl Reader<'_> {
             service.extends = if let Some(name) = self.spanned(ext.value) {
                 Some((name, None))
             } else {
-                let svc = self
-                    .tree
-                    .get(ext.value, "service")
-                    .and_then(|e| self.spanned(e.value));
-                let file = self
-                    .tree
-                    .get(ext.value, "file")
-                    .and_then(|e| self.spanned(e.value));
+                let svc = self.tree.get(ext.value, "service").and_then(|e| self.spanned(e.value));
+                let file = self.tree.get(ext.value, "file").and_then(|e| self.spanned(e.value));
                 svc.map(|s| (s, file))
             };
         }
@@ -378,40 +356,17 @@ impl Reader<'_> {
         for item in self.list(list, what) {
             let span = self.tree.node(item).span.clone();
             if let Some(source) = self.spanned(item) {
-                out.push(Reference {
-                    source,
-                    target: None,
-                    item: span,
-                    build,
-                });
+                out.push(Reference { source, target: None, item: span, node: item, build });
             } else if self.tree.is_map(item) {
-                match self
-                    .tree
-                    .get(item, "source")
-                    .and_then(|e| self.spanned(e.value))
-                {
+                match self.tree.get(item, "source").and_then(|e| self.spanned(e.value)) {
                     Some(source) => {
-                        let target = self
-                            .tree
-                            .get(item, "target")
-                            .and_then(|e| self.spanned(e.value));
-                        out.push(Reference {
-                            source,
-                            target,
-                            item: span,
-                            build,
-                        });
+                        let target = self.tree.get(item, "target").and_then(|e| self.spanned(e.value));
+                        out.push(Reference { source, target, item: span, node: item, build });
                     }
-                    None => self.error(
-                        item,
-                        format!("a `{what}` entry in long syntax needs `source`"),
-                    ),
+                    None => self.error(item, format!("a `{what}` entry in long syntax needs `source`")),
                 }
             } else {
-                self.error(
-                    item,
-                    format!("a `{what}` entry must be a name or a mapping with `source`"),
-                );
+                self.error(item, format!("a `{what}` entry must be a name or a mapping with `source`"));
             }
         }
         out
@@ -424,19 +379,10 @@ impl Reader<'_> {
                 let Some(key) = self.spanned(entry.key) else {
                     continue;
                 };
-                let value = if self.tree.is_null(entry.value) {
-                    None
-                } else {
-                    self.spanned(entry.value)
-                };
-                let verbatim = value
-                    .as_ref()
-                    .is_some_and(|v| self.text.get(v.span.clone()) == Some(v.value.as_str()));
-                out.push(EnvVar {
-                    key,
-                    value,
-                    verbatim,
-                });
+                let value = if self.tree.is_null(entry.value) { None } else { self.spanned(entry.value) };
+                let verbatim =
+                    value.as_ref().is_some_and(|v| self.text.get(v.span.clone()) == Some(v.value.as_str()));
+                out.push(EnvVar { key, value, verbatim, item: None });
             }
         } else if self.tree.is_seq(id) {
             for &item in self.tree.items(id) {
@@ -455,19 +401,9 @@ impl Reader<'_> {
                         whole.span.clone()
                     }
                 };
-                let key = Spanned {
-                    span: at(0, k.len()),
-                    value: k.clone(),
-                };
-                let value = v.map(|v| Spanned {
-                    span: at(k.len() + 1, v.len()),
-                    value: v,
-                });
-                out.push(EnvVar {
-                    key,
-                    value,
-                    verbatim,
-                });
+                let key = Spanned { span: at(0, k.len()), value: k.clone() };
+                let value = v.map(|v| Spanned { span: at(k.len() + 1, v.len()), value: v });
+                out.push(EnvVar { key, value, verbatim, item: Some(whole.span.clone()) });
             }
         } else if !self.tree.is_null(id) {
             self.error(id, "`environment` must be a mapping or a list".into());
@@ -494,14 +430,7 @@ impl Reader<'_> {
             return Some(decl);
         }
         if !self.tree.is_map(node) {
-            self.error(
-                node,
-                format!(
-                    "top-level {} `{}` must be a mapping",
-                    kind.noun(),
-                    decl.name.value
-                ),
-            );
+            self.error(node, format!("top-level {} `{}` must be a mapping", kind.noun(), decl.name.value));
             return None;
         }
         let field = |r: &Self, key: &str| r.tree.get(node, key).and_then(|e| r.spanned(e.value));
@@ -512,18 +441,11 @@ impl Reader<'_> {
         if let Some(ext) = self.tree.get(node, "external") {
             if self.tree.is_map(ext.value) {
                 decl.external = true;
-                if let Some(n) = self
-                    .tree
-                    .get(ext.value, "name")
-                    .and_then(|e| self.spanned(e.value))
-                {
+                if let Some(n) = self.tree.get(ext.value, "name").and_then(|e| self.spanned(e.value)) {
                     decl.real_name = Some(n);
                 }
             } else {
-                decl.external = matches!(
-                    self.tree.scalar(ext.value),
-                    Some("true" | "True" | "TRUE" | "yes")
-                );
+                decl.external = matches!(self.tree.scalar(ext.value), Some("true" | "True" | "TRUE" | "yes"));
             }
         }
         Some(decl)
@@ -542,12 +464,7 @@ impl Reader<'_> {
             if let Some(value) = self.spanned(id) {
                 let verbatim = self.text.get(value.span.clone()) == Some(value.value.as_str());
                 let in_environment = container.as_deref() == Some("environment");
-                self.out.scalars.push(ScalarValue {
-                    key,
-                    value,
-                    verbatim,
-                    in_environment,
-                });
+                self.out.scalars.push(ScalarValue { key, value, verbatim, in_environment });
             } else if self.tree.is_seq(id) {
                 for &item in self.tree.items(id).iter().rev() {
                     stack.push((item, None, key.clone()));
@@ -578,23 +495,25 @@ mod tests {
         let (c, errors) = read(text);
         assert!(errors.is_empty(), "{errors:?}");
         let web = &c.services[0];
-        let names: Vec<_> = web
-            .secrets
-            .iter()
-            .map(|r| r.source.value.as_str())
-            .collect();
+        let names: Vec<_> = web.secrets.iter().map(|r| r.source.value.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert!(web.secrets[2].build);
         assert_eq!(web.secrets[1].effective_target(ResourceKind::Secret), "bee");
-        assert_eq!(
-            &text[web.environment[0].value.as_ref().unwrap().span.clone()],
-            "hunter2"
-        );
+        assert_eq!(&text[web.environment[0].value.as_ref().unwrap().span.clone()], "hunter2");
         assert!(web.environment[1].value.is_none());
         assert_eq!(c.secrets[0].file.as_ref().unwrap().value, "./a.txt");
         assert!(c.secrets[1].external);
         assert_eq!(c.secrets[1].real_name.as_ref().unwrap().value, "real_b");
         assert_eq!(c.configs[0].content.as_ref().unwrap().value, "hi");
+    }
+
+    #[test]
+    fn swarm_names() {
+        assert!(valid_object_name("db_password.267da420"));
+        assert!(valid_object_name("a"));
+        for bad in ["", "../x", ".x", "x.", "a b", "${X}", &"a".repeat(65)] {
+            assert!(!valid_object_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub enum Error {
     /// The git repository cannot be read.
     #[error("cannot read the git repository: {0}")]
     Git(String),
+    /// A file could not be written (nothing was half-written: writes are atomic).
+    #[error("cannot write {}: {message}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::fix::{Applicability, Fix};
+
 /// Index of a file in [`crate::project::Project::files`].
 pub type FileId = usize;
 
@@ -57,16 +59,27 @@ pub struct Finding {
     pub help: Option<String>,
     /// The env of the lint unit it was found in, if any.
     pub env: Option<String>,
+    /// What `--fix` can do about it.
+    pub fix: Option<FixPlan>,
+}
+
+/// A finding's remedy: one title and applicability, edits to one or more files (applied all
+/// together or not at all; none for display-only advice), and what to do afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixPlan {
+    /// Imperative summary.
+    pub title: String,
+    /// The weakest applicability of its fixes.
+    pub applicability: Applicability,
+    /// One fix per file.
+    pub fixes: Vec<Fix>,
+    /// Printed after the fix is applied (e.g. the command that creates the secret).
+    pub note: Option<String>,
 }
 
 impl Finding {
     /// Sort key: file, position, code.
     pub fn sort_key(&self) -> (FileId, usize, usize, &'static str) {
-        (
-            self.primary.file,
-            self.primary.span.start,
-            self.primary.span.end,
-            self.code,
-        )
+        (self.primary.file, self.primary.span.start, self.primary.span.end, self.code)
     }
 }

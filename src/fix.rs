@@ -91,7 +91,8 @@ pub struct Fix {
 /// Splices edits into `text`. Edits must be sorted by start and must not conflict; insertions
 /// at the same point are applied in the order given.
 pub fn splice(text: &str, edits: &[Edit]) -> String {
-    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.replacement.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.replacement.len()).sum::<usize>());
     let mut at = 0;
     for e in edits {
         let start = e.range.start.clamp(at, text.len());
@@ -110,7 +111,8 @@ mod tests {
     #[test]
     fn splice_applies_in_order() {
         let text = "abcdef";
-        let edits = [Edit::insert(1, "X"), Edit::insert(1, "Y"), Edit::delete(2..3), Edit::replace(4..6, "Z")];
+        let edits =
+            [Edit::insert(1, "X"), Edit::insert(1, "Y"), Edit::delete(2..3), Edit::replace(4..6, "Z")];
         assert_eq!(splice(text, &edits), "aXYbdZ");
     }
 
@@ -122,6 +124,8 @@ mod tests {
         assert!(!Edit::insert(4, "a").conflicts(&Edit::delete(2..4)));
         assert!(Edit::delete(1..3).conflicts(&Edit::delete(2..4)));
         assert!(!Edit::delete(1..2).conflicts(&Edit::delete(2..4)));
-        assert!(Applicability::Safe > Applicability::Unsafe && Applicability::Unsafe > Applicability::DisplayOnly);
+        assert!(
+            Applicability::Safe > Applicability::Unsafe && Applicability::Unsafe > Applicability::DisplayOnly
+        );
     }
 }

@@ -57,12 +57,7 @@ pub fn pieces(s: &str) -> Vec<Piece> {
             Some(b'{') => match braced(s, i + 2) {
                 Some((name, op, arg, arg_range, end)) => {
                     flush(&mut lit, lit_start, i, &mut out);
-                    out.push(Piece::Var {
-                        name,
-                        op,
-                        arg,
-                        arg_range,
-                    });
+                    out.push(Piece::Var { name, op, arg, arg_range });
                     i = end;
                 }
                 None => {
@@ -77,9 +72,7 @@ pub fn pieces(s: &str) -> Vec<Piece> {
                 flush(&mut lit, lit_start, i, &mut out);
                 let start = i + 1;
                 let mut end = start;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
-                {
+                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
                     end += 1;
                 }
                 out.push(Piece::Var {
@@ -104,10 +97,7 @@ pub fn pieces(s: &str) -> Vec<Piece> {
 }
 
 /// Parses `NAME[op arg]}` starting at `start`; returns the parts and the index after `}`.
-fn braced(
-    s: &str,
-    start: usize,
-) -> Option<(String, String, String, std::ops::Range<usize>, usize)> {
+fn braced(s: &str, start: usize) -> Option<(String, String, String, std::ops::Range<usize>, usize)> {
     let bytes = s.as_bytes();
     let mut i = start;
     while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -182,10 +172,7 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -206,16 +193,8 @@ mod tests {
         let p = pieces(s);
         assert!(matches!(&p[0], Piece::Literal(t, r) if t == "pre" && *r == (0..3)));
         match &p[1] {
-            Piece::Var {
-                name,
-                op,
-                arg,
-                arg_range,
-            } => {
-                assert_eq!(
-                    (name.as_str(), op.as_str(), arg.as_str()),
-                    ("X", ":-", "secret")
-                );
+            Piece::Var { name, op, arg, arg_range } => {
+                assert_eq!((name.as_str(), op.as_str(), arg.as_str()), ("X", ":-", "secret"));
                 assert_eq!(&s[arg_range.clone()], "secret");
             }
             other => panic!("{other:?}"),

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod fix;
@@ -20,6 +21,7 @@ pub mod render;
 pub mod rules;
 pub mod secrets;
 pub mod workspace;
+pub mod write;
 pub mod yaml;
 
 use std::io::Write;
@@ -28,10 +30,10 @@ use cli::{Cli, Command};
 use commands::Outcome;
 use error::Error;
 
-/// Runs a parsed command line, writing its output to `out`.
-pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<Outcome, Error> {
+/// Runs a parsed command line, writing its report to `out` and side remarks to `err`.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     match &cli.command {
-        Command::Lint(args) => commands::lint::lint(args, out),
+        Command::Lint(args) => commands::lint::lint(args, out, err),
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
     }

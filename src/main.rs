@@ -11,8 +11,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
     let result =
-        minipaas::run(&cli, &mut out).and_then(|o| out.flush().map(|()| o).map_err(Into::into));
+        minipaas::run(&cli, &mut out, &mut err).and_then(|o| out.flush().map(|()| o).map_err(Into::into));
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -61,21 +61,13 @@ impl Manifest {
             return m;
         }
         if !tree.is_map(root) {
-            m.error(
-                tree,
-                root,
-                "minipaas.yaml must be a mapping at the top level",
-            );
+            m.error(tree, root, "minipaas.yaml must be a mapping at the top level");
             return m;
         }
         for entry in tree.entries(root) {
             let key = tree.scalar(entry.key).unwrap_or_default();
             match SECTIONS.iter().find(|(name, _)| *name == key) {
-                None => m.unknown(
-                    tree,
-                    entry.key,
-                    format!("unknown key `{key}` in minipaas.yaml"),
-                ),
+                None => m.unknown(tree, entry.key, format!("unknown key `{key}` in minipaas.yaml")),
                 Some((_, Some(known))) if !tree.is_null(entry.value) => {
                     if !tree.is_map(entry.value) {
                         m.error(tree, entry.value, &format!("`{key}` must be a mapping"));
@@ -84,34 +76,20 @@ impl Manifest {
                     for sub in tree.entries(entry.value) {
                         let name = tree.scalar(sub.key).unwrap_or_default();
                         if !known.contains(&name) {
-                            m.unknown(
-                                tree,
-                                sub.key,
-                                format!("unknown key `{key}.{name}` in minipaas.yaml"),
-                            );
+                            m.unknown(tree, sub.key, format!("unknown key `{key}.{name}` in minipaas.yaml"));
                         }
                     }
                 }
                 _ => {}
             }
         }
-        let upstream = tree
-            .get(root, "project")
-            .and_then(|p| tree.get(p.value, "files"));
-        let fork = tree
-            .get(root, "compose")
-            .and_then(|p| tree.get(p.value, "files"));
+        let upstream = tree.get(root, "project").and_then(|p| tree.get(p.value, "files"));
+        let fork = tree.get(root, "compose").and_then(|p| tree.get(p.value, "files"));
         if let Some(list) = upstream.or(fork) {
-            m.schema = if upstream.is_some() {
-                Schema::Upstream
-            } else {
-                Schema::Fork
-            };
+            m.schema = if upstream.is_some() { Schema::Upstream } else { Schema::Fork };
             m.files = m.strings(tree, list.value, "files");
         }
-        if let Some(version) = tree
-            .get(root, "deploy")
-            .and_then(|d| tree.get(d.value, "version"))
+        if let Some(version) = tree.get(root, "deploy").and_then(|d| tree.get(d.value, "version"))
             && let Some(v) = tree.scalar(version.value)
         {
             m.vars.insert("MINIPAAS_DEPLOY_VERSION".into(), v.into());
@@ -143,10 +121,9 @@ impl Manifest {
         let mut out = Vec::new();
         for &item in tree.items(list) {
             match tree.scalar(item) {
-                Some(v) if !v.is_empty() => out.push(Spanned {
-                    value: v.into(),
-                    span: tree.node(item).span.clone(),
-                }),
+                Some(v) if !v.is_empty() => {
+                    out.push(Spanned { value: v.into(), span: tree.node(item).span.clone() })
+                }
                 _ => self.error(tree, item, &format!("each of `{what}` must be a path")),
             }
         }
@@ -154,17 +131,11 @@ impl Manifest {
     }
 
     fn error(&mut self, tree: &Tree, id: NodeId, message: &str) {
-        self.errors.push(ShapeError {
-            message: message.into(),
-            span: tree.node(id).span.clone(),
-        });
+        self.errors.push(ShapeError { message: message.into(), span: tree.node(id).span.clone() });
     }
 
     fn unknown(&mut self, tree: &Tree, id: NodeId, message: String) {
-        self.unknown.push(ShapeError {
-            message,
-            span: tree.node(id).span.clone(),
-        });
+        self.unknown.push(ShapeError { message, span: tree.node(id).span.clone() });
     }
 }
 
@@ -200,10 +171,7 @@ mod tests {
         let msgs: Vec<_> = m.unknown.iter().map(|u| u.message.as_str()).collect();
         assert_eq!(
             msgs,
-            [
-                "unknown key `docker.port` in minipaas.yaml",
-                "unknown key `stack` in minipaas.yaml"
-            ]
+            ["unknown key `docker.port` in minipaas.yaml", "unknown key `stack` in minipaas.yaml"]
         );
     }
 

@@ -158,11 +158,19 @@ impl<'a> Patcher<'a> {
     }
 
     /// Adds a reference to a service's `secrets:`/`configs:`, creating the list if needed.
-    pub fn add_reference(&self, service: NodeId, name: &str, kind: ResourceKind, r: &NewReference<'_>) -> Result<Vec<Edit>, Unfixable> {
+    pub fn add_reference(
+        &self,
+        service: NodeId,
+        name: &str,
+        kind: ResourceKind,
+        r: &NewReference<'_>,
+    ) -> Result<Vec<Edit>, Unfixable> {
         let key = kind.key();
         let t = self.tree;
         if t.is_alias(service) {
-            return Err(Unfixable(format!("service `{name}` is written as an alias; edit the anchored definition")));
+            return Err(Unfixable(format!(
+                "service `{name}` is written as an alias; edit the anchored definition"
+            )));
         }
         if !t.is_map(service) {
             return Err(Unfixable(format!("service `{name}` is not a mapping")));
@@ -178,7 +186,9 @@ impl<'a> Patcher<'a> {
         };
         let list = entry.value;
         if t.is_alias(list) {
-            return Err(Unfixable(format!("`{key}` of service `{name}` is an alias; edit the anchored list")));
+            return Err(Unfixable(format!(
+                "`{key}` of service `{name}` is an alias; edit the anchored list"
+            )));
         }
         if t.is_null(list) {
             let key_col = self.col(t.node(entry.key).span.start);
@@ -202,13 +212,21 @@ impl<'a> Patcher<'a> {
             return Err(Unfixable(format!("`{key}` of service `{name}` is an empty block list")));
         };
         let first_start = t.node(items[0]).span.start;
-        let dash = self.dash_before(first_start).ok_or_else(|| Unfixable(format!("cannot find the list items of `{key}`")))?;
+        let dash = self
+            .dash_before(first_start)
+            .ok_or_else(|| Unfixable(format!("cannot find the list items of `{key}`")))?;
         let at = self.insertion_point(t.node(last).span.end);
         Ok(vec![Edit::insert(at, format!("{}{}", self.nl, self.block_item(r, self.col(dash), long)))])
     }
 
     /// Gives a service a new `secrets:`/`configs:` list after its last entry.
-    fn create_list(&self, service: NodeId, key: &str, r: &NewReference<'_>, long: bool) -> Result<Vec<Edit>, Unfixable> {
+    fn create_list(
+        &self,
+        service: NodeId,
+        key: &str,
+        r: &NewReference<'_>,
+        long: bool,
+    ) -> Result<Vec<Edit>, Unfixable> {
         let t = self.tree;
         let entries = t.own_entries(service);
         if t.is_flow(service) {
@@ -273,7 +291,13 @@ impl<'a> Patcher<'a> {
         }
         let key_col = self.col(t.node(section.key).span.start);
         let entry = |col: usize| {
-            format!("{}{}:{}{}external: true", Self::spaces(col), scalar(name), self.nl, Self::spaces(col + self.step))
+            format!(
+                "{}{}:{}{}external: true",
+                Self::spaces(col),
+                scalar(name),
+                self.nl,
+                Self::spaces(col + self.step)
+            )
         };
         if t.is_null(value) {
             let at = self.insertion_point(t.node(section.key).span.end);
@@ -302,7 +326,13 @@ impl<'a> Patcher<'a> {
     }
 
     /// Removes one item of a service's list; the key goes too when the list becomes empty.
-    pub fn remove_reference(&self, service: NodeId, name: &str, key: &str, item: NodeId) -> Result<Vec<Edit>, Unfixable> {
+    pub fn remove_reference(
+        &self,
+        service: NodeId,
+        name: &str,
+        key: &str,
+        item: NodeId,
+    ) -> Result<Vec<Edit>, Unfixable> {
         let t = self.tree;
         if t.is_alias(service) {
             return Err(Unfixable(format!("service `{name}` is written as an alias")));
@@ -328,7 +358,8 @@ impl<'a> Patcher<'a> {
                 Edit::delete(span(idx - 1).end..span(idx).end)
             }]);
         }
-        let dash = self.dash_before(span(idx).start).ok_or_else(|| Unfixable("cannot find the list item".into()))?;
+        let dash =
+            self.dash_before(span(idx).start).ok_or_else(|| Unfixable("cannot find the list item".into()))?;
         if !self.starts_line(dash) {
             return Err(Unfixable("the list item does not start its own line".into()));
         }
@@ -340,11 +371,15 @@ impl<'a> Patcher<'a> {
         let t = self.tree;
         let key = kind.key();
         let root = self.root()?.ok_or_else(|| Unfixable("the file is empty".into()))?;
-        let section = t.own_entry(root, key).ok_or_else(|| Unfixable(format!("no top-level `{key}` written in the file")))?;
+        let section = t
+            .own_entry(root, key)
+            .ok_or_else(|| Unfixable(format!("no top-level `{key}` written in the file")))?;
         if t.is_alias(section.value) || !t.is_map(section.value) {
             return Err(Unfixable(format!("the top-level `{key}` is not a mapping written in place")));
         }
-        let entry = t.own_entry(section.value, name).ok_or_else(|| Unfixable(format!("`{name}` is not declared in this file")))?;
+        let entry = t
+            .own_entry(section.value, name)
+            .ok_or_else(|| Unfixable(format!("`{name}` is not declared in this file")))?;
         if t.own_entries(section.value).len() == 1 {
             return self.remove_entry(root, &section);
         }
@@ -423,26 +458,41 @@ mod tests {
     #[test]
     fn appends_to_a_block_list_keeping_comments() {
         let text = "services:\n  web:\n    secrets:\n      - a   # keep\n    # own line\n    image: x\n";
-        let out = apply(text, |p, t| p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap());
-        assert_eq!(out, "services:\n  web:\n    secrets:\n      - a   # keep\n      - db_password\n    # own line\n    image: x\n");
+        let out = apply(text, |p, t| {
+            p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap()
+        });
+        assert_eq!(
+            out,
+            "services:\n  web:\n    secrets:\n      - a   # keep\n      - db_password\n    # own line\n    image: x\n"
+        );
     }
 
     #[test]
     fn appends_long_form_and_compact_style() {
         let text = "services:\n  web:\n    secrets:\n    - source: a\n      target: b\n";
-        let out = apply(text, |p, t| p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap());
-        assert_eq!(out, "services:\n  web:\n    secrets:\n    - source: a\n      target: b\n    - source: db_password\n");
+        let out = apply(text, |p, t| {
+            p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap()
+        });
+        assert_eq!(
+            out,
+            "services:\n  web:\n    secrets:\n    - source: a\n      target: b\n    - source: db_password\n"
+        );
         let r = NewReference { source: "pw.1a2b3c4d", target: Some("pw"), long: true };
-        let out = apply(text, |p, t| p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &r).unwrap());
+        let out =
+            apply(text, |p, t| p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &r).unwrap());
         assert!(out.ends_with("    - source: pw.1a2b3c4d\n      target: pw\n"), "{out}");
     }
 
     #[test]
     fn appends_to_flow_lists_and_creates_lists() {
         let text = "services:\n  web: {image: x, secrets: [a]}\n  db:\n    image: pg\n    environment:\n      A: 1\n";
-        let out = apply(text, |p, t| p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap());
+        let out = apply(text, |p, t| {
+            p.add_reference(service(t, "web"), "web", ResourceKind::Secret, &SHORT).unwrap()
+        });
         assert!(out.contains("secrets: [a, db_password]}"), "{out}");
-        let out = apply(text, |p, t| p.add_reference(service(t, "db"), "db", ResourceKind::Config, &SHORT).unwrap());
+        let out = apply(text, |p, t| {
+            p.add_reference(service(t, "db"), "db", ResourceKind::Config, &SHORT).unwrap()
+        });
         assert!(out.ends_with("    environment:\n      A: 1\n    configs:\n      - db_password\n"), "{out}");
     }
 
@@ -462,14 +512,20 @@ mod tests {
         let out = apply(text, |p, _| p.declare_external(ResourceKind::Secret, "b").unwrap().0);
         assert!(out.ends_with("  a:\r\n    external: true\r\n  b:\r\n    external: true\r\n"), "{out:?}");
         let out = apply(text, |p, _| p.declare_external(ResourceKind::Config, "c").unwrap().0);
-        assert!(out.ends_with("    external: true\r\n\r\nconfigs:\r\n  c:\r\n    external: true\r\n"), "{out:?}");
+        assert!(
+            out.ends_with("    external: true\r\n\r\nconfigs:\r\n  c:\r\n    external: true\r\n"),
+            "{out:?}"
+        );
         let text = "services:\n    web:\n        image: x";
         let (edits, created) = {
             let tree = Tree::parse(text).unwrap();
             Patcher::new(text, &tree).declare_external(ResourceKind::Secret, "true").unwrap()
         };
         assert!(created);
-        assert_eq!(splice(text, &edits), "services:\n    web:\n        image: x\n\nsecrets:\n    \"true\":\n        external: true\n");
+        assert_eq!(
+            splice(text, &edits),
+            "services:\n    web:\n        image: x\n\nsecrets:\n    \"true\":\n        external: true\n"
+        );
     }
 
     #[test]
@@ -480,22 +536,36 @@ mod tests {
         let web = service(&tree, "web");
         let list = tree.get(web, "secrets").unwrap().value;
         let b = tree.items(list)[1];
-        assert_eq!(splice(text, &p.remove_reference(web, "web", "secrets", b).unwrap()), text.replace("      - b # c\n", ""));
+        assert_eq!(
+            splice(text, &p.remove_reference(web, "web", "secrets", b).unwrap()),
+            text.replace("      - b # c\n", "")
+        );
         let api = service(&tree, "api");
         let flow = tree.get(api, "secrets").unwrap().value;
         let a = tree.items(flow)[0];
-        assert!(splice(text, &p.remove_reference(api, "api", "secrets", a).unwrap()).contains("secrets: [b]"));
+        assert!(
+            splice(text, &p.remove_reference(api, "api", "secrets", a).unwrap()).contains("secrets: [b]")
+        );
         let b2 = tree.items(flow)[1];
-        assert!(splice(text, &p.remove_reference(api, "api", "secrets", b2).unwrap()).contains("secrets: [a]"));
+        assert!(
+            splice(text, &p.remove_reference(api, "api", "secrets", b2).unwrap()).contains("secrets: [a]")
+        );
         let out = splice(text, &p.remove_declaration(ResourceKind::Secret, "b").unwrap());
         assert!(out.ends_with("secrets:\n  a:\n    external: true\n"), "{out}");
-        let one = "services:\n  web:\n    image: x\n    secrets:\n      - a\nsecrets:\n  a:\n    external: true\n";
+        let one =
+            "services:\n  web:\n    image: x\n    secrets:\n      - a\nsecrets:\n  a:\n    external: true\n";
         let tree = Tree::parse(one).unwrap();
         let p = Patcher::new(one, &tree);
-        assert_eq!(splice(one, &p.remove_declaration(ResourceKind::Secret, "a").unwrap()), "services:\n  web:\n    image: x\n    secrets:\n      - a\n");
+        assert_eq!(
+            splice(one, &p.remove_declaration(ResourceKind::Secret, "a").unwrap()),
+            "services:\n  web:\n    image: x\n    secrets:\n      - a\n"
+        );
         let web = service(&tree, "web");
         let a = tree.items(tree.get(web, "secrets").unwrap().value)[0];
-        assert!(splice(one, &p.remove_reference(web, "web", "secrets", a).unwrap()).starts_with("services:\n  web:\n    image: x\nsecrets:"));
+        assert!(
+            splice(one, &p.remove_reference(web, "web", "secrets", a).unwrap())
+                .starts_with("services:\n  web:\n    image: x\nsecrets:")
+        );
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct SourceFile {
     pub path: String,
     /// The text (empty when it could not be read).
     pub text: String,
+    /// The span tree, when the text parsed.
+    pub tree: Option<Tree>,
     /// What it holds.
     pub content: Content,
 }
@@ -139,10 +141,7 @@ impl Project {
     pub fn load(ws: &Workspace, opts: &LoadOptions) -> Result<Project, Error> {
         let names = glob_set(COMPOSE_GLOBS.iter().copied(), true)?;
         let extra = glob_set(opts.include.iter().map(String::as_str), false)?;
-        let mut project = Project {
-            git: ws.has_git(),
-            ..Project::default()
-        };
+        let mut project = Project { git: ws.has_git(), ..Project::default() };
 
         let mut candidates: Vec<String> = Vec::new();
         let mut manifests: Vec<String> = Vec::new();
@@ -193,23 +192,14 @@ impl Project {
             let known: Vec<_> = manifests.iter().map(|m| env_name(m)).collect();
             return Err(Error::Usage(format!(
                 "no env named `{env}` (envs in this repository: {})",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
             )));
         }
         project.gather_facts(ws);
         // Only errors in the files of the selected units matter to this run.
-        let used: std::collections::HashSet<FileId> = project
-            .units
-            .iter()
-            .flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied())
-            .collect();
-        project
-            .errors
-            .retain(|e| e.file.is_none_or(|f| used.contains(&f)));
+        let used: std::collections::HashSet<FileId> =
+            project.units.iter().flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied()).collect();
+        project.errors.retain(|e| e.file.is_none_or(|f| used.contains(&f)));
         Ok(project)
     }
 
@@ -220,11 +210,8 @@ impl Project {
         }
         let id = self.files.len();
         self.by_path.insert(path.to_string(), id);
-        let mut file = SourceFile {
-            path: path.to_string(),
-            text: String::new(),
-            content: Content::Broken,
-        };
+        let mut file =
+            SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
         match ws.read(path) {
             Err(e) => self.error(path, Some(id), None, e.to_string()),
             Ok(bytes) => match decode(&bytes) {
@@ -252,10 +239,9 @@ impl Project {
                         }),
                         Ok(tree) if as_manifest.is_some() => {
                             let m = Manifest::read(&tree);
-                            for (problems, severity) in [
-                                (&m.errors, Severity::Error),
-                                (&m.unknown, Severity::Warning),
-                            ] {
+                            for (problems, severity) in
+                                [(&m.errors, Severity::Error), (&m.unknown, Severity::Warning)]
+                            {
                                 for p in problems {
                                     let pos = line_col(&file.text, p.span.start);
                                     self.errors.push(InputError {
@@ -269,6 +255,7 @@ impl Project {
                                 }
                             }
                             file.content = Content::Manifest(m);
+                            file.tree = Some(tree);
                         }
                         Ok(tree) => {
                             let (compose, problems) = Compose::read(&tree, &file.text);
@@ -284,6 +271,7 @@ impl Project {
                                 });
                             }
                             file.content = Content::Compose(compose);
+                            file.tree = Some(tree);
                         }
                     }
                 }
@@ -301,10 +289,7 @@ impl Project {
         message: String,
     ) {
         let (span, position) = match span {
-            Some((f, s)) => (
-                Some(s.clone()),
-                Some(line_col(&self.files[f].text, s.start)),
-            ),
+            Some((f, s)) => (Some(s.clone()), Some(line_col(&self.files[f].text, s.start))),
             None => (None, None),
         };
         self.errors.push(InputError {
@@ -351,12 +336,7 @@ impl Project {
             let resolved = self.resolve_listed(ws, &item.value, &env_dir, schema);
             match resolved {
                 Err(message) => {
-                    self.error(
-                        manifest_path,
-                        Some(id),
-                        Some((id, item.span.clone())),
-                        message,
-                    );
+                    self.error(manifest_path, Some(id), Some((id, item.span.clone())), message);
                     unit.incomplete = true;
                 }
                 Ok(path) if ws.exists(&path) => {
@@ -384,8 +364,7 @@ impl Project {
         env_dir: &str,
         schema: Schema,
     ) -> Result<String, String> {
-        let outside =
-            || format!("`{raw}` is outside the repository; minipaas reads only files inside it");
+        let outside = || format!("`{raw}` is outside the repository; minipaas reads only files inside it");
         if raw.starts_with('/') {
             return ws.relative(std::path::Path::new(raw)).ok_or_else(outside);
         }
@@ -421,11 +400,7 @@ impl Project {
         };
         let (mut base_files, mut rest) = (Vec::new(), Vec::new());
         for f in loose {
-            if base_stem(&self.files[f].path).is_some() {
-                base_files.push(f)
-            } else {
-                rest.push(f)
-            }
+            if base_stem(&self.files[f].path).is_some() { base_files.push(f) } else { rest.push(f) }
         }
         for f in base_files {
             let path = &self.files[f].path;
@@ -436,8 +411,8 @@ impl Project {
         }
         for f in rest {
             let path = &self.files[f].path;
-            let group = overlay_stems(path)
-                .find_map(|stem| bases.get(&(parent(path).to_string(), stem.to_string())));
+            let group =
+                overlay_stems(path).find_map(|stem| bases.get(&(parent(path).to_string(), stem.to_string())));
             match group {
                 Some(&u) => units[u].files.push(f),
                 None => units.push(new_unit(path.clone(), f)),
@@ -449,8 +424,7 @@ impl Project {
     /// Adds the files a unit's files `include:` or `extends:` from, transitively.
     fn follow_includes(&mut self, ws: &Workspace, unit: usize) {
         let mut i = 0;
-        let mut depth_of: HashMap<FileId, usize> =
-            self.units[unit].files.iter().map(|&f| (f, 0)).collect();
+        let mut depth_of: HashMap<FileId, usize> = self.units[unit].files.iter().map(|&f| (f, 0)).collect();
         while i < self.units[unit].files.len() {
             let f = self.units[unit].files[i];
             i += 1;
@@ -461,12 +435,7 @@ impl Project {
             };
             let dir = parent(&self.files[f].path).to_string();
             let mut wanted: Vec<Spanned> = compose.includes.clone();
-            wanted.extend(
-                compose
-                    .services
-                    .iter()
-                    .filter_map(|s| s.extends.as_ref()?.1.clone()),
-            );
+            wanted.extend(compose.services.iter().filter_map(|s| s.extends.as_ref()?.1.clone()));
             for item in wanted {
                 let Some(raw) = crate::interp::resolve(&item.value, &self.units[unit].vars) else {
                     continue;
@@ -507,19 +476,11 @@ impl Project {
                     continue;
                 };
                 let dir = parent(&self.files[f].path);
-                let secret_files = compose
-                    .secrets
-                    .iter()
-                    .filter_map(|d| d.file.as_ref())
-                    .map(|s| (s, false));
-                let env_files = compose
-                    .services
-                    .iter()
-                    .flat_map(|s| s.env_files.iter())
-                    .map(|s| (s, true));
+                let secret_files = compose.secrets.iter().filter_map(|d| d.file.as_ref()).map(|s| (s, false));
+                let env_files = compose.services.iter().flat_map(|s| s.env_files.iter()).map(|s| (s, true));
                 for (raw, read) in secret_files.chain(env_files) {
-                    if let Some(path) = crate::interp::resolve(&raw.value, &unit.vars)
-                        .and_then(|r| join_normalized(dir, &r))
+                    if let Some(path) =
+                        crate::interp::resolve(&raw.value, &unit.vars).and_then(|r| join_normalized(dir, &r))
                     {
                         wanted.push((path, read));
                     }
@@ -533,28 +494,18 @@ impl Project {
             let tracked = ws.is_tracked(&path);
             let exists = ws.exists(&path) || tracked;
             let text = if read && tracked {
-                ws.read(&path)
-                    .ok()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                ws.read(&path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
             } else {
                 None
             };
-            self.facts.insert(
-                path,
-                PathFacts {
-                    exists,
-                    tracked,
-                    text,
-                },
-            );
+            self.facts.insert(path, PathFacts { exists, tracked, text });
         }
     }
 
     /// The facts for a path a file in `unit` writes as `raw`, relative to that file.
     pub fn facts_for(&self, unit: &Unit, file: FileId, raw: &str) -> Option<(String, &PathFacts)> {
-        let path = self
-            .resolve(unit, raw)
-            .and_then(|r| join_normalized(parent(&self.files[file].path), &r))?;
+        let path =
+            self.resolve(unit, raw).and_then(|r| join_normalized(parent(&self.files[file].path), &r))?;
         let facts = self.facts.get(&path)?;
         Some((path, facts))
     }
@@ -565,10 +516,7 @@ impl Project {
     }
 
     /// Every service definition in the unit, with its file.
-    pub fn services<'a>(
-        &'a self,
-        unit: &'a Unit,
-    ) -> impl Iterator<Item = (FileId, &'a Service)> + 'a {
+    pub fn services<'a>(&'a self, unit: &'a Unit) -> impl Iterator<Item = (FileId, &'a Service)> + 'a {
         unit.files
             .iter()
             .filter_map(|&f| Some((f, self.files[f].compose()?)))
@@ -594,11 +542,7 @@ impl Project {
 
     /// Files that belong to at least one unit, in id order.
     pub fn linted_files(&self) -> Vec<FileId> {
-        let mut ids: Vec<FileId> = self
-            .units
-            .iter()
-            .flat_map(|u| u.files.iter().copied())
-            .collect();
+        let mut ids: Vec<FileId> = self.units.iter().flat_map(|u| u.files.iter().copied()).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -608,11 +552,7 @@ impl Project {
 /// An env's name: its folder relative to the root (`.` for the root itself).
 pub fn env_name(manifest_path: &str) -> String {
     let dir = parent(manifest_path);
-    if dir.is_empty() {
-        ".".into()
-    } else {
-        dir.into()
-    }
+    if dir.is_empty() { ".".into() } else { dir.into() }
 }
 
 /// For base files (`compose.yaml`, `docker-compose.yml`, `docker-stack.yml`, `stack.yml`),
@@ -620,12 +560,8 @@ pub fn env_name(manifest_path: &str) -> String {
 fn base_stem(path: &str) -> Option<&str> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let (stem, ext) = name.split_once('.')?;
-    (matches!(ext, "yml" | "yaml")
-        && matches!(
-            stem,
-            "compose" | "docker-compose" | "docker-stack" | "stack"
-        ))
-    .then_some(stem)
+    (matches!(ext, "yml" | "yaml") && matches!(stem, "compose" | "docker-compose" | "docker-stack" | "stack"))
+        .then_some(stem)
 }
 
 /// The base stems an overlay file may belong to: `compose.override.yaml` → `compose`;
@@ -633,10 +569,9 @@ fn base_stem(path: &str) -> Option<&str> {
 fn overlay_stems(path: &str) -> impl Iterator<Item = &str> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let dotted = name.split_once('.').map(|(stem, _)| stem);
-    let dashed = ["docker-compose", "docker-stack"].into_iter().find(|stem| {
-        name.strip_prefix(stem)
-            .is_some_and(|rest| rest.starts_with('-'))
-    });
+    let dashed = ["docker-compose", "docker-stack"]
+        .into_iter()
+        .find(|stem| name.strip_prefix(stem).is_some_and(|rest| rest.starts_with('-')));
     dotted.into_iter().chain(dashed)
 }
 
@@ -645,30 +580,21 @@ fn is_remote(raw: &str) -> bool {
     let scheme = raw.split_once(':').map(|(s, _)| s);
     raw.starts_with("git@")
         || scheme.is_some_and(|s| {
-            s.len() > 1
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+            s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
         })
 }
 
 /// True when `path` is `given` or lies under the folder `given`.
 fn under(path: &str, given: &str) -> bool {
-    given.is_empty()
-        || path == given
-        || path
-            .strip_prefix(given)
-            .is_some_and(|rest| rest.starts_with('/'))
+    given.is_empty() || path == given || path.strip_prefix(given).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn glob_set<'a>(globs: impl Iterator<Item = &'a str>, names_only: bool) -> Result<GlobSet, Error> {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        let glob = if names_only {
-            Glob::new(g)
-        } else {
-            GlobBuilder::new(g).literal_separator(false).build()
-        }
-        .map_err(|e| Error::Usage(format!("invalid --include glob `{g}`: {e}")))?;
+        let glob =
+            if names_only { Glob::new(g) } else { GlobBuilder::new(g).literal_separator(false).build() }
+                .map_err(|e| Error::Usage(format!("invalid --include glob `{g}`: {e}")))?;
         builder.add(glob);
     }
     builder.build().map_err(|e| Error::Usage(e.to_string()))
@@ -677,31 +603,19 @@ fn glob_set<'a>(globs: impl Iterator<Item = &'a str>, names_only: bool) -> Resul
 /// Text from bytes, refusing binary data and invalid UTF-8 (with the offset of the problem).
 fn decode(bytes: &[u8]) -> Result<String, (String, Option<usize>)> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-        return Err((
-            "binary file (it contains a NUL byte); not a Compose file".into(),
-            Some(nul),
-        ));
+        return Err(("binary file (it contains a NUL byte); not a Compose file".into(), Some(nul)));
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err((
-            "invalid UTF-8; Compose files must be UTF-8 text".into(),
-            Some(e.valid_up_to()),
-        )),
+        Err(e) => Err(("invalid UTF-8; Compose files must be UTF-8 text".into(), Some(e.valid_up_to()))),
     }
 }
 
 fn byte_line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    (
-        line,
-        String::from_utf8_lossy(&before[start..]).chars().count() + 1,
-    )
+    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line, String::from_utf8_lossy(&before[start..]).chars().count() + 1)
 }
 
 #[cfg(test)]
@@ -725,12 +639,7 @@ mod tests {
         ] {
             assert!(set.is_match(yes), "{yes}");
         }
-        for no in [
-            "values.yaml",
-            "compose.json",
-            "minipaas.yaml",
-            "mycompose.yaml",
-        ] {
+        for no in ["values.yaml", "compose.json", "minipaas.yaml", "mycompose.yaml"] {
             assert!(!set.is_match(no), "{no}");
         }
     }
@@ -740,18 +649,12 @@ mod tests {
         assert_eq!(base_stem("a/compose.yaml"), Some("compose"));
         assert_eq!(base_stem("docker-compose.yml"), Some("docker-compose"));
         assert_eq!(base_stem("compose.override.yaml"), None);
-        assert_eq!(
-            overlay_stems("a/compose.override.yaml").collect::<Vec<_>>(),
-            ["compose"]
-        );
+        assert_eq!(overlay_stems("a/compose.override.yaml").collect::<Vec<_>>(), ["compose"]);
         assert_eq!(
             overlay_stems("docker-compose-dev.yml").collect::<Vec<_>>(),
             ["docker-compose-dev", "docker-compose"]
         );
-        assert_eq!(
-            overlay_stems("docker-compose.prod.yml").collect::<Vec<_>>(),
-            ["docker-compose"]
-        );
+        assert_eq!(overlay_stems("docker-compose.prod.yml").collect::<Vec<_>>(), ["docker-compose"]);
         assert!(under("dev/a.yml", "dev"));
         assert!(
             is_remote("oci://docker.io/x")

@@ -61,11 +61,7 @@ fn sensitive_part(key: Option<&str>, value: &str, source: &str) -> Option<Range<
         && literal_credential(k, v).is_some()
     {
         // `- KEY=value`: keep the name readable when the source is the value verbatim.
-        return Some(if source == value {
-            k.len() + 1..source.len()
-        } else {
-            whole
-        });
+        return Some(if source == value { k.len() + 1..source.len() } else { whole });
     }
     secret_scan(key, value, false).map(|_| whole)
 }

@@ -29,16 +29,8 @@ const CREDENTIAL_WORDS: &[&str] = &[
 ];
 
 /// `<word> KEY` pairs that name a credential.
-const KEY_QUALIFIERS: &[&str] = &[
-    "API",
-    "PRIVATE",
-    "ACCESS",
-    "AUTH",
-    "ENCRYPTION",
-    "MASTER",
-    "SIGNING",
-    "SECRET",
-];
+const KEY_QUALIFIERS: &[&str] =
+    &["API", "PRIVATE", "ACCESS", "AUTH", "ENCRYPTION", "MASTER", "SIGNING", "SECRET"];
 
 /// Words that make a credential-named variable a setting *about* the credential
 /// (`PASSWORD_MIN_LENGTH`, `TOKEN_URL`), or a pointer to it (`*_FILE`, `*_PATH`).
@@ -145,9 +137,7 @@ pub fn classify_key(key: &str) -> KeyClass {
         }
     }
     match hit {
-        Some(i) => KeyClass::Credential {
-            last: i + 1 == w.len(),
-        },
+        Some(i) => KeyClass::Credential { last: i + 1 == w.len() },
         None => KeyClass::Plain,
     }
 }
@@ -167,9 +157,7 @@ pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
                 found = Some((text, range));
                 break;
             }
-            Piece::Var {
-                op, arg, arg_range, ..
-            } if matches!(op.as_str(), "-" | ":-") => {
+            Piece::Var { op, arg, arg_range, .. } if matches!(op.as_str(), "-" | ":-") => {
                 let inner: String = pieces(&arg)
                     .into_iter()
                     .filter_map(|p| match p {
@@ -187,13 +175,10 @@ pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
     }
     let (text, range) = found?;
     let t = text.trim();
-    let flag = matches!(
-        t.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1"
-    );
+    let flag =
+        matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
     let number = t.parse::<f64>().is_ok();
-    let template =
-        (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
+    let template = (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
     if flag || template || (number && !last) {
         return None;
     }
@@ -211,10 +196,7 @@ struct Pattern {
 const PATTERNS: &[(&str, Pattern)] = &[
     (
         "-----BEGIN",
-        Pattern {
-            what: "a private key",
-            regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----",
-        },
+        Pattern { what: "a private key", regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----" },
     ),
     (
         "AKIA",
@@ -237,41 +219,11 @@ const PATTERNS: &[(&str, Pattern)] = &[
             regex: r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
         },
     ),
-    (
-        "glpat-",
-        Pattern {
-            what: "a GitLab token",
-            regex: r"\bglpat-[A-Za-z0-9_-]{20,}",
-        },
-    ),
-    (
-        "xox",
-        Pattern {
-            what: "a Slack token",
-            regex: r"\bxox[baprs]-[A-Za-z0-9-]{10,}",
-        },
-    ),
-    (
-        "_live_",
-        Pattern {
-            what: "a Stripe key",
-            regex: r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}",
-        },
-    ),
-    (
-        "_test_",
-        Pattern {
-            what: "a Stripe key",
-            regex: r"\b(?:sk|rk)_test_[A-Za-z0-9]{20,}",
-        },
-    ),
-    (
-        "AIza",
-        Pattern {
-            what: "a Google API key",
-            regex: r"\bAIza[0-9A-Za-z_-]{35}",
-        },
-    ),
+    ("glpat-", Pattern { what: "a GitLab token", regex: r"\bglpat-[A-Za-z0-9_-]{20,}" }),
+    ("xox", Pattern { what: "a Slack token", regex: r"\bxox[baprs]-[A-Za-z0-9-]{10,}" }),
+    ("_live_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}" }),
+    ("_test_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_test_[A-Za-z0-9]{20,}" }),
+    ("AIza", Pattern { what: "a Google API key", regex: r"\bAIza[0-9A-Za-z_-]{35}" }),
     (
         "eyJ",
         Pattern {
@@ -291,12 +243,8 @@ const PATTERNS: &[(&str, Pattern)] = &[
 static PREFILTER: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
 
-static REGEXES: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
-    PATTERNS
-        .iter()
-        .map(|(_, p)| Regex::new(p.regex).ok())
-        .collect()
-});
+static REGEXES: LazyLock<Vec<Option<Regex>>> =
+    LazyLock::new(|| PATTERNS.iter().map(|(_, p)| Regex::new(p.regex).ok()).collect());
 
 /// A secret found in a value: what it looks like and where (in the decoded value).
 #[derive(Debug, Clone, PartialEq)]
@@ -326,10 +274,7 @@ pub fn find_pattern(value: &str) -> Option<Match> {
                 {
                     continue;
                 }
-                return Some(Match {
-                    what: PATTERNS[i].1.what.to_string(),
-                    range: m.range(),
-                });
+                return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
             }
         }
     }
@@ -367,9 +312,7 @@ fn high_entropy(value: &str) -> Option<f64> {
         return None;
     }
     let hex = v.chars().all(|c| c.is_ascii_hexdigit());
-    let b64 = v
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-'));
+    let b64 = v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-'));
     let uuid = v.len() == 36 && v.chars().filter(|&c| c == '-').count() == 4;
     if uuid || !(hex || b64) {
         return None;
@@ -425,10 +368,7 @@ mod tests {
             "client-secret",
             "PRIVATE_KEY",
         ] {
-            assert!(
-                matches!(classify_key(yes), KeyClass::Credential { .. }),
-                "{yes}"
-            );
+            assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
         }
         for no in [
             "PASSWORD_FILE",
@@ -450,17 +390,11 @@ mod tests {
     fn literal_values_and_defaults() {
         assert_eq!(literal_credential("DB_PASSWORD", "hunter2"), Some(0..7));
         assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD}"), None);
-        assert_eq!(
-            literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"),
-            Some(15..23)
-        );
+        assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"), Some(15..23));
         assert_eq!(literal_credential("DB_PASSWORD", ""), None);
         assert_eq!(literal_credential("DB_PASSWORD", "123456"), Some(0..6));
         assert_eq!(literal_credential("PASSWORD_MIN_LENGTH", "12"), None);
-        assert_eq!(
-            literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"),
-            None
-        );
+        assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
         assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
         assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
     }
@@ -469,10 +403,7 @@ mod tests {
     fn token_formats() {
         let gh = format!("ghp_{}", "a1B2c3D4e5".repeat(4).get(..36).unwrap());
         assert_eq!(find_pattern(&gh).unwrap().what, "a GitHub token");
-        assert_eq!(
-            find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what,
-            "an AWS access key ID"
-        );
+        assert_eq!(find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what, "an AWS access key ID");
         let url = "postgres://user:s3cret@db:5432/app";
         let m = find_pattern(url).unwrap();
         assert_eq!(&url[m.range], "s3cret");
@@ -486,9 +417,8 @@ mod tests {
 
     #[test]
     fn env_files_report_keys_only() {
-        let keys = env_file_credentials(
-            "# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n",
-        );
+        let keys =
+            env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
         assert_eq!(keys, ["DB_PASSWORD"]);
     }
 }

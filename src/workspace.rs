@@ -16,10 +16,7 @@ enum Contents {
     /// Files on disk under the root.
     Disk,
     /// Blobs in the git index, by path.
-    Index {
-        repo: git2::Repository,
-        blobs: BTreeMap<String, git2::Oid>,
-    },
+    Index { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
 }
 
 /// The set of files a run looks at and how to read them.
@@ -31,6 +28,10 @@ pub struct Workspace {
     /// Files git tracks (the index); `None` outside git.
     tracked: Option<BTreeSet<String>>,
     contents: Contents,
+    /// The repository's git directory, when there is one (for the write lock).
+    pub git_dir: Option<PathBuf>,
+    /// Texts that replace files' contents for this run (the fix engine's pending edits).
+    overrides: BTreeMap<String, String>,
 }
 
 /// Why a file could not be read.
@@ -48,10 +49,9 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::Missing => f.write_str("no such file"),
-            ReadError::TooLarge(n) => write!(
-                f,
-                "file is too large ({n} bytes; the limit is {MAX_FILE_BYTES})"
-            ),
+            ReadError::TooLarge(n) => {
+                write!(f, "file is too large ({n} bytes; the limit is {MAX_FILE_BYTES})")
+            }
             ReadError::Io(e) => f.write_str(e),
         }
     }
@@ -61,10 +61,8 @@ impl Workspace {
     /// Opens the workspace that contains `start`: its git work tree if there is one (reading
     /// the index when `staged`), else `start` itself walked with .gitignore rules.
     pub fn open(start: &Path, staged: bool) -> Result<Workspace, Error> {
-        let start_abs = std::fs::canonicalize(start).map_err(|e| Error::Path {
-            path: start.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let start_abs = std::fs::canonicalize(start)
+            .map_err(|e| Error::Path { path: start.to_path_buf(), message: e.to_string() })?;
         match git2::Repository::discover(&start_abs) {
             Ok(repo) if repo.workdir().is_some() => Self::from_git(repo, staged),
             _ if staged => Err(Error::Usage(format!(
@@ -75,10 +73,7 @@ impl Workspace {
                 let root = if start_abs.is_dir() {
                     start_abs
                 } else {
-                    start_abs
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or(start_abs)
+                    start_abs.parent().map(Path::to_path_buf).unwrap_or(start_abs)
                 };
                 Ok(Self::walk(root, None))
             }
@@ -111,6 +106,8 @@ impl Workspace {
             files,
             tracked,
             contents: Contents::Disk,
+            git_dir: None,
+            overrides: BTreeMap::new(),
         }
     }
 
@@ -129,11 +126,14 @@ impl Workspace {
         }
         let tracked: BTreeSet<String> = blobs.keys().cloned().collect();
         if staged {
+            let git_dir = Some(repo.path().to_path_buf());
             return Ok(Workspace {
                 root,
                 files: tracked.clone(),
                 tracked: Some(tracked),
                 contents: Contents::Index { repo, blobs },
+                git_dir,
+                overrides: BTreeMap::new(),
             });
         }
         let mut files = tracked.clone();
@@ -153,11 +153,14 @@ impl Workspace {
         }
         // A tracked file deleted from the work tree is not part of what is linted.
         files.retain(|f| !tracked.contains(f) || root.join(f).exists());
+        let git_dir = Some(repo.path().to_path_buf());
         Ok(Workspace {
             root,
             files,
             tracked: Some(tracked),
             contents: Contents::Disk,
+            git_dir,
+            overrides: BTreeMap::new(),
         })
     }
 
@@ -170,10 +173,7 @@ impl Workspace {
             return true;
         }
         let prefix = format!("{}/", rel.trim_end_matches('/'));
-        tracked
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|p| p.starts_with(&prefix))
+        tracked.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
     }
 
     /// True when the workspace knows whether files are tracked (it is a git repository).
@@ -181,8 +181,16 @@ impl Workspace {
         self.tracked.is_some()
     }
 
+    /// Makes `read` return `text` for `rel` (the fix engine's view of a pending edit).
+    pub fn set_override(&mut self, rel: &str, text: String) {
+        self.overrides.insert(rel.to_string(), text);
+    }
+
     /// True when the path exists as a file in this workspace (on disk, or in the index).
     pub fn exists(&self, rel: &str) -> bool {
+        if self.overrides.contains_key(rel) {
+            return true;
+        }
         match &self.contents {
             Contents::Disk => self.root.join(rel).is_file(),
             Contents::Index { blobs, .. } => blobs.contains_key(rel),
@@ -191,6 +199,9 @@ impl Workspace {
 
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        if let Some(text) = self.overrides.get(rel) {
+            return Ok(text.as_bytes().to_vec());
+        }
         match &self.contents {
             Contents::Disk => {
                 let path = self.root.join(rel);
@@ -205,9 +216,7 @@ impl Workspace {
             }
             Contents::Index { repo, blobs } => {
                 let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
-                let blob = repo
-                    .find_blob(*oid)
-                    .map_err(|e| ReadError::Io(e.message().to_string()))?;
+                let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
                 if blob.size() as u64 > MAX_FILE_BYTES {
                     return Err(ReadError::TooLarge(blob.size() as u64));
                 }
@@ -218,22 +227,15 @@ impl Workspace {
 
     /// Turns a user-given path into one relative to the root, if it lies inside it.
     pub fn relative(&self, path: &Path) -> Option<String> {
-        let abs = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir().ok()?.join(path)
-        };
+        let abs =
+            if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
         abs.strip_prefix(&self.root).ok().map(to_slash)
     }
 }
 
 fn io_error(e: std::io::Error) -> ReadError {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        ReadError::Missing
-    } else {
-        ReadError::Io(e.to_string())
-    }
+    if e.kind() == std::io::ErrorKind::NotFound { ReadError::Missing } else { ReadError::Io(e.to_string()) }
 }
 
 /// A relative path with `/` separators.
@@ -277,10 +279,7 @@ mod tests {
 
     #[test]
     fn joins_stay_inside_the_root() {
-        assert_eq!(
-            join_normalized("dev", "./a.yml").as_deref(),
-            Some("dev/a.yml")
-        );
+        assert_eq!(join_normalized("dev", "./a.yml").as_deref(), Some("dev/a.yml"));
         assert_eq!(join_normalized("dev", "../a.yml").as_deref(), Some("a.yml"));
         assert_eq!(join_normalized("dev", "../../etc/passwd"), None);
         assert_eq!(join_normalized("", "x/./y/../z").as_deref(), Some("x/z"));

@@ -126,15 +126,8 @@ impl Tree {
         for next in Parser::new_from_str_with_options(text, options) {
             let (event, span) = next.map_err(|e| {
                 let mark = e.marker();
-                let offset = mark
-                    .byte_offset()
-                    .unwrap_or_else(|| char_to_byte(text, mark.index()));
-                SyntaxError {
-                    message: e.info(),
-                    offset,
-                    line: mark.line(),
-                    column: mark.col() + 1,
-                }
+                let offset = mark.byte_offset().unwrap_or_else(|| char_to_byte(text, mark.index()));
+                SyntaxError { message: e.info(), offset, line: mark.line(), column: mark.col() + 1 }
             })?;
             let range = span.byte_range().unwrap_or(0..0);
             let new = match event {
@@ -143,13 +136,8 @@ impl Tree {
                     None
                 }
                 Event::Scalar(value, style, anchor, _) => {
-                    let id = tree.push(
-                        Kind::Scalar {
-                            value: value.into_owned(),
-                            style: style.into(),
-                        },
-                        range,
-                    );
+                    let id =
+                        tree.push(Kind::Scalar { value: value.into_owned(), style: style.into() }, range);
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
@@ -167,15 +155,9 @@ impl Tree {
                 Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
                     let flow = style == StructureStyle::Flow;
                     let kind = if matches!(event, Event::SequenceStart(..)) {
-                        Kind::Seq {
-                            items: Vec::new(),
-                            flow,
-                        }
+                        Kind::Seq { items: Vec::new(), flow }
                     } else {
-                        Kind::Map {
-                            entries: Vec::new(),
-                            flow,
-                        }
+                        Kind::Map { entries: Vec::new(), flow }
                     };
                     let id = tree.push(kind, range);
                     if anchor != 0 {
@@ -183,10 +165,7 @@ impl Tree {
                     }
                     // Attach first, so an alias inside the collection to its own anchor resolves.
                     tree.attach(&mut stack, id, text)?;
-                    stack.push(Open {
-                        node: id,
-                        pending_key: None,
-                    });
+                    stack.push(Open { node: id, pending_key: None });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -196,10 +175,7 @@ impl Tree {
                     None
                 }
                 Event::Comment(body, _) => {
-                    tree.comments.push(Comment {
-                        text: body.into_owned(),
-                        span: range,
-                    });
+                    tree.comments.push(Comment { text: body.into_owned(), span: range });
                     None
                 }
                 _ => None,
@@ -264,10 +240,7 @@ impl Tree {
         let Kind::Map { entries, .. } = &self.nodes[map].kind else {
             return None;
         };
-        entries
-            .iter()
-            .map(|e| e.key)
-            .find(|&k| self.scalar(k) == Some(name))
+        entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name))
     }
 
     /// Sets a collection's end: the closing bracket for flow style; for block style the end
@@ -316,10 +289,7 @@ impl Tree {
     /// True for an empty value, `~` or `null` written plain.
     pub fn is_null(&self, id: NodeId) -> bool {
         match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar {
-                value,
-                style: Style::Plain,
-            } => {
+            Kind::Scalar { value, style: Style::Plain } => {
                 matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
             }
             _ => false,
@@ -367,10 +337,7 @@ impl Tree {
                 merges.push(entry.value);
                 continue;
             }
-            if !out
-                .iter()
-                .any(|e: &Entry| key.is_some() && self.scalar(e.key) == key)
-            {
+            if !out.iter().any(|e: &Entry| key.is_some() && self.scalar(e.key) == key) {
                 out.push(*entry);
             }
         }
@@ -387,20 +354,12 @@ impl Tree {
     }
 
     fn is_plain(&self, id: NodeId) -> bool {
-        matches!(
-            self.nodes[id].kind,
-            Kind::Scalar {
-                style: Style::Plain,
-                ..
-            }
-        )
+        matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Plain, .. })
     }
 
     /// The value of `key` in a mapping, merge keys included.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.entries(map)
-            .into_iter()
-            .find(|e| self.scalar(e.key) == Some(key))
+        self.entries(map).into_iter().find(|e| self.scalar(e.key) == Some(key))
     }
 
     /// The entries written in this mapping node itself (no alias following, no merge keys).
@@ -463,9 +422,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
+    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
 }
 
 #[cfg(test)]
@@ -495,16 +452,10 @@ mod tests {
         let tree = Tree::parse(text).unwrap();
         let y = tree.get(tree.roots[0], "y").unwrap().value;
         let entries = tree.entries(y);
-        let names: Vec<_> = entries
-            .iter()
-            .map(|e| tree.scalar(e.key).unwrap())
-            .collect();
+        let names: Vec<_> = entries.iter().map(|e| tree.scalar(e.key).unwrap()).collect();
         assert_eq!(names, ["image", "env"]);
         assert_eq!(tree.scalar(entries[0].value), Some("b"));
-        assert_eq!(
-            tree.node(entries[1].value).span.start,
-            text.find("1\n").unwrap()
-        );
+        assert_eq!(tree.node(entries[1].value).span.start, text.find("1\n").unwrap());
         assert!(tree.is_inherited(y, &entries[1]));
         assert!(!tree.is_inherited(y, &entries[0]));
     }

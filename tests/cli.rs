@@ -49,10 +49,7 @@ fn exit_codes_follow_the_worst_finding() {
     let clean = repo(&[("compose.yaml", CLEAN)]);
     let run = minipaas(clean.path(), &["lint"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("No problems found (1 Compose file in 1 unit checked).")
-    );
+    assert!(run.stdout.contains("No problems found (1 Compose file in 1 unit checked)."));
 
     let warn = repo(&[("compose.yaml", UNUSED)]);
     let run = minipaas(warn.path(), &["lint"]);
@@ -72,10 +69,7 @@ fn exit_codes_follow_the_worst_finding() {
 #[test]
 fn a_bad_file_is_reported_and_the_others_still_linted() {
     let dir = repo(&[
-        (
-            "a/compose.yaml",
-            "services:\n  web:\n    image: [unclosed\n",
-        ),
+        ("a/compose.yaml", "services:\n  web:\n    image: [unclosed\n"),
         ("b/compose.yaml", UNDECLARED),
         ("c/compose.yaml", "\0\u{1}binary"),
     ]);
@@ -87,12 +81,7 @@ fn a_bad_file_is_reported_and_the_others_still_linted() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0]["path"], "a/compose.yaml");
     assert!(errors[0]["line"].as_u64().unwrap() >= 3);
-    assert!(
-        errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid YAML")
-    );
+    assert!(errors[0]["message"].as_str().unwrap().starts_with("invalid YAML"));
     assert_eq!(errors[1]["path"], "c/compose.yaml");
     assert!(errors[1]["message"].as_str().unwrap().contains("binary"));
 
@@ -108,20 +97,12 @@ fn a_bad_file_is_reported_and_the_others_still_linted() {
 
 #[test]
 fn shape_errors_name_file_and_line() {
-    let dir = repo(&[(
-        "compose.yaml",
-        "services:\n  web:\n    image: x\n    secrets:\n      db: 1\n",
-    )]);
+    let dir = repo(&[("compose.yaml", "services:\n  web:\n    image: x\n    secrets:\n      db: 1\n")]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 2);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["errors"][0]["line"], 5);
-    assert!(
-        doc["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("`secrets` must be a list")
-    );
+    assert!(doc["errors"][0]["message"].as_str().unwrap().contains("`secrets` must be a list"));
 }
 
 #[test]
@@ -156,13 +137,12 @@ fn untracked_files_count_ignored_ones_do_not() {
     write(dir.path(), "new/compose.yaml", UNDECLARED);
     write(dir.path(), "generated/compose.yaml", UNDECLARED);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
-    let paths: Vec<String> =
-        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["path"].as_str().unwrap().to_string())
-            .collect();
+    let paths: Vec<String> = serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(paths, ["new/compose.yaml"]);
 }
 
@@ -182,19 +162,13 @@ fn outside_git_the_tree_is_walked_and_mp005_is_silent() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(codes(&run).is_empty());
     // --include makes another name a Compose file; a named file is linted whatever its name.
-    let run = minipaas(
-        dir.path(),
-        &["lint", "--format", "json", "--include", "*.yaml"],
-    );
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "--include", "*.yaml"]);
     assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)]);
     let run = minipaas(dir.path(), &["lint", "--format", "json", "values.yaml"]);
     assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)]);
     // Several paths outside git: the current folder is the project root.
     write(dir.path(), "sub/compose.yaml", UNDECLARED);
-    let run = minipaas(
-        dir.path(),
-        &["lint", "--format", "json", "sub", "values.yaml"],
-    );
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "sub", "values.yaml"]);
     assert_eq!(codes(&run).len(), 2, "{} {}", run.stdout, run.stderr);
     assert_eq!(minipaas(dir.path(), &["lint", "--staged"]).code, 2);
 }
@@ -207,14 +181,8 @@ fn envs_group_their_files_and_resolve_vars() {
             "dev/minipaas.yaml",
             "project:\n  files:\n  - compose.yaml\n  - dev/compose.apps.yaml\n  - dev/compose.secrets.yaml\nunknown_key: 1\n",
         ),
-        (
-            "dev/compose.apps.yaml",
-            "services:\n  api:\n    secrets: [db_password]\n",
-        ),
-        (
-            "dev/compose.secrets.yaml",
-            "secrets:\n  db_password:\n    external: true\n",
-        ),
+        ("dev/compose.apps.yaml", "services:\n  api:\n    secrets: [db_password]\n"),
+        ("dev/compose.secrets.yaml", "secrets:\n  db_password:\n    external: true\n"),
         (
             "prod/minipaas.yaml",
             "compose:\n  files:\n    - ../compose.yaml\n    - compose.prod.yaml\nvars:\n  V: \"2\"\n",
@@ -229,12 +197,7 @@ fn envs_group_their_files_and_resolve_vars() {
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["summary"]["units"], 2);
     assert_eq!(doc["errors"][0]["severity"], "warning");
-    assert!(
-        doc["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("unknown_key")
-    );
+    assert!(doc["errors"][0]["message"].as_str().unwrap().contains("unknown_key"));
 
     let run = minipaas(dir.path(), &["lint", "--env", "dev", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -262,29 +225,15 @@ fn envs_group_their_files_and_resolve_vars() {
 
 #[test]
 fn bad_manifest_is_an_input_error() {
-    let dir = repo(&[
-        ("dev/minipaas.yaml", "project:\n  files: compose.yaml\n"),
-        ("compose.yaml", CLEAN),
-    ]);
+    let dir = repo(&[("dev/minipaas.yaml", "project:\n  files: compose.yaml\n"), ("compose.yaml", CLEAN)]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     let run = minipaas(dir.path(), &["lint", "--no-color"]);
-    assert!(
-        run.stdout.contains("`files` must be a list of paths"),
-        "{}",
-        run.stdout
-    );
-    let dir = repo(&[(
-        "dev/minipaas.yaml",
-        "compose:\n  files: [../../../etc/passwd]\n",
-    )]);
+    assert!(run.stdout.contains("`files` must be a list of paths"), "{}", run.stdout);
+    let dir = repo(&[("dev/minipaas.yaml", "compose:\n  files: [../../../etc/passwd]\n")]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stdout.contains("outside the repository"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("outside the repository"), "{}", run.stdout);
 }
 
 #[test]
@@ -298,10 +247,7 @@ fn include_and_extends_join_the_unit() {
             "shared/secrets.yaml",
             "secrets:\n  db_password:\n    external: true\n  api_token:\n    external: true\n",
         ),
-        (
-            "shared/base.yaml",
-            "services:\n  base:\n    image: base\n    secrets: [api_token]\n",
-        ),
+        ("shared/base.yaml", "services:\n  base:\n    image: base\n    secrets: [api_token]\n"),
     ]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -310,10 +256,7 @@ fn include_and_extends_join_the_unit() {
 
 #[test]
 fn paths_select_the_units_that_contain_them() {
-    let dir = repo(&[
-        ("a/compose.yaml", UNDECLARED),
-        ("b/compose.yaml", UNDECLARED),
-    ]);
+    let dir = repo(&[("a/compose.yaml", UNDECLARED), ("b/compose.yaml", UNDECLARED)]);
     let run = minipaas(dir.path(), &["lint", "--format", "json", "b"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
@@ -327,16 +270,8 @@ fn paths_select_the_units_that_contain_them() {
 fn anchored_values_are_reported_once() {
     let repo = common::repo_from(&common::fixtures().join("MP006/bad"));
     let run = minipaas(repo.path(), &["lint", "--format", "json"]);
-    let lines: Vec<u64> = codes(&run)
-        .into_iter()
-        .filter(|(c, ..)| c == "MP006")
-        .map(|(_, l, _)| l)
-        .collect();
-    assert_eq!(
-        lines,
-        [3, 17, 18],
-        "the anchored password (line 3) once, though two services use it"
-    );
+    let lines: Vec<u64> = codes(&run).into_iter().filter(|(c, ..)| c == "MP006").map(|(_, l, _)| l).collect();
+    assert_eq!(lines, [3, 17, 18], "the anchored password (line 3) once, though two services use it");
 }
 
 #[test]
@@ -352,31 +287,16 @@ fn huge_and_invalid_utf8_files_are_input_errors() {
     let dir = repo(&[("compose.yaml", CLEAN)]);
     let big = "# padding\n".repeat(900_000);
     write(dir.path(), "big/compose.yaml", &big);
-    std::fs::write(
-        dir.path().join("docker-compose.yml"),
-        b"services:\n  a:\n    image: \xff\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), b"services:\n  a:\n    image: \xff\n").unwrap();
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 2);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let messages: Vec<String> = doc["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| format!("{} {}", e["path"], e["message"]))
-        .collect();
+    let messages: Vec<String> =
+        doc["errors"].as_array().unwrap().iter().map(|e| format!("{} {}", e["path"], e["message"])).collect();
     assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("big/compose.yaml") && m.contains("too large")),
+        messages.iter().any(|m| m.contains("big/compose.yaml") && m.contains("too large")),
         "{messages:?}"
     );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("docker-compose.yml") && m.contains("UTF-8")),
-        "{messages:?}"
-    );
+    assert!(messages.iter().any(|m| m.contains("docker-compose.yml") && m.contains("UTF-8")), "{messages:?}");
     assert_eq!(doc["errors"][1]["line"], 3);
 }

@@ -18,8 +18,8 @@ fn corpus() -> PathBuf {
 
 /// MANIFEST rows: repo folder -> YAML paths in it.
 fn manifest() -> BTreeMap<String, Vec<String>> {
-    let text = std::fs::read_to_string(corpus().join("MANIFEST.tsv"))
-        .expect("the corpus is beside the checkout");
+    let text =
+        std::fs::read_to_string(corpus().join("MANIFEST.tsv")).expect("the corpus is beside the checkout");
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -37,12 +37,7 @@ fn tracked(repo: &Path) -> BTreeSet<String> {
     for entry in std::fs::read_dir(repo).unwrap() {
         let entry = entry.unwrap();
         if entry.file_name().to_string_lossy().starts_with(".tracked") {
-            set.extend(
-                std::fs::read_to_string(entry.path())
-                    .unwrap()
-                    .lines()
-                    .map(str::to_string),
-            );
+            set.extend(std::fs::read_to_string(entry.path()).unwrap().lines().map(str::to_string));
         }
     }
     set
@@ -54,30 +49,19 @@ fn lint_corpus() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     for (repo, paths) in manifest() {
         let root = corpus().join(&repo);
         let ws = Workspace::with_tracked(&root, tracked(&root));
-        let opts = LoadOptions {
-            paths: paths.clone(),
-            ..LoadOptions::default()
-        };
+        let opts = LoadOptions { paths: paths.clone(), ..LoadOptions::default() };
         let (project, findings) = lint_workspace(&ws, &opts).unwrap();
         for path in &paths {
-            let parsed = project.files.iter().any(|f| {
-                &f.path == path && matches!(f.content, Content::Compose(_) | Content::Manifest(_))
-            });
-            let reported = project
-                .errors
+            let parsed = project
+                .files
                 .iter()
-                .any(|e| &e.path == path && e.position.is_some());
-            assert!(
-                parsed || reported,
-                "{repo}/{path}: neither parsed nor reported with a position"
-            );
+                .any(|f| &f.path == path && matches!(f.content, Content::Compose(_) | Content::Manifest(_)));
+            let reported = project.errors.iter().any(|e| &e.path == path && e.position.is_some());
+            assert!(parsed || reported, "{repo}/{path}: neither parsed nor reported with a position");
         }
         let mut by_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for f in &findings {
-            by_file
-                .entry(project.files[f.primary.file].path.clone())
-                .or_default()
-                .push(f.code.to_string());
+            by_file.entry(project.files[f.primary.file].path.clone()).or_default().push(f.code.to_string());
         }
         all.insert(repo, by_file);
     }
@@ -88,10 +72,7 @@ fn lint_corpus() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
 fn corpus_findings_match_the_manifest_notes() {
     let all = lint_corpus();
     let codes = |repo: &str, path: &str| -> Vec<String> {
-        all.get(repo)
-            .and_then(|r| r.get(path))
-            .cloned()
-            .unwrap_or_default()
+        all.get(repo).and_then(|r| r.get(path)).cloned().unwrap_or_default()
     };
     let has = |repo: &str, path: &str, code: &str, n: usize| {
         let got = codes(repo, path);
@@ -102,44 +83,14 @@ fn corpus_findings_match_the_manifest_notes() {
         );
     };
     // Secret files committed in the repo.
-    has(
-        "docker__awesome-compose",
-        "nginx-flask-mysql/compose.yaml",
-        "MP005",
-        1,
-    );
-    has(
-        "BretFisher__udemy-docker-mastery",
-        "secrets-sample-2/docker-compose.yml",
-        "MP005",
-        2,
-    );
-    has(
-        "dockersamples__atsea-sample-shop-app",
-        "docker-compose.yml",
-        "MP005",
-        2,
-    );
-    has(
-        "kubernetes__kompose",
-        "script/test/fixtures/secrets/docker-compose-secrets-long.yml",
-        "MP005",
-        1,
-    );
+    has("docker__awesome-compose", "nginx-flask-mysql/compose.yaml", "MP005", 1);
+    has("BretFisher__udemy-docker-mastery", "secrets-sample-2/docker-compose.yml", "MP005", 2);
+    has("dockersamples__atsea-sample-shop-app", "docker-compose.yml", "MP005", 2);
+    has("kubernetes__kompose", "script/test/fixtures/secrets/docker-compose-secrets-long.yml", "MP005", 1);
     // A secret file that is a committed folder.
-    has(
-        "sixeyed__diamol",
-        "ch10/exercises/todo-list-configured-windows/docker-compose-test.yml",
-        "MP005",
-        1,
-    );
+    has("sixeyed__diamol", "ch10/exercises/todo-list-configured-windows/docker-compose-test.yml", "MP005", 1);
     // Declared but unused.
-    has(
-        "kubernetes__kompose",
-        "script/test/fixtures/secrets/docker-compose-secrets-long.yml",
-        "MP003",
-        1,
-    );
+    has("kubernetes__kompose", "script/test/fixtures/secrets/docker-compose-secrets-long.yml", "MP003", 1);
     has(
         "kubernetes__kompose",
         "script/test/fixtures/compose-v3.3-test/compose-config-long-warning.yaml",
@@ -147,64 +98,27 @@ fn corpus_findings_match_the_manifest_notes() {
         1,
     );
     // Literal credentials and a password in a URL.
-    has(
-        "docker__awesome-compose",
-        "aspnet-mssql/compose.yaml",
-        "MP006",
-        1,
-    );
-    has(
-        "docker__awesome-compose",
-        "gitea-postgres/compose.yaml",
-        "MP006",
-        2,
-    );
-    has(
-        "docker__awesome-compose",
-        "wasmedge-kafka-mysql/compose.yml",
-        "MP006",
-        1,
-    );
-    has(
-        "docker__awesome-compose",
-        "wasmedge-kafka-mysql/compose.yml",
-        "MP007",
-        1,
-    );
+    has("docker__awesome-compose", "aspnet-mssql/compose.yaml", "MP006", 1);
+    has("docker__awesome-compose", "gitea-postgres/compose.yaml", "MP006", 2);
+    has("docker__awesome-compose", "wasmedge-kafka-mysql/compose.yml", "MP006", 1);
+    has("docker__awesome-compose", "wasmedge-kafka-mysql/compose.yml", "MP007", 1);
     // The CLI's embedded template reads a secret it is not granted (the CLI adds it later).
-    has(
-        "sombrahq__minipaas",
-        "minipaas-cli/cmd/minipaas/embed/minipaas-swarm/postgres.yaml",
-        "MP009",
-        1,
-    );
+    has("sombrahq__minipaas", "minipaas-cli/cmd/minipaas/embed/minipaas-swarm/postgres.yaml", "MP009", 1);
     // Clean files stay clean; so does the MiniPaaS example app, linted as its env.
     assert!(codes("docker__awesome-compose", "angular/compose.yaml").is_empty());
-    let example: Vec<_> = all["sombrahq__minipaas"]
-        .iter()
-        .filter(|(p, _)| p.starts_with("example-app/"))
-        .collect();
+    let example: Vec<_> =
+        all["sombrahq__minipaas"].iter().filter(|(p, _)| p.starts_with("example-app/")).collect();
     assert!(example.is_empty(), "example app: {example:?}");
     // The diamol overlays (docker-compose-test.yml beside docker-compose.yml) are one unit,
     // so the reference in the base file is satisfied by the overlay's declaration.
-    has(
-        "sixeyed__diamol",
-        "ch10/exercises/todo-list-configured-windows/docker-compose.yml",
-        "MP001",
-        0,
-    );
+    has("sixeyed__diamol", "ch10/exercises/todo-list-configured-windows/docker-compose.yml", "MP001", 0);
 }
 
 #[test]
 fn the_binary_never_crashes_on_the_corpus() {
     for repo in manifest().keys() {
         let run = common::minipaas(&corpus().join(repo), &["lint", "--no-color"]);
-        assert!(
-            matches!(run.code, 0..=2),
-            "{repo}: exit {} {}",
-            run.code,
-            run.stderr
-        );
+        assert!(matches!(run.code, 0..=2), "{repo}: exit {} {}", run.code, run.stderr);
         assert!(!run.stderr.contains("panicked"), "{repo}: {}", run.stderr);
         let json = common::minipaas(&corpus().join(repo), &["lint", "--format", "json"]);
         assert!(matches!(json.code, 0..=2), "{repo}: exit {}", json.code);

@@ -41,15 +41,8 @@ fn bad_fixtures_report_their_rule() {
         let code = rule.meta().code;
         let repo = repo_from(&fixtures().join(code).join("bad"));
         let json = minipaas(repo.path(), &["lint", "--format", "json"]);
-        let found: Vec<_> = codes(&json)
-            .into_iter()
-            .filter(|(c, ..)| c == code)
-            .collect();
-        assert!(
-            !found.is_empty(),
-            "{code}/bad produced no {code}: {}",
-            json.stdout
-        );
+        let found: Vec<_> = codes(&json).into_iter().filter(|(c, ..)| c == code).collect();
+        assert!(!found.is_empty(), "{code}/bad produced no {code}: {}", json.stdout);
         let text = minipaas(repo.path(), &["lint", "--no-color"]);
         for value in PLANTED {
             assert!(
@@ -57,17 +50,10 @@ fn bad_fixtures_report_their_rule() {
                 "{code}: text output shows a secret value {value}:\n{}",
                 text.stdout
             );
-            assert!(
-                !json.stdout.contains(value),
-                "{code}: JSON output shows a secret value {value}"
-            );
+            assert!(!json.stdout.contains(value), "{code}: JSON output shows a secret value {value}");
         }
         let severity_error = rule.meta().severity == minipaas::finding::Severity::Error;
-        assert_eq!(
-            json.code,
-            if severity_error { 1 } else { 0 },
-            "{code} exit code"
-        );
+        assert_eq!(json.code, if severity_error { 1 } else { 0 }, "{code} exit code");
         insta::assert_snapshot!(format!("{code}_bad"), text.stdout);
     }
 }
@@ -78,14 +64,7 @@ fn good_fixtures_do_not_report_their_rule() {
         let code = rule.meta().code;
         let repo = repo_from(&fixtures().join(code).join("good"));
         let json = minipaas(repo.path(), &["lint", "--format", "json"]);
-        let found: Vec<_> = codes(&json)
-            .into_iter()
-            .filter(|(c, ..)| c == code)
-            .collect();
-        assert!(
-            found.is_empty(),
-            "{code}/good produced {found:?}: {}",
-            json.stdout
-        );
+        let found: Vec<_> = codes(&json).into_iter().filter(|(c, ..)| c == code).collect();
+        assert!(found.is_empty(), "{code}/good produced {found:?}: {}", json.stdout);
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Report, Summary, position};
 use crate::finding::{Label, Severity};
+use crate::fix::Applicability;
 
 /// The current version of the JSON shape.
 pub const VERSION: u32 = 1;
@@ -16,7 +17,25 @@ struct Document<'a> {
     version: u32,
     findings: Vec<FindingV1<'a>>,
     errors: Vec<ErrorV1<'a>>,
+    fixed: Vec<FixedV1<'a>>,
+    fix_problems: &'a [String],
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct FixV1<'a> {
+    title: &'a str,
+    applicability: Applicability,
+}
+
+#[derive(Serialize)]
+struct FixedV1<'a> {
+    code: &'a str,
+    name: &'a str,
+    path: &'a str,
+    message: &'a str,
+    fix: &'a str,
+    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +49,7 @@ struct FindingV1<'a> {
     location: LocationV1<'a>,
     env: Option<&'a str>,
     related: Vec<RelatedV1<'a>>,
+    fix: Option<FixV1<'a>>,
 }
 
 #[derive(Serialize)]
@@ -89,11 +109,9 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             related: f
                 .related
                 .iter()
-                .map(|r| RelatedV1 {
-                    location: location(report, r),
-                    note: &r.note,
-                })
+                .map(|r| RelatedV1 { location: location(report, r), note: &r.note })
                 .collect(),
+            fix: f.fix.as_ref().map(|p| FixV1 { title: &p.title, applicability: p.applicability }),
         })
         .collect();
     let errors = report
@@ -108,10 +126,24 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             message: &e.message,
         })
         .collect();
+    let fixed = report
+        .fixed
+        .iter()
+        .map(|a| FixedV1 {
+            code: a.code,
+            name: a.name,
+            path: &a.path,
+            message: &a.message,
+            fix: &a.title,
+            note: a.note.as_deref(),
+        })
+        .collect();
     let doc = Document {
         version: VERSION,
         findings,
         errors,
+        fixed,
+        fix_problems: report.fix_problems,
         summary: report.summary(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -5,9 +5,12 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::engine::Applied;
 use crate::finding::{Finding, Severity};
+use crate::fix::Applicability;
 use crate::project::Project;
 
+pub mod diff;
 pub mod json;
 pub mod text;
 
@@ -26,6 +29,10 @@ pub struct Report<'a> {
     pub project: &'a Project,
     /// What the rules found, sorted.
     pub findings: &'a [Finding],
+    /// Fixes applied by `--fix`.
+    pub fixed: &'a [Applied],
+    /// Fixes refused or reverted by `--fix`, and why.
+    pub fix_problems: &'a [String],
 }
 
 /// Counts for the summary line and `--format json`.
@@ -52,12 +59,7 @@ impl Report<'_> {
             units: self.project.units.len(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
-            input_errors: self
-                .project
-                .errors
-                .iter()
-                .filter(|e| e.severity == Severity::Error)
-                .count(),
+            input_errors: self.project.errors.iter().filter(|e| e.severity == Severity::Error).count(),
         }
     }
 }
@@ -82,6 +84,16 @@ pub fn render(
         Format::Text => text::render(report, options, out),
         Format::Json => json::render(report, out),
     }
+}
+
+/// A line telling how a finding's fix is applied, if it has one.
+pub(crate) fn fix_hint(f: &Finding) -> Option<String> {
+    let plan = f.fix.as_ref()?;
+    Some(match plan.applicability {
+        Applicability::Safe => format!("fix (safe, applied by --fix): {}", plan.title),
+        Applicability::Unsafe => format!("fix (unsafe, applied by --fix --unsafe-fixes): {}", plan.title),
+        Applicability::DisplayOnly => format!("to do by hand: {}", plan.title),
+    })
 }
 
 /// 1-based (line, column) of a byte offset in a project file; columns count characters.

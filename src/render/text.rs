@@ -3,11 +3,9 @@
 use std::fmt;
 use std::io::Write;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
-use super::{Report, TextOptions};
+use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
 use crate::project::{Content, InputError};
 use crate::redact::mask;
@@ -34,17 +32,13 @@ impl std::error::Error for Shown {}
 
 impl Diagnostic for Shown {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code
-            .as_ref()
-            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
@@ -77,11 +71,7 @@ struct Sources<'a> {
 impl Sources<'_> {
     fn get(&mut self, file: usize) -> NamedSource<String> {
         let f = &self.report.project.files[file];
-        let text = self
-            .masked
-            .entry(file)
-            .or_insert_with(|| mask(&f.text))
-            .clone();
+        let text = self.masked.entry(file).or_insert_with(|| mask(&f.text)).clone();
         NamedSource::new(f.path.clone(), text).with_language("yaml")
     }
 
@@ -94,10 +84,7 @@ impl Sources<'_> {
 
 fn shown_finding(sources: &mut Sources<'_>, f: &Finding) -> Shown {
     let (start, len) = sources.span(f.primary.file, &f.primary);
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(f.primary.note.clone()),
-        (start, len),
-    )];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(f.primary.note.clone()), (start, len))];
     let mut related = Vec::new();
     for r in &f.related {
         let (s, l) = sources.span(r.file, r);
@@ -115,11 +102,15 @@ fn shown_finding(sources: &mut Sources<'_>, f: &Finding) -> Shown {
             });
         }
     }
+    let help = match (f.help.clone(), fix_hint(f)) {
+        (Some(h), Some(x)) => Some(format!("{h}\n{x}")),
+        (h, x) => h.or(x),
+    };
     Shown {
         message: f.message.clone(),
         code: Some(format!("{} {}", f.code, f.name)),
         severity: severity(f.severity),
-        help: f.help.clone(),
+        help,
         source: Some(sources.get(f.primary.file)),
         labels,
         related,
@@ -128,17 +119,12 @@ fn shown_finding(sources: &mut Sources<'_>, f: &Finding) -> Shown {
 
 fn shown_error(sources: &mut Sources<'_>, e: &InputError) -> Shown {
     // A file that did not parse cannot be masked reliably, so its text is never shown.
-    let parsed = e
-        .file
-        .is_some_and(|f| !matches!(sources.report.project.files[f].content, Content::Broken));
+    let parsed = e.file.is_some_and(|f| !matches!(sources.report.project.files[f].content, Content::Broken));
     let (source, labels) = match (e.file, &e.span) {
         (Some(f), Some(span)) if parsed => {
             let len = sources.report.project.files[f].text.len();
             let start = span.start.min(len);
-            let label = LabeledSpan::new_primary_with_span(
-                None,
-                (start, span.end.clamp(start, len) - start),
-            );
+            let label = LabeledSpan::new_primary_with_span(None, (start, span.end.clamp(start, len) - start));
             (Some(sources.get(f)), vec![label])
         }
         _ => (None, Vec::new()),
@@ -160,41 +146,29 @@ fn shown_error(sources: &mut Sources<'_>, e: &InputError) -> Shown {
 }
 
 /// Writes every input problem and finding, then the summary (unless quiet).
-pub fn render(
-    report: &Report<'_>,
-    options: TextOptions,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
-    let mut sources = Sources {
-        report,
-        masked: Default::default(),
-    };
-    let mut shown: Vec<Shown> = report
-        .project
-        .errors
-        .iter()
-        .map(|e| shown_error(&mut sources, e))
-        .collect();
-    shown.extend(
-        report
-            .findings
-            .iter()
-            .map(|f| shown_finding(&mut sources, f)),
-    );
+pub fn render(report: &Report<'_>, options: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut sources = Sources { report, masked: Default::default() };
+    let mut shown: Vec<Shown> = report.project.errors.iter().map(|e| shown_error(&mut sources, e)).collect();
+    shown.extend(report.findings.iter().map(|f| shown_finding(&mut sources, f)));
     for s in &shown {
         let mut buf = String::new();
-        handler
-            .render_report(&mut buf, s)
-            .map_err(std::io::Error::other)?;
+        handler.render_report(&mut buf, s).map_err(std::io::Error::other)?;
         writeln!(out, "{}", buf.trim_end())?;
+        writeln!(out)?;
+    }
+    for p in report.fix_problems {
+        writeln!(out, "warning: {p}")?;
+    }
+    if !report.fixed.is_empty() {
+        writeln!(out, "Fixed {}:", plural(report.fixed.len(), "finding"))?;
+        for a in report.fixed {
+            writeln!(out, "  {} {}: {} ({})", a.code, a.path, a.title, a.message)?;
+            if let Some(note) = &a.note {
+                writeln!(out, "    next: {note}")?;
+            }
+        }
         writeln!(out)?;
     }
     if !options.quiet {
@@ -204,20 +178,12 @@ pub fn render(
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 fn summary_line(report: &Report<'_>) -> String {
     let s = report.summary();
-    let scope = format!(
-        "{} in {}",
-        plural(s.files, "Compose file"),
-        plural(s.units, "unit")
-    );
+    let scope = format!("{} in {}", plural(s.files, "Compose file"), plural(s.units, "unit"));
     let mut parts = Vec::new();
     if s.errors > 0 {
         parts.push(plural(s.errors, "error"));
@@ -226,10 +192,7 @@ fn summary_line(report: &Report<'_>) -> String {
         parts.push(plural(s.warnings, "warning"));
     }
     if s.input_errors > 0 {
-        parts.push(format!(
-            "{} that could not be read",
-            plural(s.input_errors, "input problem")
-        ));
+        parts.push(format!("{} that could not be read", plural(s.input_errors, "input problem")));
     }
     if parts.is_empty() {
         format!("No problems found ({scope} checked).")

@@ -1,7 +1,8 @@
 //! MP005 committed-secret-file: a secret's value lives in a file that git tracks.
 
-use super::{Rule, RuleMeta, finding};
+use super::{Rule, RuleMeta, finding, plan};
 use crate::finding::{Finding, Severity};
+use crate::fix::Applicability;
 use crate::project::Project;
 use crate::secrets::env_file_credentials;
 
@@ -83,6 +84,10 @@ impl Rule for CommittedSecretFile {
                     f.help = Some(format!(
                         "run `git rm --cached {path}`, add it to .gitignore, rotate the value, and declare the secret `external: true` (create it with `minipaas secret create`)"
                     ));
+                    let title = format!(
+                        "Stop tracking `{path}` (`git rm --cached {path}`), add it to .gitignore, and rotate the value"
+                    );
+                    f.fix = Some(plan(title, Applicability::DisplayOnly, Vec::new(), None));
                     out.push(f);
                 }
                 for service in &compose.services {

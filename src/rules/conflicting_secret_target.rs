@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rule, RuleMeta, finding};
-use crate::compose::{Reference, ResourceKind};
+use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
+use crate::compose::{Reference, ResourceKind, Service};
 use crate::finding::{FileId, Finding, Label, Severity};
+use crate::fix::{Applicability, Fix};
+use crate::patch::Unfixable;
 use crate::project::Project;
 
 /// MP008.
@@ -45,11 +47,34 @@ services:
       - source: db_password.9f86d081
         target: db_password
 ```
+
+## Fix safety
+The fix keeps the last reference for the target and removes the earlier ones. It is unsafe:
+the service then reads the other version, which must exist in Swarm.
 "#,
 };
 
 /// Per service name: its references by (kind, source), a later file's entry replacing an earlier.
-type ByService<'a> = BTreeMap<&'a str, BTreeMap<(ResourceKind, String), (FileId, &'a Reference)>>;
+type ByService<'a> = BTreeMap<&'a str, BTreeMap<(ResourceKind, String), Placed<'a>>>;
+
+/// A reference with the file and service definition it is written in.
+type Placed<'a> = (FileId, &'a Service, &'a Reference);
+
+/// Removes the earlier reference, keeping the last one (MiniPaaS appends the newest version).
+fn remove_first(
+    project: &Project,
+    (file, def, r): Placed<'_>,
+    kind: ResourceKind,
+    source: &str,
+) -> Result<crate::finding::FixPlan, Unfixable> {
+    let node = def.node.ok_or_else(|| Unfixable("the service has no mapping".into()))?;
+    let edits =
+        with_patcher(project, file, |p| p.remove_reference(node, &def.name.value, kind.key(), r.node))?;
+    let title = format!("Remove the earlier reference to `{source}` from service `{}`", def.name.value);
+    let fix =
+        Fix { title: title.clone(), applicability: Applicability::Unsafe, file, edits, isolation: None };
+    Ok(plan(title, Applicability::Unsafe, vec![fix], None))
+}
 
 impl Rule for ConflictingSecretTarget {
     fn meta(&self) -> &'static RuleMeta {
@@ -67,32 +92,29 @@ impl Rule for ConflictingSecretTarget {
                             continue;
                         };
                         let refs = services.entry(&service.name.value).or_default();
-                        if refs.insert((kind, source.clone()), (file, r)).is_none() {
+                        if refs.insert((kind, source.clone()), (file, service, r)).is_none() {
                             order.push((&service.name.value, kind, source));
                         }
                     }
                 }
             }
-            let mut targets: BTreeMap<(&str, ResourceKind, String), (FileId, &Reference, String)> =
-                BTreeMap::new();
+            let mut targets: BTreeMap<(&str, ResourceKind, String), (Placed<'_>, String)> = BTreeMap::new();
             for (service, kind, source) in order {
-                let Some(&(file, r)) = services
-                    .get(service)
-                    .and_then(|m| m.get(&(kind, source.clone())))
+                let Some(&(file, def, r)) =
+                    services.get(service).and_then(|m| m.get(&(kind, source.clone())))
                 else {
                     continue;
                 };
-                let Some(target) =
-                    project.resolve(unit, &r.target.as_ref().unwrap_or(&r.source).value)
+                let Some(target) = project.resolve(unit, &r.target.as_ref().unwrap_or(&r.source).value)
                 else {
                     continue;
                 };
                 let target = kind.normalize_target(&target);
                 match targets.get(&(service, kind, target.clone())) {
                     None => {
-                        targets.insert((service, kind, target), (file, r, source));
+                        targets.insert((service, kind, target), ((file, def, r), source));
                     }
-                    Some((first_file, first, first_source)) => {
+                    Some(((first_file, first_def, first), first_source)) => {
                         let mut f = finding(
                             &META,
                             Some(unit),
@@ -113,6 +135,9 @@ impl Rule for ConflictingSecretTarget {
                             "keep one {} per target; after a rotation keep the newest version only",
                             kind.noun()
                         ));
+                        let result =
+                            remove_first(project, (*first_file, first_def, first), kind, first_source);
+                        offer(&mut f, result);
                         out.push(f);
                     }
                 }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{Rule, RuleMeta, finding};
+use super::{Rule, RuleMeta, finding, grant_fixes, offer, plan};
 use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
+use crate::fix::Applicability;
 use crate::project::Project;
 
 /// MP009.
@@ -47,6 +48,11 @@ secrets:
   postgres_password.267da420:
     external: true
 ```
+
+## Fix safety
+The fix references the declared secret named NAME (or its only versioned `NAME.<hash8>`,
+mounted at NAME), declaring `NAME` as `external: true` when nothing declares it. It is
+unsafe: the service then needs that secret to exist in Swarm.
 "#,
 };
 
@@ -57,15 +63,10 @@ impl Rule for FileEnvWithoutSecret {
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
         for unit in project.units.iter().filter(|u| !u.incomplete) {
-            let services: BTreeSet<&str> = project
-                .services(unit)
-                .map(|(_, s)| s.name.value.as_str())
-                .collect();
+            let services: BTreeSet<&str> =
+                project.services(unit).map(|(_, s)| s.name.value.as_str()).collect();
             for name in services {
-                let defs: Vec<_> = project
-                    .services(unit)
-                    .filter(|(_, s)| s.name.value == name)
-                    .collect();
+                let defs: Vec<_> = project.services(unit).filter(|(_, s)| s.name.value == name).collect();
                 let granted: BTreeSet<String> = defs
                     .iter()
                     .flat_map(|(_, s)| s.secrets.iter().filter(|r| !r.build))
@@ -103,6 +104,11 @@ impl Rule for FileEnvWithoutSecret {
                         f.help = Some(format!(
                             "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
                         ));
+                        let result = grant_fixes(project, unit, *file, service, secret).map(|fixes| {
+                            let title = format!("Grant secret `{secret}` to service `{name}`");
+                            plan(title, Applicability::Unsafe, fixes, None)
+                        });
+                        offer(&mut f, result);
                         out.push(f);
                     }
                 }

@@ -1,8 +1,11 @@
 //! MP006 literal-secret-env: a credential-named environment variable has a literal value.
 
-use super::{Rule, RuleMeta, finding, first_unit};
-use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use super::{Rule, RuleMeta, finding, first_unit, grant_fixes, offer, plan};
+use crate::compose::{EnvVar, Service};
+use crate::finding::{FileId, Finding, FixPlan, Severity};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::patch::{Unfixable, scalar};
+use crate::project::{Project, Unit};
 use crate::secrets::literal_credential;
 
 /// MP006.
@@ -48,8 +51,159 @@ secrets:
     external: true
 ```
 Create the secret with `minipaas secret create --env prod --name postgres_password --for db`.
+
+## Fix safety
+For images known to read the variable from a file (postgres, mysql, mariadb, mongo, minio,
+wordpress, nextcloud, grafana: the list ships with minipaas), the fix rewrites `KEY: value` to
+`KEY_FILE: /run/secrets/<key in lower case>`, grants that secret to the service and declares
+it `external: true`, then prints the `minipaas secret create` command to run. It is unsafe:
+the secret must be created before the next deploy, and the old value must be rotated since
+it stays in git history. Other images, and values shared through anchors, get no fix.
 "#,
 };
+
+/// Official images whose entrypoint reads `<VAR><suffix>` from a file instead of `<VAR>`, and
+/// the variables it does that for. Images not listed get no automatic fix: pointing a
+/// variable at a file the image does not read would break it. (The official `rabbitmq` image
+/// is not listed: its recent versions no longer read `_FILE` variables.)
+const FILE_ENV_IMAGES: &[(&str, &str, &[&str])] = &[
+    ("postgres", "_FILE", &["POSTGRES_PASSWORD", "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"]),
+    ("mysql", "_FILE", &["MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD", "MYSQL_USER", "MYSQL_DATABASE"]),
+    (
+        "mariadb",
+        "_FILE",
+        &[
+            "MARIADB_ROOT_PASSWORD",
+            "MARIADB_PASSWORD",
+            "MARIADB_USER",
+            "MARIADB_DATABASE",
+            "MYSQL_ROOT_PASSWORD",
+            "MYSQL_PASSWORD",
+            "MYSQL_USER",
+            "MYSQL_DATABASE",
+        ],
+    ),
+    ("mongo", "_FILE", &["MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"]),
+    (
+        "minio/minio",
+        "_FILE",
+        &["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"],
+    ),
+    (
+        "wordpress",
+        "_FILE",
+        &["WORDPRESS_DB_HOST", "WORDPRESS_DB_USER", "WORDPRESS_DB_PASSWORD", "WORDPRESS_DB_NAME"],
+    ),
+    (
+        "nextcloud",
+        "_FILE",
+        &[
+            "NEXTCLOUD_ADMIN_USER",
+            "NEXTCLOUD_ADMIN_PASSWORD",
+            "POSTGRES_PASSWORD",
+            "MYSQL_PASSWORD",
+            "REDIS_HOST_PASSWORD",
+        ],
+    ),
+    (
+        "grafana/grafana",
+        "__FILE",
+        &["GF_SECURITY_ADMIN_PASSWORD", "GF_SECURITY_ADMIN_USER", "GF_DATABASE_PASSWORD"],
+    ),
+];
+
+/// The repository of an image reference, without registry `docker.io`, `library/`, tag or digest.
+fn repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let no_tag = match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    };
+    let no_registry = no_tag.strip_prefix("docker.io/").unwrap_or(no_tag);
+    no_registry.strip_prefix("library/").unwrap_or(no_registry)
+}
+
+/// The suffix the service's image reads `key` from a file with, if it is known to.
+fn file_suffix(project: &Project, unit: &Unit, service: &str, key: &str) -> Result<&'static str, Unfixable> {
+    let image = project
+        .services(unit)
+        .filter(|(_, s)| s.name.value == service)
+        .find_map(|(_, s)| s.image.as_ref())
+        .ok_or_else(|| {
+            Unfixable(format!("service `{service}` has no `image` to tell whether it reads `{key}_FILE`"))
+        })?;
+    let repo = repository(&image.value);
+    FILE_ENV_IMAGES
+        .iter()
+        .find(|(name, _, vars)| *name == repo && vars.contains(&key))
+        .map(|(_, suffix, _)| *suffix)
+        .ok_or_else(|| Unfixable(format!("image `{repo}` is not known to read `{key}` from a file")))
+}
+
+/// `KEY: literal` → `KEY_FILE: /run/secrets/<name>`, plus granting and declaring `<name>`.
+fn move_to_secret(
+    project: &Project,
+    unit: &Unit,
+    file: FileId,
+    service: &Service,
+    var: &EnvVar,
+) -> Result<FixPlan, Unfixable> {
+    let key = &var.key.value;
+    let svc = &service.name.value;
+    let suffix = file_suffix(project, unit, svc, key)?;
+    let name = key.to_ascii_lowercase();
+    let f = &project.files[file];
+    let tree = f.tree.as_ref().ok_or_else(|| Unfixable("the file did not parse".into()))?;
+    let node = service.node.ok_or_else(|| Unfixable(format!("service `{svc}` has no mapping")))?;
+    let env = tree
+        .own_entry(node, "environment")
+        .filter(|e| !tree.is_alias(e.value))
+        .map(|e| tree.node(e.value).span.clone())
+        .filter(|span| span.start <= var.key.span.start && var.key.span.end <= span.end)
+        .ok_or_else(|| {
+            Unfixable(format!("`{key}` is shared through an anchor or merge key; move it by hand"))
+        })?;
+    let file_key = format!("{key}{suffix}");
+    if service.environment.iter().any(|v| v.key.value == file_key) {
+        return Err(Unfixable(format!("service `{svc}` already sets `{file_key}`")));
+    }
+    let path = format!("/run/secrets/{name}");
+    let value = var.value.as_ref().ok_or_else(|| Unfixable("no value".into()))?;
+    let edits = match &var.item {
+        Some(item) if var.verbatim => vec![Edit::replace(item.clone(), format!("{file_key}={path}"))],
+        None if f.text.get(var.key.span.clone()) == Some(key.as_str()) => vec![
+            Edit::replace(var.key.span.clone(), file_key.clone()),
+            Edit::replace(value.span.clone(), scalar(&path)),
+        ],
+        _ => return Err(Unfixable(format!("`{key}` is written in a form this fix does not rewrite"))),
+    };
+    debug_assert!(edits.iter().all(|e| env.start <= e.range.start && e.range.end <= env.end));
+    let title = format!("Read `{key}` from secret `{name}` (`{file_key}: {path}`)");
+    let mut fixes = vec![Fix {
+        title: title.clone(),
+        applicability: Applicability::Unsafe,
+        file,
+        edits,
+        isolation: None,
+    }];
+    let granted =
+        service.secrets.iter().any(|r| r.effective_target(crate::compose::ResourceKind::Secret) == name);
+    if !granted {
+        fixes.extend(grant_fixes(project, unit, file, service, &name)?);
+    }
+    let note = match &unit.env {
+        Some(env) => format!(
+            "create the secret (the value is read from stdin): minipaas secret create --env {env} --name {name} --for {svc}"
+        ),
+        None => format!("create the secret (the value is read from stdin): docker secret create {name} -"),
+    };
+    Ok(plan(
+        title,
+        Applicability::Unsafe,
+        fixes,
+        Some(format!("{note}; then rotate the old value, which is in git history")),
+    ))
+}
 
 impl Rule for LiteralSecretEnv {
     fn meta(&self) -> &'static RuleMeta {
@@ -89,9 +243,26 @@ impl Rule for LiteralSecretEnv {
                         "keep it in a secret: `minipaas secret create --name {name} --for {}`, then read it from /run/secrets/{name} (e.g. `{key}_FILE` where the image supports it)",
                         service.name.value
                     ));
+                    if let Some(unit) = first_unit(project, file) {
+                        offer(&mut f, move_to_secret(project, unit, file, service, var));
+                    }
                     out.push(f);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository;
+
+    #[test]
+    fn image_repositories() {
+        assert_eq!(repository("postgres:17-alpine"), "postgres");
+        assert_eq!(repository("docker.io/library/mysql:8@sha256:abc"), "mysql");
+        assert_eq!(repository("grafana/grafana"), "grafana/grafana");
+        assert_eq!(repository("localhost:5000/postgres"), "localhost:5000/postgres");
+        assert_eq!(repository("bitnami/postgresql:16"), "bitnami/postgresql");
     }
 }

@@ -38,6 +38,9 @@ project:
   - compose.yaml
   - dev/compose.apps.yaml
 ```
+
+## Fix safety
+No automatic fix: only a person knows whether the path is misspelt or the file was removed.
 "#,
 };
 
@@ -58,10 +61,7 @@ impl Rule for MinipaasMissingFile {
                     manifest,
                     item.span.clone(),
                     "no such file",
-                    format!(
-                        "`{}` is listed for {} but `{path}` does not exist",
-                        item.value, unit.label
-                    ),
+                    format!("`{}` is listed for {} but `{path}` does not exist", item.value, unit.label),
                 );
                 f.help = Some("fix the path or remove the entry".into());
                 out.push(f);

@@ -5,7 +5,10 @@
 
 use std::ops::Range;
 
-use crate::finding::{FileId, Finding, Label, Severity};
+use crate::compose::{ResourceKind, Service};
+use crate::finding::{FileId, Finding, FixPlan, Label, Severity};
+use crate::fix::{Applicability, Fix};
+use crate::patch::{NewReference, Patcher, Unfixable};
 use crate::project::{Project, Unit};
 
 mod committed_secret_file;
@@ -92,14 +95,107 @@ fn finding(
         name: meta.name,
         severity: meta.severity,
         message,
-        primary: Label {
-            file,
-            span,
-            note: note.into(),
-        },
+        primary: Label { file, span, note: note.into() },
         related: Vec::new(),
         help: None,
         env: unit.and_then(|u| u.env.clone()),
+        fix: None,
+    }
+}
+
+/// Runs `build` with a patcher for `file`, or explains why the file cannot be patched.
+fn with_patcher<T>(
+    project: &Project,
+    file: FileId,
+    build: impl FnOnce(&Patcher<'_>) -> Result<T, Unfixable>,
+) -> Result<T, Unfixable> {
+    let f = &project.files[file];
+    let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{} did not parse", f.path)))?;
+    build(&Patcher::new(&f.text, tree))
+}
+
+/// Declares `name` as `external: true` in `file`; creating a section is isolated per pass.
+fn declare_fix(
+    project: &Project,
+    file: FileId,
+    kind: ResourceKind,
+    name: &str,
+    applicability: Applicability,
+) -> Result<Fix, Unfixable> {
+    if !crate::compose::valid_object_name(name) {
+        return Err(Unfixable(format!("`{name}` is not a valid {} name", kind.noun())));
+    }
+    let (edits, created) = with_patcher(project, file, |p| p.declare_external(kind, name))?;
+    let path = &project.files[file].path;
+    Ok(Fix {
+        title: format!("Declare {} `{name}` as external in {path}", kind.noun()),
+        applicability,
+        file,
+        edits,
+        isolation: created.then(|| format!("create-section:{path}:{}", kind.key())),
+    })
+}
+
+/// The file where MiniPaaS would patch a service: the first file of the unit defining it.
+fn home_file(project: &Project, unit: &Unit, service: &str) -> Option<FileId> {
+    project.services(unit).find(|(_, s)| s.name.value == service).map(|(f, _)| f)
+}
+
+/// Fixes that grant the secret mounted at `/run/secrets/<target>` to a service definition:
+/// reference the declared secret with that name (or its only MiniPaaS version
+/// `<target>.<hash8>`, mounted at `target`), declaring it external when nothing declares it.
+fn grant_fixes(
+    project: &Project,
+    unit: &Unit,
+    file: FileId,
+    def: &Service,
+    target: &str,
+) -> Result<Vec<Fix>, Unfixable> {
+    let kind = ResourceKind::Secret;
+    let declared: Vec<String> =
+        project.declarations(unit, kind).filter_map(|(_, d)| project.resolve(unit, &d.name.value)).collect();
+    let versions: Vec<&String> = declared
+        .iter()
+        .filter(|d| {
+            d.strip_prefix(target)
+                .and_then(|r| r.strip_prefix('.'))
+                .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .collect();
+    let (source, mount) = match versions.as_slice() {
+        _ if declared.iter().any(|d| d == target) => (target.to_string(), None),
+        [only] => (only.to_string(), Some(target)),
+        _ => (target.to_string(), None),
+    };
+    let node = def.node.ok_or_else(|| Unfixable(format!("service `{}` has no mapping", def.name.value)))?;
+    let r = NewReference { source: &source, target: mount, long: false };
+    let edits = with_patcher(project, file, |p| p.add_reference(node, &def.name.value, kind, &r))?;
+    let title = format!("Grant secret `{source}` to service `{}`", def.name.value);
+    let mut fixes = vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }];
+    if !declared.contains(&source) {
+        let home = home_file(project, unit, &def.name.value).unwrap_or(file);
+        fixes.push(declare_fix(project, home, kind, &source, Applicability::Unsafe)?);
+    }
+    Ok(fixes)
+}
+
+/// A plan whose applicability is the weakest of its fixes (or `base` for display-only advice).
+fn plan(title: String, base: Applicability, fixes: Vec<Fix>, note: Option<String>) -> FixPlan {
+    let applicability = fixes.iter().map(|f| f.applicability).min().unwrap_or(base).min(base);
+    FixPlan { title, applicability, fixes, note }
+}
+
+/// Sets the finding's fix, or adds to its help why there is none.
+fn offer(f: &mut Finding, result: Result<FixPlan, Unfixable>) {
+    match result {
+        Ok(p) => f.fix = Some(p),
+        Err(why) => {
+            let line = format!("no automatic fix: {why}");
+            f.help = Some(match f.help.take() {
+                Some(h) => format!("{h}\n{line}"),
+                None => line,
+            });
+        }
     }
 }
 
@@ -117,30 +213,15 @@ mod tests {
         let mut codes = std::collections::HashSet::new();
         for (i, rule) in RULES.iter().enumerate() {
             let m = rule.meta();
-            assert_eq!(
-                m.code,
-                format!("MP{:03}", i + 1),
-                "codes are in order and never reused"
-            );
+            assert_eq!(m.code, format!("MP{:03}", i + 1), "codes are in order and never reused");
             assert!(codes.insert(m.code));
-            assert!(
-                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{} is kebab-case",
-                m.name
-            );
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is kebab-case", m.name);
             for prefix in ["use-", "avoid-", "prefer-", "do-not-", "consider-"] {
-                assert!(
-                    !m.name.starts_with(prefix),
-                    "{} names the pattern, not the remedy",
-                    m.name
-                );
+                assert!(!m.name.starts_with(prefix), "{} names the pattern, not the remedy", m.name);
             }
-            for section in [
-                "## What it does",
-                "## Why is this bad?",
-                "## Example",
-                "## Use instead",
-            ] {
+            for section in
+                ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"]
+            {
                 assert!(m.doc.contains(section), "{} doc lacks {section}", m.code);
             }
             assert!(lookup(m.code).is_some() && lookup(m.name).is_some());

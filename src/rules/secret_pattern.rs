@@ -43,6 +43,10 @@ secrets:
   database_url:
     external: true
 ```
+
+## Fix safety
+No automatic fix: the value has to be rotated by a person, and moving it to a secret depends
+on whether the program can read it from a file.
 "#,
 };
 
@@ -80,7 +84,10 @@ impl Rule for SecretPattern {
                     "looks like a secret",
                     format!("{place} contains {what}"),
                 );
-                f.help = Some("keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed".into());
+                f.help = Some(
+                    "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
+                        .into(),
+                );
                 out.push(f);
             }
         }
@@ -101,8 +108,7 @@ pub(crate) fn scan(key: Option<&str>, value: &str, in_environment: bool) -> Opti
     let (offset, key, value) = match (key, value.split_once('=')) {
         (None, Some((k, v)))
             if !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
         {
             (k.len() + 1, Some(k), v)
         }
@@ -115,9 +121,5 @@ pub(crate) fn scan(key: Option<&str>, value: &str, in_environment: bool) -> Opti
         return None;
     }
     let m = find_pattern(value)?;
-    Some((
-        m.range.start + offset..m.range.end + offset,
-        m.what,
-        key.map(str::to_string),
-    ))
+    Some((m.range.start + offset..m.range.end + offset, m.what, key.map(str::to_string)))
 }

@@ -37,6 +37,10 @@ configs:
   caddyfile:
     external: true
 ```
+
+## Fix safety
+As for MP001: a near miss is renamed (unsafe), anything else is declared `external: true`
+in the first file of the unit that defines the service (safe).
 "#,
 };
 

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{Rule, RuleMeta, finding};
+use super::{Rule, RuleMeta, declare_fix, finding, home_file, offer, plan};
 use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::patch::{Unfixable, scalar};
 use crate::project::Project;
 
 /// MP001.
@@ -46,6 +48,13 @@ secrets:
     external: true
 ```
 Names with `${VAR}` that cannot be resolved from the env's `vars` are skipped.
+
+## Fix safety
+When the name is close to a declared one (a typo), the fix points the reference at the
+declared name; it is unsafe because the service then mounts a different secret. Otherwise
+the fix declares the secret `external: true` in the first file of the unit that defines the
+service (where `minipaas secret create` would); it is safe: the stack could not deploy
+before, and now deploys once the secret exists in Swarm.
 "#,
 };
 
@@ -79,11 +88,7 @@ pub(super) fn check_undeclared(
                 if declared.contains(&name) {
                     continue;
                 }
-                let place = if r.build {
-                    "build of service"
-                } else {
-                    "service"
-                };
+                let place = if r.build { "build of service" } else { "service" };
                 let mut f = finding(
                     meta,
                     Some(unit),
@@ -96,7 +101,8 @@ pub(super) fn check_undeclared(
                         kind.noun()
                     ),
                 );
-                f.help = Some(match did_you_mean(&name, &declared) {
+                let near = did_you_mean(&name, &declared);
+                f.help = Some(match near {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
                         "declare it under the top-level `{}:` (as `external: true` when it is created with `minipaas {} create`)",
@@ -104,6 +110,26 @@ pub(super) fn check_undeclared(
                         kind.noun()
                     ),
                 });
+                let result = match near {
+                    // A near miss is a typo: point the reference at the declared name.
+                    Some(near) => {
+                        let title = format!("Replace `{name}` with `{near}`");
+                        let edit = Edit::replace(r.source.span.clone(), scalar(near));
+                        let fix = Fix {
+                            title: title.clone(),
+                            applicability: Applicability::Unsafe,
+                            file,
+                            edits: vec![edit],
+                            isolation: None,
+                        };
+                        Ok(plan(title, Applicability::Unsafe, vec![fix], None))
+                    }
+                    None => home_file(project, unit, &service.name.value)
+                        .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name.value)))
+                        .and_then(|home| declare_fix(project, home, kind, &name, Applicability::Safe))
+                        .map(|fix| plan(fix.title.clone(), Applicability::Safe, vec![fix], None)),
+                };
+                offer(&mut f, result);
                 out.push(f);
             }
         }

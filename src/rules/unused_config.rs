@@ -42,6 +42,9 @@ configs:
   app.json.0a1b2c3d:
     external: true
 ```
+
+## Fix safety
+Removing the declaration is safe: nothing in the unit uses it.
 "#,
 };
 

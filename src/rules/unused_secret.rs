@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use super::{Rule, RuleMeta, finding};
+use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
 use crate::compose::ResourceKind;
 use crate::finding::{FileId, Finding, Severity};
+use crate::fix::{Applicability, Fix};
 use crate::project::Project;
 
 /// MP003.
@@ -47,6 +48,10 @@ secrets:
   db_password.2b1c9a10:
     external: true
 ```
+
+## Fix safety
+Removing the declaration is safe: nothing in the unit uses it, so the deployed stack is the
+same (the Swarm object itself is left alone; `minipaas secret prune` deals with those).
 "#,
 };
 
@@ -76,9 +81,7 @@ pub(super) fn check_unused(
             .filter_map(|r| project.resolve(unit, &r.source.value))
             .collect();
         for (file, decl) in project.declarations(unit, kind) {
-            let entry = seen
-                .entry((file, decl.name.span.start))
-                .or_insert((0, 0, None));
+            let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
             entry.0 += 1;
             let Some(name) = project.resolve(unit, &decl.name.value) else {
                 continue;
@@ -95,23 +98,28 @@ pub(super) fn check_unused(
                     file,
                     span,
                     "declared here",
-                    format!(
-                        "{} `{name}` is declared but no service in {} uses it",
-                        kind.noun(),
-                        unit.label
-                    ),
+                    format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
                 );
                 f.help = Some(format!(
                     "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
                     kind.key()
                 ));
+                let raw = decl.name.value.clone();
+                let result = with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
+                    let title = format!("Remove the unused {} `{name}`", kind.noun());
+                    let fix = Fix {
+                        title: title.clone(),
+                        applicability: Applicability::Safe,
+                        file,
+                        edits,
+                        isolation: None,
+                    };
+                    plan(title, Applicability::Safe, vec![fix], None)
+                });
+                offer(&mut f, result);
                 entry.2 = Some(f);
             }
         }
     }
-    out.extend(
-        seen.into_values()
-            .filter(|(all, unused, _)| all == unused)
-            .filter_map(|(_, _, f)| f),
-    );
+    out.extend(seen.into_values().filter(|(all, unused, _)| all == unused).filter_map(|(_, _, f)| f));
 }

@@ -26,23 +26,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Runs git in `dir`, failing the test if it fails.
 pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args([
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "user.name=test",
-            "-c",
-            "init.defaultBranch=main",
-        ])
+        .args(["-c", "user.email=test@example.com", "-c", "user.name=test", "-c", "init.defaultBranch=main"])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A temp git repository holding a copy of `src`, with everything not ignored committed.

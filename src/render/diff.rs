@@ -1,0 +1,21 @@
+//! `--diff`: unified diffs of what `--fix` would write, computed on masked texts so a changed
+//! line never shows a secret value.
+
+use std::io::Write;
+
+use similar::TextDiff;
+
+use crate::engine::Change;
+use crate::redact::mask;
+
+/// Writes one unified diff per changed file.
+pub fn render(changes: &[Change], out: &mut dyn Write) -> std::io::Result<()> {
+    for change in changes {
+        let (before, after) = (mask(&change.before), mask(&change.after));
+        let diff = TextDiff::from_lines(&before, &after);
+        let a = format!("a/{}", change.path);
+        let b = format!("b/{}", change.path);
+        write!(out, "{}", diff.unified_diff().context_radius(3).header(&a, &b))?;
+    }
+    Ok(())
+}
