@@ -71,6 +71,8 @@ pub struct Unit {
     pub env: Option<String>,
     /// The manifest, for env units.
     pub manifest: Option<FileId>,
+    /// The env folder (relative to the root), for env units.
+    pub dir: Option<String>,
     /// Files in deploy order (includes and extended files after the file that names them).
     pub files: Vec<FileId>,
     /// Variables for `${VAR}` in names.
@@ -327,6 +329,7 @@ impl Project {
             label: format!("env {}", env_name(manifest_path)),
             env: Some(env_name(manifest_path)),
             manifest: Some(id),
+            dir: Some(env_dir.clone()),
             files: Vec::new(),
             vars,
             missing: Vec::new(),
@@ -393,6 +396,7 @@ impl Project {
             label,
             env: None,
             manifest: None,
+            dir: None,
             files: vec![f],
             vars: BTreeMap::new(),
             missing: Vec::new(),

@@ -136,9 +136,17 @@ fn declare_fix(
     })
 }
 
-/// The file where MiniPaaS would patch a service: the first file of the unit defining it.
-fn home_file(project: &Project, unit: &Unit, service: &str) -> Option<FileId> {
-    project.services(unit).find(|(_, s)| s.name.value == service).map(|(f, _)| f)
+/// The file where MiniPaaS would patch a service: the first file of the unit defining it,
+/// preferring files inside the env folder (upstream MiniPaaS only patches those).
+pub(crate) fn home_file(project: &Project, unit: &Unit, service: &str) -> Option<FileId> {
+    let mut defs = project.services(unit).filter(|(_, s)| s.name.value == service).map(|(f, _)| f);
+    let first = defs.next()?;
+    let inside = |f: &FileId| {
+        unit.dir
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && project.files[*f].path.starts_with(&format!("{d}/")))
+    };
+    Some(if inside(&first) { first } else { defs.find(inside).unwrap_or(first) })
 }
 
 /// Fixes that grant the secret mounted at `/run/secrets/<target>` to a service definition:

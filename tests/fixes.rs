@@ -1,0 +1,118 @@
+//! The fix engine end to end: for each case in tests/fixes/, `lint --fix --unsafe-fixes` in a
+//! temp git repository; the output and `git diff` are snapshotted, the result re-parses, a
+//! second run changes nothing, and `--diff` predicted exactly the files that changed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{minipaas, repo_from};
+
+fn git_diff(dir: &Path) -> String {
+    let out =
+        Command::new("git").args(["diff", "--no-color", "--no-ext-diff"]).current_dir(dir).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Values planted in the fixtures that minipaas's own output (report, --diff) must never show.
+const PLANTED: &[&str] = &["hunter2", "s3cret-root", "not-movable"];
+
+fn case(name: &str, args: &[&str]) -> String {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixes").join(name);
+    let repo = repo_from(&src);
+    let predicted = minipaas(repo.path(), &[&["lint", "--diff"], args].concat());
+    assert!(git_diff(repo.path()).is_empty(), "{name}: --diff wrote something");
+    let mut full = vec!["lint", "--fix", "--no-color"];
+    full.extend_from_slice(args);
+    let run = minipaas(repo.path(), &full);
+    assert!(!run.stdout.contains("panicked") && !run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+    let diff = git_diff(repo.path());
+    for value in PLANTED {
+        for shown in [&run.stdout, &run.stderr, &predicted.stdout, &predicted.stderr] {
+            assert!(!shown.contains(value), "{name}: minipaas printed {value}:\n{shown}");
+        }
+    }
+    // --diff shows a file exactly when --fix changes it.
+    for line in diff.lines().filter(|l| l.starts_with("+++ b/")) {
+        assert!(
+            predicted.stdout.contains(line),
+            "{name}: --diff did not predict {line}:\n{}",
+            predicted.stdout
+        );
+    }
+    assert_eq!(predicted.code, if diff.is_empty() { 0 } else { 1 }, "{name}: --diff exit code");
+    // Every changed file still parses, and a second run has nothing left to do.
+    for line in diff.lines().filter_map(|l| l.strip_prefix("+++ b/")) {
+        let text = std::fs::read_to_string(repo.path().join(line)).unwrap();
+        minipaas::yaml::Tree::parse(&text)
+            .unwrap_or_else(|e| panic!("{name}: {line} no longer parses: {e:?}"));
+    }
+    let again = minipaas(repo.path(), &full);
+    assert_eq!(git_diff(repo.path()), diff, "{name}: a second --fix changed more");
+    assert!(!again.stdout.contains("Fixed "), "{name}: second run fixed again:\n{}", again.stdout);
+    // The snapshot's `git diff` is git's view of the fixture, which does show its values.
+    format!("--- exit {}\n{}\n--- git diff\n{}", run.code, run.stdout, diff)
+}
+
+#[test]
+fn declare_in_an_existing_section() {
+    insta::assert_snapshot!(case("declare-section", &[]));
+}
+
+#[test]
+fn declare_creates_the_section_keeping_crlf() {
+    let out = case("declare-new-section-crlf", &[]);
+    assert!(
+        out.contains("+secrets:\r\n+  db_password:\r\n+    external: true\r\n")
+            || out.contains("+secrets:\r"),
+        "{out:?}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn declare_in_the_env_folder_file_like_minipaas() {
+    insta::assert_snapshot!(case("declare-env-home", &[]));
+}
+
+#[test]
+fn remove_unused_declarations_and_empty_sections() {
+    insta::assert_snapshot!(case("remove-unused", &[]));
+}
+
+#[test]
+fn keep_the_newest_reference_for_a_target() {
+    let safe_only = case("keep-newest", &[]);
+    assert!(
+        safe_only.contains("--- git diff\n\n") || safe_only.ends_with("--- git diff\n"),
+        "unsafe fixes need --unsafe-fixes:\n{safe_only}"
+    );
+    insta::assert_snapshot!(case("keep-newest", &["--unsafe-fixes"]));
+}
+
+#[test]
+fn grant_a_secret_a_file_variable_points_at() {
+    insta::assert_snapshot!(case("grant-versioned", &["--unsafe-fixes"]));
+}
+
+#[test]
+fn move_a_literal_into_a_secret() {
+    let out = case("move-literal", &["--unsafe-fixes"]);
+    assert!(out.contains("minipaas secret create"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn inherited_lists_are_not_fixed() {
+    let out = case("inherited-not-fixable", &["--unsafe-fixes"]);
+    assert!(out.contains("no automatic fix"), "{out}");
+    assert!(out.ends_with("--- git diff\n"), "nothing may change:\n{out}");
+}
+
+#[test]
+fn comments_anchors_and_quoting_survive() {
+    let out = case("comments-and-anchors", &["--unsafe-fixes"]);
+    insta::assert_snapshot!(out);
+}
