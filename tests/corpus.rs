@@ -125,3 +125,98 @@ fn the_binary_never_crashes_on_the_corpus() {
         serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap();
     }
 }
+
+/// What a fix may not change: service names, images, top-level keys other than
+/// secrets/configs, and environment names (except `KEY` becoming `KEY_FILE`).
+fn shape(text: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let tree = minipaas::yaml::Tree::parse(text).ok()?;
+    let (compose, _) = minipaas::compose::Compose::read(&tree, text);
+    let mut services: Vec<String> = compose
+        .services
+        .iter()
+        .map(|s| {
+            let mut env: Vec<String> = s
+                .environment
+                .iter()
+                .map(|v| v.key.value.trim_end_matches("__FILE").trim_end_matches("_FILE").to_string())
+                .collect();
+            env.sort();
+            format!("{} {:?} {env:?}", s.name.value, s.image.as_ref().map(|i| &i.value))
+        })
+        .collect();
+    services.sort();
+    let mut top: Vec<String> = tree
+        .roots
+        .iter()
+        .flat_map(|&r| {
+            tree.own_entries(r)
+                .iter()
+                .filter_map(|e| tree.scalar(e.key))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|k| k != "secrets" && k != "configs")
+        .collect();
+    top.sort();
+    Some((services, top))
+}
+
+fn docker_stack_config(dir: &Path, files: &[String]) -> bool {
+    let mut cmd = std::process::Command::new("docker");
+    cmd.arg("stack").arg("config");
+    for f in files {
+        cmd.arg("-c").arg(f);
+    }
+    let out = cmd.current_dir(dir).output().expect("the docker CLI is installed (.ci/run installs it)");
+    out.status.success()
+}
+
+#[test]
+fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
+    let mut changed_files = 0;
+    let mut checked_units = 0;
+    for (repo, paths) in manifest() {
+        let src = corpus().join(&repo);
+        let work = tempfile::tempdir().unwrap();
+        common::copy_dir(&src, work.path());
+        let mut ws = Workspace::with_tracked(work.path(), tracked(&src));
+        let opts = LoadOptions { paths: paths.clone(), ..LoadOptions::default() };
+        let run = minipaas::engine::fix(&mut ws, &opts, minipaas::fix::Applicability::Unsafe).unwrap();
+        // Idempotent: the engine over its own result has nothing left to do.
+        let again = minipaas::engine::fix(&mut ws, &opts, minipaas::fix::Applicability::Unsafe).unwrap();
+        assert!(
+            again.changes.is_empty(),
+            "{repo}: a second pass changed {:?}",
+            again.changes.iter().map(|c| &c.path).collect::<Vec<_>>()
+        );
+        for change in &run.changes {
+            changed_files += 1;
+            assert_eq!(
+                shape(&change.before),
+                shape(&change.after),
+                "{repo}/{}: a fix changed more than secrets/configs",
+                change.path
+            );
+            minipaas::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
+        }
+        // Every unit Compose accepted before is still accepted after.
+        let changed: BTreeSet<&str> = run.changes.iter().map(|c| c.path.as_str()).collect();
+        for unit in &run.project.units {
+            let files: Vec<String> = unit.files.iter().map(|&f| run.project.files[f].path.clone()).collect();
+            if !files.iter().any(|f| changed.contains(f.as_str())) {
+                continue;
+            }
+            checked_units += 1;
+            if docker_stack_config(&src, &files) {
+                assert!(
+                    docker_stack_config(work.path(), &files),
+                    "{repo}: {files:?} no longer loads after --fix"
+                );
+            }
+        }
+    }
+    assert!(
+        changed_files > 10 && checked_units > 5,
+        "the corpus exercises the fixes ({changed_files} files, {checked_units} units)"
+    );
+}

@@ -35,13 +35,39 @@ struct Doc {
 }
 
 fn svc() -> impl Strategy<Value = Svc> {
-    (0u8..3, any::<bool>(), 0u8..4, prop::collection::vec((0usize..4, any::<bool>()), 1..4), prop::option::of(0usize..4), any::<bool>())
-        .prop_map(|(quote, comment, style, items, file_env, blank_after)| Svc { quote, comment, style, items, file_env, blank_after })
+    (
+        0u8..3,
+        any::<bool>(),
+        0u8..4,
+        prop::collection::vec((0usize..4, any::<bool>()), 1..4),
+        prop::option::of(0usize..4),
+        any::<bool>(),
+    )
+        .prop_map(|(quote, comment, style, items, file_env, blank_after)| Svc {
+            quote,
+            comment,
+            style,
+            items,
+            file_env,
+            blank_after,
+        })
 }
 
 fn doc() -> impl Strategy<Value = Doc> {
-    (any::<bool>(), any::<bool>(), prop::collection::vec(svc(), 1..4), prop::collection::vec((0usize..4, any::<bool>()), 0..4), any::<bool>())
-        .prop_map(|(crlf, anchor, services, declared, flow_section)| Doc { crlf, anchor, services, declared, flow_section })
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(svc(), 1..4),
+        prop::collection::vec((0usize..4, any::<bool>()), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(|(crlf, anchor, services, declared, flow_section)| Doc {
+            crlf,
+            anchor,
+            services,
+            declared,
+            flow_section,
+        })
 }
 
 impl Doc {
@@ -88,10 +114,17 @@ impl Doc {
                     }
                 }
                 _ => {
-                    let inner: Vec<String> = items
-                        .iter()
-                        .map(|(n, long)| if *long { format!("{{source: {}}}", NAMES[*n]) } else { NAMES[*n].to_string() })
-                        .collect();
+                    let inner: Vec<String> =
+                        items
+                            .iter()
+                            .map(|(n, long)| {
+                                if *long {
+                                    format!("{{source: {}}}", NAMES[*n])
+                                } else {
+                                    NAMES[*n].to_string()
+                                }
+                            })
+                            .collect();
                     t.push_str(&format!("    secrets: [{}]\n", inner.join(", ")));
                 }
             }
@@ -110,7 +143,13 @@ impl Doc {
             if self.flow_section {
                 let inner: Vec<String> = declared
                     .iter()
-                    .map(|(n, ext)| if *ext { format!("{}: {{external: true}}", NAMES[*n]) } else { format!("{}: {{file: ./s.txt}}", NAMES[*n]) })
+                    .map(|(n, ext)| {
+                        if *ext {
+                            format!("{}: {{external: true}}", NAMES[*n])
+                        } else {
+                            format!("{}: {{file: ./s.txt}}", NAMES[*n])
+                        }
+                    })
                     .collect();
                 t.push_str(&format!("secrets: {{{}}}\n", inner.join(", ")));
             } else {
