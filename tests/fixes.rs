@@ -116,3 +116,32 @@ fn comments_anchors_and_quoting_survive() {
     let out = case("comments-and-anchors", &["--unsafe-fixes"]);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn concurrent_fix_runs_agree_with_one_run() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixes/comments-and-anchors");
+    let single = repo_from(&src);
+    minipaas(single.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let expected = git_diff(single.path());
+    let shared = repo_from(&src);
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_minipaas"))
+                .args(["lint", "--fix", "--unsafe-fixes", "--quiet"])
+                .current_dir(shared.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().code().is_some());
+    }
+    assert_eq!(git_diff(shared.path()), expected);
+    let leftovers: Vec<_> = std::fs::read_dir(shared.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".minipaas-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
