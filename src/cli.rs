@@ -31,6 +31,60 @@ pub enum Command {
     },
     /// List every rule: code, name, default level, summary.
     Rules,
+    /// Create, delete, prune and list Swarm secrets and the Compose references to them.
+    #[command(subcommand, after_help = RESOURCE_HELP)]
+    Secret(ResourceAction),
+    /// Create, delete, prune and list Swarm configs and the Compose references to them.
+    #[command(subcommand, after_help = RESOURCE_HELP)]
+    Config(ResourceAction),
+}
+
+const RESOURCE_HELP: &str = "Examples:\n  echo -n \"$PW\" | minipaas secret create --env dev --name postgres_password --for postgres --for api\n  minipaas config create --env dev --for api ./configs/app.json\n  minipaas secret delete --env dev --name postgres_password\n  minipaas secret prune --env dev            # list what nothing uses (exit 1 if any)\n  minipaas secret prune --env dev --delete\n  minipaas secret ls --env dev";
+
+/// `secret` and `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ResourceAction {
+    /// Create a versioned object `<name>.<hash8>` from FILE (or stdin) and reference it from
+    /// each --for service, replacing an older version mounted at the same target.
+    Create {
+        /// The folder holding the env's minipaas.yaml.
+        #[arg(long)]
+        env: PathBuf,
+        /// Base name (default: FILE's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// A service to grant it to (repeatable).
+        #[arg(long = "for", value_name = "SERVICE")]
+        services: Vec<String>,
+        /// Read the value from this file instead of stdin.
+        file: Option<PathBuf>,
+    },
+    /// Remove every reference to NAME (any version) and its declarations from the env's
+    /// files, and with the `swarm` feature the Swarm objects.
+    Delete {
+        /// The folder holding the env's minipaas.yaml.
+        #[arg(long)]
+        env: PathBuf,
+        /// Base name (all versions) or one versioned name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List declarations no service of the env uses (and, with `swarm`, objects minipaas
+    /// created for this env that no file references); --delete removes them.
+    Prune {
+        /// The folder holding the env's minipaas.yaml.
+        #[arg(long)]
+        env: PathBuf,
+        /// Remove them instead of listing them.
+        #[arg(long)]
+        delete: bool,
+    },
+    /// Show which service uses which name, and whether Swarm has it.
+    Ls {
+        /// The folder holding the env's minipaas.yaml.
+        #[arg(long)]
+        env: PathBuf,
+    },
 }
 
 /// Options of `minipaas lint`.

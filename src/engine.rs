@@ -231,3 +231,66 @@ pub fn fix(ws: &mut Workspace, opts: &LoadOptions, required: Applicability) -> R
         .collect();
     Ok(FixRun { project, findings, changes, applied, problems })
 }
+
+/// One part of a command's change (`secret create`, `delete`, `prune`): given the project as
+/// it is so far, the fixes that bring it one step closer, or none when the step is done.
+/// Steps are re-run on a fresh parse after each application, so they stay simple "ensure"
+/// rules and never hold stale offsets.
+pub type Step<'a> = Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::patch::Unfixable> + 'a>;
+
+/// How many times one step may apply before it is taken to loop.
+const MAX_STEP_ROUNDS: usize = 200;
+
+/// Applies `steps` in order through the same splice-and-verify path as `--fix`; returns the
+/// changed files (nothing is written) and the resulting project. Any step that cannot be
+/// done, or a result that does not parse, stops everything with no change.
+pub fn apply_steps(
+    ws: &mut Workspace,
+    opts: &LoadOptions,
+    steps: &[Step<'_>],
+) -> Result<(Vec<Change>, Project), Error> {
+    let mut project = Project::load(ws, opts)?;
+    let mut originals: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    for step in steps {
+        for round in 0.. {
+            let fixes = step(&project).map_err(|e| Error::Edit(e.0))?;
+            if fixes.is_empty() {
+                break;
+            }
+            if round >= MAX_STEP_ROUNDS {
+                return Err(Error::Edit("an edit did not settle; nothing was changed".into()));
+            }
+            let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+            for fix in fixes {
+                edits.entry(fix.file).or_default().extend(fix.edits);
+            }
+            for (file, mut list) in edits {
+                list.sort_by_key(|e| e.range.start);
+                if list.windows(2).any(|w| w[0].conflicts(&w[1])) {
+                    return Err(Error::Edit("internal error: overlapping edits; nothing was changed".into()));
+                }
+                let path = project.files[file].path.clone();
+                let new = splice(&project.files[file].text, &list);
+                if let Err(e) = Tree::parse(&new) {
+                    return Err(Error::Edit(format!(
+                        "editing {path} would make it invalid YAML ({} at line {}); nothing was changed",
+                        e.message, e.line
+                    )));
+                }
+                originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
+                ws.set_override(&path, new.clone());
+                current.insert(path, new);
+            }
+            project = Project::load(ws, opts)?;
+        }
+    }
+    let changes = current
+        .into_iter()
+        .filter_map(|(path, after)| {
+            let before = originals.remove(&path)?;
+            (before != after).then_some(Change { path, before, after })
+        })
+        .collect();
+    Ok((changes, project))
+}

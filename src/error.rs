@@ -30,6 +30,15 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A change to Compose files cannot be made safely; nothing was written.
+    #[error("{0}")]
+    Edit(String),
+    /// The Docker Engine refused or could not be reached.
+    #[error("{0}")]
+    Swarm(String),
+    /// Input files of the env are broken; nothing was changed.
+    #[error("{0}")]
+    Input(String),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

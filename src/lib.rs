@@ -20,20 +20,37 @@ pub mod redact;
 pub mod render;
 pub mod rules;
 pub mod secrets;
+pub mod swarm;
 pub mod workspace;
 pub mod write;
 pub mod yaml;
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use cli::{Cli, Command};
 use commands::Outcome;
 use error::Error;
 
-/// Runs a parsed command line, writing its report to `out` and side remarks to `err`.
-pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
+/// Runs a parsed command line: values are read from `input`, the report goes to `out` and
+/// side remarks to `err`.
+pub fn run(
+    cli: &Cli,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    #[cfg(feature = "swarm")]
+    let backend = commands::resource::Backend::Connect;
+    #[cfg(not(feature = "swarm"))]
+    let backend = commands::resource::Backend::Disabled;
     match &cli.command {
         Command::Lint(args) => commands::lint::lint(args, out, err),
+        Command::Secret(action) => {
+            commands::resource::resource(compose::ResourceKind::Secret, action, input, out, &backend)
+        }
+        Command::Config(action) => {
+            commands::resource::resource(compose::ResourceKind::Config, action, input, out, &backend)
+        }
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
     }

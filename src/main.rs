@@ -6,14 +6,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use minipaas::cli::Cli;
 use minipaas::commands::Outcome;
+use minipaas::error::Error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    let result =
-        minipaas::run(&cli, &mut out, &mut err).and_then(|o| out.flush().map(|()| o).map_err(Into::into));
+    let mut input = std::io::stdin().lock();
+    let result = minipaas::run(&cli, &mut input, &mut out, &mut err)
+        .and_then(|o| out.flush().map(|()| o).map_err(Into::into));
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
@@ -22,7 +24,11 @@ fn main() -> ExitCode {
         Err(e) => {
             drop(out);
             let _ = writeln!(std::io::stderr(), "error: {e}");
-            ExitCode::from(2)
+            // 2: the command line or an input is wrong; 1: an operation failed.
+            match e {
+                Error::Swarm(_) | Error::Write { .. } | Error::Edit(_) => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
         }
     }
 }

@@ -27,10 +27,23 @@ pub struct Manifest {
     pub schema: Schema,
     /// Variables the env defines for interpolation (`vars`, `deploy.version`).
     pub vars: BTreeMap<String, String>,
+    /// Where the env's Docker Engine is.
+    pub endpoint: Endpoint,
     /// Keys this tool does not know (reported as warnings).
     pub unknown: Vec<ShapeError>,
     /// Values of the wrong type (reported as errors).
     pub errors: Vec<ShapeError>,
+}
+
+/// The Docker endpoint settings of an env, in either schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Upstream `api.local: true`: use the caller's Docker settings.
+    pub local: bool,
+    /// Upstream `api.host` or the fork's `docker.host`.
+    pub host: Option<String>,
+    /// Upstream `api.tls`: the folder (relative to the env folder) holding ca.pem, cert.pem, key.pem.
+    pub tls: Option<String>,
 }
 
 /// Known keys of each section; `None` for a section whose content is free-form.
@@ -51,6 +64,7 @@ impl Manifest {
             files: Vec::new(),
             schema: Schema::Upstream,
             vars: BTreeMap::new(),
+            endpoint: Endpoint::default(),
             unknown: Vec::new(),
             errors: Vec::new(),
         };
@@ -94,6 +108,18 @@ impl Manifest {
         {
             m.vars.insert("MINIPAAS_DEPLOY_VERSION".into(), v.into());
         }
+        let field = |section: &str, key: &str| {
+            tree.get(root, section)
+                .and_then(|s| tree.get(s.value, key))
+                .and_then(|e| tree.scalar(e.value))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        m.endpoint = Endpoint {
+            local: field("api", "local").is_some_and(|v| matches!(v.as_str(), "true" | "True" | "yes")),
+            host: field("api", "host").or_else(|| field("docker", "host")),
+            tls: field("api", "tls"),
+        };
         if let Some(vars) = tree.get(root, "vars")
             && !tree.is_null(vars.value)
         {
@@ -158,6 +184,7 @@ mod tests {
             ["compose.yaml", "dev/a.yml"]
         );
         assert_eq!(m.vars["MINIPAAS_DEPLOY_VERSION"], "0.1.0");
+        assert!(m.endpoint.local);
         assert!(m.unknown.is_empty() && m.errors.is_empty());
     }
 
@@ -168,6 +195,7 @@ mod tests {
         );
         assert_eq!(m.schema, Schema::Fork);
         assert_eq!(m.vars["TAG"], "v1");
+        assert_eq!(m.endpoint.host.as_deref(), Some("ssh://x"));
         let msgs: Vec<_> = m.unknown.iter().map(|u| u.message.as_str()).collect();
         assert_eq!(
             msgs,

@@ -1,6 +1,7 @@
 //! The subcommands, each a function from parsed arguments to an [`Outcome`].
 
 pub mod lint;
+pub mod resource;
 pub mod rule;
 
 /// How a command ended, for `main` to map to an exit code.

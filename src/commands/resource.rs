@@ -1,0 +1,774 @@
+//! `minipaas secret|config create|delete|prune|ls`: MiniPaaS's commands, with its bugs fixed.
+//!
+//! Every command runs in the same order: validate everything (names, sizes, services, the
+//! Compose edits themselves, computed in memory), then touch Swarm, then write the files
+//! atomically. A failure before Swarm changes nothing anywhere; a failure after it says
+//! exactly what exists and how to finish or undo.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::Outcome;
+use crate::cli::ResourceAction;
+use crate::compose::{ResourceKind, valid_object_name};
+use crate::engine::{Change, Step, apply_steps};
+use crate::error::Error;
+use crate::finding::{FileId, Severity};
+use crate::fix::{Applicability, Fix};
+use crate::manifest::{Endpoint, MANIFEST_NAMES};
+use crate::patch::{NewReference, Patcher, Unfixable};
+use crate::project::{Content, LoadOptions, Project, Unit};
+use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
+use crate::workspace::Workspace;
+use crate::write::{lock, write_atomic};
+
+/// Which Swarm the commands use.
+pub enum Backend<'a> {
+    /// Built without the `swarm` feature: only Compose files are changed.
+    Disabled,
+    /// A given implementation (tests).
+    Given(&'a dyn Swarm),
+    /// The env's Docker Engine.
+    #[cfg(feature = "swarm")]
+    Connect,
+}
+
+/// An env opened for a command: its workspace, its unit, where it is.
+struct Env {
+    ws: Workspace,
+    opts: LoadOptions,
+    name: String,
+    /// The env folder, which `api.tls` is relative to.
+    #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
+    dir: PathBuf,
+    endpoint: Endpoint,
+}
+
+impl Env {
+    fn open(arg: &Path) -> Result<Env, Error> {
+        let has_manifest = MANIFEST_NAMES.iter().any(|n| arg.join(n).is_file());
+        if !has_manifest {
+            return Err(Error::Usage(format!(
+                "no minipaas.yaml in `{}` (--env names the folder that holds the env's minipaas.yaml)",
+                arg.display()
+            )));
+        }
+        let ws = Workspace::open(arg, false)?;
+        let rel = ws
+            .relative(arg)
+            .ok_or_else(|| Error::Path { path: arg.into(), message: "is not inside the project".into() })?;
+        let name = if rel.is_empty() { ".".to_string() } else { rel };
+        let dir = std::fs::canonicalize(arg).unwrap_or_else(|_| arg.to_path_buf());
+        let opts = LoadOptions { env: Some(name.clone()), ..LoadOptions::default() };
+        Ok(Env { ws, opts, name, dir, endpoint: Endpoint::default() })
+    }
+
+    /// Loads the env; broken files stop the command before anything changes.
+    fn load(&mut self) -> Result<Project, Error> {
+        let project = Project::load(&self.ws, &self.opts)?;
+        let broken: Vec<String> = project
+            .errors
+            .iter()
+            .filter(|e| e.severity == Severity::Error)
+            .map(|e| match e.position {
+                Some((l, c)) => format!("{}:{l}:{c}: {}", e.path, e.message),
+                None => format!("{}: {}", e.path, e.message),
+            })
+            .collect();
+        if !broken.is_empty() {
+            return Err(Error::Input(format!(
+                "env {} has files that cannot be read; nothing was changed:\n  {}",
+                self.name,
+                broken.join("\n  ")
+            )));
+        }
+        if let Some(m) = project.units.first().and_then(|u| u.manifest)
+            && let Content::Manifest(manifest) = &project.files[m].content
+        {
+            self.endpoint = manifest.endpoint.clone();
+        }
+        Ok(project)
+    }
+
+    fn swarm<'a>(&self, backend: &'a Backend<'a>) -> Option<SwarmHandle<'a>> {
+        match backend {
+            Backend::Disabled => None,
+            Backend::Given(s) => Some(SwarmHandle::Borrowed(*s)),
+            #[cfg(feature = "swarm")]
+            Backend::Connect => Some(SwarmHandle::Owned(crate::swarm::connect(&self.endpoint, &self.dir))),
+        }
+    }
+}
+
+/// A Swarm borrowed from the caller or connected for this command.
+enum SwarmHandle<'a> {
+    Borrowed(&'a dyn Swarm),
+    #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
+    Owned(Box<dyn Swarm>),
+}
+
+impl SwarmHandle<'_> {
+    fn get(&self) -> &dyn Swarm {
+        match self {
+            SwarmHandle::Borrowed(s) => *s,
+            SwarmHandle::Owned(s) => s.as_ref(),
+        }
+    }
+}
+
+/// Runs a `secret`/`config` subcommand.
+pub fn resource(
+    kind: ResourceKind,
+    action: &ResourceAction,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    backend: &Backend<'_>,
+) -> Result<Outcome, Error> {
+    match action {
+        ResourceAction::Create { env, name, services, file } => {
+            create(kind, env, name.as_deref(), services, file.as_deref(), input, out, backend)
+        }
+        ResourceAction::Delete { env, name } => delete(kind, env, name, out, backend),
+        ResourceAction::Prune { env, delete } => prune(kind, env, *delete, out, backend),
+        ResourceAction::Ls { env } => ls(kind, env, out, backend),
+    }
+}
+
+/// `<base>.<first 8 hex digits of sha256(value)>`, MiniPaaS's versioned name.
+pub fn versioned_name(base: &str, value: &[u8]) -> String {
+    let digest = Sha256::digest(value);
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{base}.{hex}")
+}
+
+/// True when `name` is `base` or one of its versions `base.<8 hex>`.
+fn is_version_of(name: &str, base: &str) -> bool {
+    name == base
+        || name
+            .strip_prefix(base)
+            .and_then(|r| r.strip_prefix('.'))
+            .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Names matching a `delete --name`: one version if a versioned name is given, else all.
+fn matches_delete(name: &str, given: &str) -> bool {
+    let versioned =
+        given.rsplit_once('.').is_some_and(|(_, h)| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if versioned { name == given } else { is_version_of(name, given) }
+}
+
+fn unit(project: &Project) -> Result<&Unit, Unfixable> {
+    project.units.first().ok_or_else(|| Unfixable("the env has no files".into()))
+}
+
+fn file_id(project: &Project, path: &str) -> Result<FileId, Unfixable> {
+    project
+        .files
+        .iter()
+        .position(|f| f.path == path)
+        .ok_or_else(|| Unfixable(format!("{path} is no longer loaded")))
+}
+
+fn patcher_fix(
+    project: &Project,
+    file: FileId,
+    title: String,
+    build: impl FnOnce(&Patcher<'_>) -> Result<Vec<crate::fix::Edit>, Unfixable>,
+) -> Result<Vec<Fix>, Unfixable> {
+    let f = &project.files[file];
+    let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{} did not parse", f.path)))?;
+    let edits = build(&Patcher::new(&f.text, tree))?;
+    Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
+}
+
+/// Step: in `service` as written in `path`, deal with one reference mounted at `target`
+/// whose source is not `keep` (the rotation rule: no two versions at one target). The first
+/// one is repointed at `keep` in place (a one-word edit); any further one is removed.
+fn drop_other_version<'a>(
+    kind: ResourceKind,
+    path: &'a str,
+    service: &'a str,
+    target: &'a str,
+    keep: &'a str,
+) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let file = file_id(project, path)?;
+        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
+        for def in compose.services.iter().filter(|s| s.name.value == service) {
+            let refs: Vec<_> = def.refs(kind).iter().filter(|r| !r.build).collect();
+            let has_keep = refs.iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(keep));
+            for r in &refs {
+                let source = project.resolve(u, &r.source.value);
+                if r.effective_target(kind) != kind.normalize_target(target)
+                    || source.as_deref() == Some(keep)
+                {
+                    continue;
+                }
+                let written_in_place =
+                    project.files[file].text.get(r.source.span.clone()) == Some(r.source.value.as_str());
+                if !has_keep && r.target.is_some() && written_in_place {
+                    let edit = crate::fix::Edit::replace(r.source.span.clone(), crate::patch::scalar(keep));
+                    let title = format!("Point `{service}` at `{keep}`");
+                    return Ok(vec![Fix {
+                        title,
+                        applicability: Applicability::Unsafe,
+                        file,
+                        edits: vec![edit],
+                        isolation: None,
+                    }]);
+                }
+                let node =
+                    def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
+                let title = format!("Remove {} `{}` from `{service}`", kind.noun(), r.source.value);
+                return patcher_fix(project, file, title, |p| {
+                    p.remove_reference(node, service, kind.key(), r.node)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: `service` in `path` references `source` mounted at `target` (long syntax).
+fn ensure_reference<'a>(
+    kind: ResourceKind,
+    path: &'a str,
+    service: &'a str,
+    source: &'a str,
+    target: &'a str,
+) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let file = file_id(project, path)?;
+        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
+        let Some(def) = compose.services.iter().find(|s| s.name.value == service) else {
+            return Err(Unfixable(format!("service `{service}` is no longer in {path}")));
+        };
+        let has = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
+            s.refs(kind).iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(source))
+        });
+        if has {
+            return Ok(Vec::new());
+        }
+        let node = def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
+        let r = NewReference { source, target: Some(target), long: true };
+        patcher_fix(project, file, format!("Grant `{source}` to `{service}`"), |p| {
+            p.add_reference(node, service, kind, &r)
+        })
+    })
+}
+
+/// Step: `path` declares `name` (as `external: true`).
+fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let file = file_id(project, path)?;
+        let declared =
+            project.files[file].compose().is_some_and(|c| c.decls(kind).iter().any(|d| d.name.value == name));
+        if declared {
+            return Ok(Vec::new());
+        }
+        let f = &project.files[file];
+        let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{path} did not parse")))?;
+        let (edits, _) = Patcher::new(&f.text, tree).declare_external(kind, name)?;
+        Ok(vec![Fix {
+            title: format!("Declare `{name}`"),
+            applicability: Applicability::Unsafe,
+            file,
+            edits,
+            isolation: None,
+        }])
+    })
+}
+
+/// Step: remove one declaration matching `pred` that no service of the env references
+/// (or, with `even_used`, one matching declaration whatever uses it).
+fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool, even_used: bool) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let used: BTreeSet<String> = project
+            .services(u)
+            .flat_map(|(_, s)| s.refs(kind))
+            .filter_map(|r| project.resolve(u, &r.source.value))
+            .collect();
+        for (file, decl) in project.declarations(u, kind) {
+            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
+            if pred(&name) && (even_used || !used.contains(&name)) {
+                let raw = decl.name.value.clone();
+                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
+                    p.remove_declaration(kind, &raw)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: remove one reference matching `pred` from any service of the env.
+fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        for (file, def) in project.services(u) {
+            for r in def.refs(kind) {
+                if project.resolve(u, &r.source.value).is_some_and(|n| pred(&n)) {
+                    let node = def
+                        .node
+                        .ok_or_else(|| Unfixable(format!("service `{}` has no mapping", def.name.value)))?;
+                    let key = if r.build { "build" } else { kind.key() };
+                    if r.build {
+                        return Err(Unfixable(format!(
+                            "service `{}` uses it in `build.secrets`; remove it by hand",
+                            def.name.value
+                        )));
+                    }
+                    let title = format!("Remove `{}` from `{}`", r.source.value, def.name.value);
+                    return patcher_fix(project, file, title, |p| {
+                        p.remove_reference(node, &def.name.value, key, r.node)
+                    });
+                }
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: remove one declaration of an older version of `base` that is no longer needed: no
+/// service of the env uses it, or none in its own file does and another file declares it too.
+fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let refs_in = |files: &[FileId], name: &str| {
+            files
+                .iter()
+                .filter_map(|&f| project.files[f].compose())
+                .flat_map(|c| &c.services)
+                .flat_map(|s| s.refs(kind))
+                .any(|r| project.resolve(u, &r.source.value).as_deref() == Some(name))
+        };
+        for (file, decl) in project.declarations(u, kind) {
+            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
+            if name == keep || !is_version_of(&name, base) {
+                continue;
+            }
+            let elsewhere =
+                project.declarations(u, kind).any(|(f, d)| f != file && d.name.value == decl.name.value);
+            if !refs_in(&u.files, &name) || (!refs_in(&[file], &name) && elsewhere) {
+                let raw = decl.name.value.clone();
+                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
+                    p.remove_declaration(kind, &raw)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Writes the changes; if that fails after Swarm changed, says what exists and what to do.
+fn write_changes(ws: &Workspace, changes: &[Change], after_swarm: Option<&str>) -> Result<(), Error> {
+    let mut written = Vec::new();
+    for change in changes {
+        if let Err(e) = write_atomic(&ws.root, &change.path, &change.after) {
+            let done = if written.is_empty() {
+                "no file was written".to_string()
+            } else {
+                format!("already written: {}", written.join(", "))
+            };
+            let pending: Vec<&str> = changes.iter().skip(written.len()).map(|c| c.path.as_str()).collect();
+            let swarm = after_swarm.map(|s| format!("; {s}")).unwrap_or_default();
+            return Err(Error::Write {
+                path: ws.root.join(&change.path),
+                message: format!("{e} ({done}; not written: {}{swarm})", pending.join(", ")),
+            });
+        }
+        written.push(change.path.clone());
+    }
+    Ok(())
+}
+
+fn changed_files(changes: &[Change]) -> String {
+    changes.iter().map(|c| c.path.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads the value: all of FILE or stdin, refusing more than Swarm accepts or nothing.
+fn read_value(kind: ResourceKind, file: Option<&Path>, input: &mut dyn Read) -> Result<Vec<u8>, Error> {
+    let limit = max_size(kind);
+    let mut data = Vec::new();
+    let what = match file {
+        Some(path) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| Error::Path { path: path.into(), message: e.to_string() })?;
+            f.take(limit as u64 + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| Error::Path { path: path.into(), message: e.to_string() })?;
+            format!("`{}`", path.display())
+        }
+        None => {
+            input
+                .take(limit as u64 + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| Error::Usage(format!("cannot read the value from stdin: {e}")))?;
+            "stdin".to_string()
+        }
+    };
+    if data.len() > limit {
+        return Err(Error::Usage(format!(
+            "the value from {what} is larger than Swarm accepts for a {} ({} KiB); nothing was created",
+            kind.noun(),
+            limit / 1024
+        )));
+    }
+    if data.is_empty() {
+        return Err(Error::Usage(format!("the value from {what} is empty; nothing was created")));
+    }
+    Ok(data)
+}
+
+/// Checks a base name so that `<base>.<hash8>` is a valid Swarm name.
+fn check_base(kind: ResourceKind, base: &str) -> Result<(), Error> {
+    if !valid_object_name(base) || base.len() > 55 {
+        return Err(Error::Usage(format!(
+            "`{base}` cannot name a {}: use 1 to 55 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit (Swarm allows 64 characters, and 9 go to the `.<hash>` version suffix)",
+            kind.noun()
+        )));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn create(
+    kind: ResourceKind,
+    env_arg: &Path,
+    name: Option<&str>,
+    services: &[String],
+    file: Option<&Path>,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    backend: &Backend<'_>,
+) -> Result<Outcome, Error> {
+    let base = match (name, file) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(f)) => f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        (None, None) => return Err(Error::Usage("when no FILE is given, --name is required".into())),
+    };
+    check_base(kind, &base)?;
+    let mut env = Env::open(env_arg)?;
+    let value = read_value(kind, file, input)?;
+    let object = versioned_name(&base, &value);
+    let _lock = lock(&env.ws)?;
+    let project = env.load()?;
+    let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    let mut missing = Vec::new();
+    for svc in services {
+        if targets.iter().any(|(s, _)| s == svc) {
+            continue;
+        }
+        match crate::rules::home_file(&project, u, svc) {
+            Some(f) => targets.push((svc.clone(), project.files[f].path.clone())),
+            None => missing.push(format!("`{svc}`")),
+        }
+    }
+    if !missing.is_empty() {
+        let searched: Vec<&str> = u.files.iter().map(|&f| project.files[f].path.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "service {} not found in env {} (searched {}); nothing was created or changed",
+            missing.join(", "),
+            env.name,
+            if searched.is_empty() { "no files".to_string() } else { searched.join(", ") }
+        )));
+    }
+    let mut steps: Vec<Step<'_>> = Vec::new();
+    for (svc, path) in &targets {
+        steps.push(drop_other_version(kind, path, svc, &base, &object));
+        steps.push(ensure_reference(kind, path, svc, &object, &base));
+    }
+    let homes: BTreeSet<&str> = targets.iter().map(|(_, p)| p.as_str()).collect();
+    for path in &homes {
+        steps.push(ensure_declared(kind, path, &object));
+    }
+    steps.push(drop_old_version(kind, &base, &object));
+    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let noun = kind.noun();
+    let title = capitalized(noun);
+    let mut swarm_note = None;
+    match env.swarm(backend) {
+        None => writeln!(
+            out,
+            "No Swarm {noun} was created: this minipaas is built without the `swarm` feature. Create it with the value on stdin:\n  docker {noun} create --label {LABEL_MANAGED}=true --label {LABEL_BASE}={base} --label {LABEL_ENV}={} {object} -",
+            env.name
+        )?,
+        Some(handle) => {
+            let swarm = handle.get();
+            if swarm.inspect(kind, &object)?.is_some() {
+                writeln!(out, "{title} {object} already exists in Swarm ({}).", swarm.endpoint())?;
+            } else {
+                swarm.create(kind, &object, &value, &labels(&base, &env.name)).map_err(|e| match e {
+                    Error::Swarm(m) => Error::Swarm(format!("{m}; no file was changed")),
+                    e => e,
+                })?;
+                writeln!(out, "{title} created in Swarm: {object}")?;
+                swarm_note = Some(format!(
+                    "the Swarm {noun} {object} was created: run the same command again to finish, or `docker {noun} rm {object}` to undo"
+                ));
+            }
+        }
+    }
+    write_changes(&env.ws, &changes, swarm_note.as_deref())?;
+    if changes.is_empty() {
+        let who = if targets.is_empty() {
+            "no service was named with --for".to_string()
+        } else {
+            format!(
+                "{} already use(s) it",
+                targets.iter().map(|(s, _)| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        writeln!(out, "Compose files unchanged: {who}.")?;
+    } else {
+        let granted: Vec<String> = targets.iter().map(|(s, p)| format!("{s} ({p})")).collect();
+        writeln!(
+            out,
+            "Updated {}: {object} granted to {} as `{base}`.",
+            changed_files(&changes),
+            granted.join(", ")
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn delete(
+    kind: ResourceKind,
+    env_arg: &Path,
+    given: &str,
+    out: &mut dyn Write,
+    backend: &Backend<'_>,
+) -> Result<Outcome, Error> {
+    let mut env = Env::open(env_arg)?;
+    let _lock = lock(&env.ws)?;
+    let project = env.load()?;
+    let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
+    let pred = |n: &str| matches_delete(n, given);
+    let mut names: BTreeSet<String> = project
+        .declarations(u, kind)
+        .filter_map(|(_, d)| project.resolve(u, &d.name.value))
+        .chain(
+            project
+                .services(u)
+                .flat_map(|(_, s)| s.refs(kind))
+                .filter_map(|r| project.resolve(u, &r.source.value)),
+        )
+        .filter(|n| pred(n))
+        .collect();
+    let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred, true)];
+    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let noun = kind.noun();
+    let handle = env.swarm(backend);
+    let mut in_swarm = Vec::new();
+    if let Some(h) = &handle {
+        let swarm = h.get();
+        for o in swarm.list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)])? {
+            if pred(&o.name) {
+                names.insert(o.name);
+            }
+        }
+        for n in &names {
+            if swarm.inspect(kind, n)?.is_some() {
+                in_swarm.push(n.clone());
+            }
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "no {noun} named `{given}` in env {}; nothing was changed",
+            env.name
+        )));
+    }
+    match &handle {
+        None => writeln!(
+            out,
+            "No Swarm {noun} was removed: this minipaas is built without the `swarm` feature. Remove them with:\n  docker {noun} rm {}",
+            names.iter().cloned().collect::<Vec<_>>().join(" ")
+        )?,
+        Some(h) => {
+            for (i, n) in in_swarm.iter().enumerate() {
+                h.get().remove(kind, n).map_err(|e| {
+                    let done = if i == 0 {
+                        String::new()
+                    } else {
+                        format!(" (already removed from Swarm: {})", in_swarm[..i].join(", "))
+                    };
+                    match e {
+                        Error::Swarm(m) => Error::Swarm(format!("{m}; no file was changed{done}")),
+                        e => e,
+                    }
+                })?;
+                writeln!(out, "Removed from Swarm: {n}")?;
+            }
+        }
+    }
+    write_changes(&env.ws, &changes, None)?;
+    if changes.is_empty() {
+        writeln!(out, "No Compose file referenced or declared it.")?;
+    } else {
+        writeln!(
+            out,
+            "Updated {}: removed every reference to and declaration of `{given}`.",
+            changed_files(&changes)
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+fn prune(
+    kind: ResourceKind,
+    env_arg: &Path,
+    delete: bool,
+    out: &mut dyn Write,
+    backend: &Backend<'_>,
+) -> Result<Outcome, Error> {
+    let mut env = Env::open(env_arg)?;
+    let _lock = if delete { Some(lock(&env.ws)?) } else { None };
+    let project = env.load()?;
+    let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
+    let used: BTreeSet<String> = project
+        .services(u)
+        .flat_map(|(_, s)| s.refs(kind))
+        .filter_map(|r| project.resolve(u, &r.source.value))
+        .collect();
+    let referenced: BTreeSet<String> = used
+        .iter()
+        .cloned()
+        .chain(project.declarations(u, kind).filter_map(|(_, d)| project.resolve(u, &d.name.value)))
+        .collect();
+    let unused: BTreeSet<String> = project
+        .declarations(u, kind)
+        .filter_map(|(_, d)| project.resolve(u, &d.name.value))
+        .filter(|n| !used.contains(n))
+        .collect();
+    let handle = env.swarm(backend);
+    let mut orphans = Vec::new();
+    if let Some(h) = &handle {
+        for o in h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)])? {
+            if !referenced.contains(&o.name) || unused.contains(&o.name) {
+                orphans.push(o.name);
+            }
+        }
+    }
+    let noun = kind.noun();
+    if unused.is_empty() && orphans.is_empty() {
+        writeln!(out, "Nothing to prune in env {}.", env.name)?;
+        return Ok(Outcome::Clean);
+    }
+    for n in &unused {
+        writeln!(out, "unused declaration: {n}")?;
+    }
+    for n in &orphans {
+        writeln!(out, "unused in Swarm: {n}")?;
+    }
+    if !delete {
+        writeln!(out, "Run with --delete to remove them.")?;
+        return Ok(Outcome::Findings);
+    }
+    let mut failed = false;
+    if let Some(h) = &handle {
+        for n in &orphans {
+            match h.get().remove(kind, n) {
+                Ok(()) => writeln!(out, "Removed from Swarm: {n}")?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(out, "Not removed from Swarm: {n}: {e}")?;
+                }
+            }
+        }
+    }
+    let pred = |n: &str| unused.contains(n);
+    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)])?;
+    write_changes(&env.ws, &changes, None)?;
+    if !changes.is_empty() {
+        writeln!(
+            out,
+            "Updated {}: removed {} unused {noun} declaration(s).",
+            changed_files(&changes),
+            unused.len()
+        )?;
+    }
+    Ok(if failed { Outcome::Findings } else { Outcome::Clean })
+}
+
+fn ls(
+    kind: ResourceKind,
+    env_arg: &Path,
+    out: &mut dyn Write,
+    backend: &Backend<'_>,
+) -> Result<Outcome, Error> {
+    let mut env = Env::open(env_arg)?;
+    let project = env.load()?;
+    let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
+    let mut rows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, d) in project.declarations(u, kind) {
+        if let Some(n) = project.resolve(u, &d.name.value) {
+            rows.entry(n).or_default();
+        }
+    }
+    let mut services: BTreeSet<String> = BTreeSet::new();
+    for (_, s) in project.services(u) {
+        for r in s.refs(kind) {
+            if let Some(n) = project.resolve(u, &r.source.value) {
+                rows.entry(n).or_default().insert(s.name.value.clone());
+                services.insert(s.name.value.clone());
+            }
+        }
+    }
+    let handle = env.swarm(backend);
+    let width = rows.keys().map(String::len).max().unwrap_or(4).max(4);
+    let mut header = format!("{:<width$}  {:<8}", capitalized(kind.noun()), "Swarm");
+    for s in &services {
+        header.push_str(&format!("  {s}"));
+    }
+    writeln!(out, "{}", header.trim_end())?;
+    for (name, users) in &rows {
+        let state = match &handle {
+            None => "-".to_string(),
+            Some(h) => match h.get().inspect(kind, name) {
+                Ok(Some(_)) => "present".into(),
+                Ok(None) => "missing".into(),
+                Err(_) => "unknown".into(),
+            },
+        };
+        let mut line = format!("{name:<width$}  {state:<8}");
+        for s in &services {
+            let mark = if users.contains(s) { "x" } else { "." };
+            line.push_str(&format!("  {mark:<w$}", w = s.len()));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    if handle.is_none() {
+        writeln!(out, "(Swarm state unknown: built without the `swarm` feature)")?;
+    }
+    Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_upstream() {
+        // The value MiniPaaS's example app hashed: "postgres\n".
+        assert_eq!(versioned_name("postgres_password", b"postgres\n"), "postgres_password.267da420");
+        assert!(
+            is_version_of("db.0a1b2c3d", "db")
+                && is_version_of("db", "db")
+                && !is_version_of("db2.0a1b2c3d", "db")
+        );
+        assert!(matches_delete("db.0a1b2c3d", "db") && !matches_delete("db.0a1b2c3d", "db.ffffffff"));
+    }
+}
