@@ -3,26 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{codes, git, minipaas};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-qm", "init"]);
-    dir
-}
+use common::{codes, git, minipaas, repo, write};
 
 const CLEAN: &str = "services:\n  web:\n    image: nginx\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n";
 const UNDECLARED: &str = "services:\n  web:\n    image: nginx\n    secrets: [db_password]\n";

@@ -51,6 +51,25 @@ pub fn plain_from(src: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// Writes a file under `dir`, creating folders.
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A temp git repository with these files committed.
+pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "init"]);
+    dir
+}
+
 /// Output of one `minipaas` run.
 pub struct Run {
     pub code: i32,
@@ -60,12 +79,26 @@ pub struct Run {
 
 /// Runs the binary in `dir` with `args` (colours off, no inherited NO_COLOR games).
 pub fn minipaas(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_minipaas"))
+    minipaas_stdin(dir, args, b"")
+}
+
+/// Runs the binary with `stdin` as its standard input.
+pub fn minipaas_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minipaas"))
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("minipaas runs");
+    let mut pipe = child.stdin.take().unwrap();
+    // A command may exit before reading its input (a usage error): that is not a failure here.
+    let _ = pipe.write_all(stdin);
+    drop(pipe);
+    let out = child.wait_with_output().expect("minipaas runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
