@@ -1,0 +1,203 @@
+//! End to end against a real Docker Engine in Swarm mode (run by scripts/test-swarm, which
+//! starts a private engine and sets MINIPAAS_TEST_DOCKER_HOST): create from stdin, deploy
+//! the patched files, read the value inside a container, rotate, redeploy, refuse to delete
+//! in use, remove the stack, prune.
+#![cfg(feature = "swarm")]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::repo;
+
+fn host() -> String {
+    std::env::var("MINIPAAS_TEST_DOCKER_HOST")
+        .expect("run scripts/test-swarm: it starts a private Docker Engine in Swarm mode and sets MINIPAAS_TEST_DOCKER_HOST")
+}
+
+fn run(program: &str, dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("DOCKER_HOST", host())
+        .env_remove("DOCKER_CONTEXT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let _ = pipe.write_all(stdin);
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn docker(dir: &Path, args: &[&str]) -> Output {
+    run("docker", dir, args, b"")
+}
+
+fn minipaas(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    run(env!("CARGO_BIN_EXE_minipaas"), dir, args, stdin)
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Waits until `check` holds, or fails with what was last seen.
+fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(()) => return,
+            Err(last) if start.elapsed() > Duration::from_secs(120) => {
+                panic!("timed out waiting for {what}: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(500)),
+        }
+    }
+}
+
+fn deploy(dir: &Path, stack: &str, file: &str) {
+    let out = docker(dir, &["stack", "deploy", "--resolve-image", "never", "-c", file, stack]);
+    assert!(out.status.success(), "deploy: {}", text(&out));
+}
+
+fn logs_show(dir: &Path, service: &str, needle: &str) {
+    eventually(&format!("{service} to print the value"), || {
+        let out = docker(dir, &["service", "logs", "--raw", service]);
+        let t = text(&out);
+        if t.lines().any(|l| l.trim() == needle) { Ok(()) } else { Err(t) }
+    });
+}
+
+fn remove_stack(dir: &Path, stack: &str) {
+    let out = docker(dir, &["stack", "rm", stack]);
+    assert!(out.status.success(), "{}", text(&out));
+    eventually("the stack's containers to stop", || {
+        let out =
+            docker(dir, &["ps", "-q", "--filter", &format!("label=com.docker.stack.namespace={stack}")]);
+        if String::from_utf8_lossy(&out.stdout).trim().is_empty() { Ok(()) } else { Err(text(&out)) }
+    });
+}
+
+fn lifecycle(kind: &str, stack: &str, mount: &str, create_from_file: bool) {
+    let compose = format!(
+        "services:\n  reader:\n    image: minipaas-test/busybox:latest\n    # prints the mounted value every second\n    command: [\"sh\", \"-c\", \"while true; do cat {mount}; echo; sleep 1; done\"]\n"
+    );
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "project:\n  files:\n  - dev/compose.yaml\napi:\n  local: true\n"),
+        ("dev/compose.yaml", &compose),
+    ]);
+    let d = dir.path();
+    let create = |value: &str| {
+        if create_from_file {
+            std::fs::write(d.join("value.txt"), value).unwrap();
+            minipaas(
+                d,
+                &[kind, "create", "--env", "dev", "--name", "token", "--for", "reader", "value.txt"],
+                b"",
+            )
+        } else {
+            minipaas(
+                d,
+                &[kind, "create", "--env", "dev", "--name", "token", "--for", "reader"],
+                value.as_bytes(),
+            )
+        }
+    };
+    // Create: the object exists, with its labels, and the value is never printed.
+    let out = create("value-one");
+    assert!(out.status.success(), "create: {}", text(&out));
+    assert!(!text(&out).contains("value-one"));
+    let first = minipaas::commands::resource::versioned_name("token", b"value-one");
+    let inspect = docker(d, &[kind, "inspect", "--format", "{{json .Spec.Labels}}", &first]);
+    let labels = text(&inspect);
+    for label in [
+        "\"com.minipaas.managed\":\"true\"",
+        "\"com.minipaas.base\":\"token\"",
+        "\"com.minipaas.env\":\"dev\"",
+    ] {
+        assert!(labels.contains(label), "{labels}");
+    }
+    // Deploy the patched file: the container reads the value.
+    deploy(d, stack, "dev/compose.yaml");
+    logs_show(d, &format!("{stack}_reader"), "value-one");
+    // Rotate and redeploy: the new value, one reference, the old declaration gone.
+    let out = create("value-two");
+    assert!(out.status.success(), "rotate: {}", text(&out));
+    let second = minipaas::commands::resource::versioned_name("token", b"value-two");
+    let file = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
+    assert!(file.contains(&second) && !file.contains(&first), "{file}");
+    assert!(file.contains("# prints the mounted value every second"), "comments survive");
+    deploy(d, stack, "dev/compose.yaml");
+    logs_show(d, &format!("{stack}_reader"), "value-two");
+    // Delete while in use: refused by Swarm, no file changed.
+    let before = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
+    let out = minipaas(d, &[kind, "delete", "--env", "dev", "--name", "token"], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("in use"), "the engine's own message is shown: {}", text(&out));
+    assert_eq!(std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap(), before);
+    // After the stack is gone, prune removes the old version nothing references any more.
+    remove_stack(d, stack);
+    let out = minipaas(d, &[kind, "prune", "--env", "dev"], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&format!("unused in Swarm: {first}")), "{}", text(&out));
+    let out = minipaas(d, &[kind, "prune", "--env", "dev", "--delete"], b"");
+    assert!(out.status.success(), "{}", text(&out));
+    let names = text(&docker(d, &[kind, "ls", "--format", "{{.Name}}"]));
+    assert!(!names.contains(&first) && names.contains(&second), "{names}");
+    // Delete now succeeds: object and references gone.
+    let out = minipaas(d, &[kind, "delete", "--env", "dev", "--name", "token"], b"");
+    assert!(out.status.success(), "{}", text(&out));
+    let names = text(&docker(d, &[kind, "ls", "--format", "{{.Name}}"]));
+    assert!(!names.contains(&second), "{names}");
+    let file = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
+    assert!(!file.contains("token.") && !file.contains(&format!("{kind}s:")), "{file}");
+}
+
+#[test]
+fn secret_lifecycle_on_a_real_engine() {
+    lifecycle("secret", "mpsecret", "/run/secrets/token", false);
+}
+
+#[test]
+fn config_lifecycle_on_a_real_engine() {
+    lifecycle("config", "mpconfig", "/token", true);
+}
+
+#[test]
+fn engine_errors_are_shown_and_change_nothing() {
+    let dir = repo(&[
+        (
+            "dev/minipaas.yaml",
+            "compose:\n  files: [compose.yaml]\ndocker:\n  host: unix:///nonexistent/docker.sock\n",
+        ),
+        ("dev/compose.yaml", "services:\n  a:\n    image: minipaas-test/busybox:latest\n"),
+    ]);
+    let out = minipaas(dir.path(), &["secret", "create", "--env", "dev", "--name", "x", "--for", "a"], b"v");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("cannot reach the Docker Engine at unix:///nonexistent/docker.sock"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dev/compose.yaml")).unwrap(),
+        "services:\n  a:\n    image: minipaas-test/busybox:latest\n"
+    );
+    // A name Swarm already has with other content (created outside minipaas) is reported.
+    let d = dir.path();
+    std::fs::write(d.join("dev/minipaas.yaml"), "compose:\n  files: [compose.yaml]\n").unwrap();
+    let name = minipaas::commands::resource::versioned_name("clash", b"mine");
+    let out = run("docker", d, &["secret", "create", &name, "-"], b"theirs");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = minipaas(d, &["secret", "create", "--env", "dev", "--name", "clash", "--for", "a"], b"mine");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("already exists in Swarm"), "{}", text(&out));
+    docker(d, &["secret", "rm", &name]);
+}
