@@ -115,6 +115,15 @@ pub struct LintArgs {
     /// Also treat files matching this glob (relative to the repository root) as Compose files.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
+    /// Read this configuration file instead of `.minipaas.toml` at the repository root.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Only these rules (codes or names, comma-separated; overrides the file).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never these rules (codes or names, comma-separated; added to the file's).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
     /// Never use colours (also honoured: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,

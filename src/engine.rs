@@ -75,7 +75,10 @@ fn load(ws: &Workspace, opts: &LoadOptions) -> Result<(Project, Vec<Finding>), E
 
 /// The error-level findings, without positions (a fix moves text around).
 fn errors(project: &Project, findings: &[Finding]) -> BTreeSet<Key> {
-    findings.iter().filter(|f| f.severity == Severity::Error).map(|f| key(project, f)).collect()
+    crate::rules::active(findings)
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| key(project, f))
+        .collect()
 }
 
 /// Picks the findings whose fixes apply together this pass; returns their indexes and the
@@ -92,7 +95,11 @@ fn choose(
     let mut isolation: HashSet<&str> = HashSet::new();
     for (i, f) in findings.iter().enumerate() {
         let Some(plan) = &f.fix else { continue };
-        if plan.applicability < required || plan.fixes.is_empty() || blocked.contains(&key(project, f)) {
+        if f.suppressed.is_some()
+            || plan.applicability < required
+            || plan.fixes.is_empty()
+            || blocked.contains(&key(project, f))
+        {
             continue;
         }
         let fits = plan.fixes.iter().all(|fix| {

@@ -19,6 +19,18 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The configuration file is wrong.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The git repository cannot be read.
     #[error("cannot read the git repository: {0}")]
     Git(String),

@@ -61,6 +61,35 @@ pub struct Finding {
     pub env: Option<String>,
     /// What `--fix` can do about it.
     pub fix: Option<FixPlan>,
+    /// What it is about, stable across edits that move lines (`db/POSTGRES_PASSWORD`): the
+    /// basis of fingerprints. Never a value.
+    pub subject: String,
+    /// SHA-256 of the secret value it is about, for baselines (salted there); never printed.
+    pub value_hash: Option<[u8; 32]>,
+    /// Set when an inline comment or the configuration silences it.
+    pub suppressed: Option<Suppression>,
+}
+
+/// SHA-256 of a value, kept in memory to tell one leaked value from another; never printed.
+pub fn value_hash(value: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.as_bytes()).into()
+}
+
+/// Why a finding is silenced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// True for `# minipaas: ignore[...]` in the file, false for the configuration.
+    pub in_source: bool,
+    /// The reason given.
+    pub justification: String,
+}
+
+impl Suppression {
+    /// Silenced by the configuration file.
+    pub fn external(justification: String) -> Suppression {
+        Suppression { in_source: false, justification }
+    }
 }
 
 /// A finding's remedy: one title and applicability, edits to one or more files (applied all
@@ -78,6 +107,13 @@ pub struct FixPlan {
 }
 
 impl Finding {
+    /// A line-independent identity: rule, file, subject. Never includes a value.
+    pub fn fingerprint(&self, path: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{}\0{path}\0{}", self.code, self.subject));
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Sort key: file, position, code.
     pub fn sort_key(&self) -> (FileId, usize, usize, &'static str) {
         (self.primary.file, self.primary.span.start, self.primary.span.end, self.code)

@@ -20,6 +20,8 @@ pub mod redact;
 pub mod render;
 pub mod rules;
 pub mod secrets;
+pub mod settings;
+pub mod suppress;
 pub mod swarm;
 pub mod workspace;
 pub mod write;

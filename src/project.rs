@@ -120,6 +120,8 @@ pub struct LoadOptions {
     pub paths: Vec<String>,
     /// Only this env.
     pub env: Option<String>,
+    /// The tool's configuration (rules, levels, extra globs and words).
+    pub settings: crate::settings::Settings,
 }
 
 /// Everything a lint run looked at.
@@ -135,6 +137,8 @@ pub struct Project {
     pub facts: HashMap<String, PathFacts>,
     /// True when the workspace is a git repository (so "tracked" means something).
     pub git: bool,
+    /// The configuration the rules run with.
+    pub settings: crate::settings::Settings,
     by_path: HashMap<String, FileId>,
 }
 
@@ -142,8 +146,9 @@ impl Project {
     /// Finds, reads and groups everything under the workspace.
     pub fn load(ws: &Workspace, opts: &LoadOptions) -> Result<Project, Error> {
         let names = glob_set(COMPOSE_GLOBS.iter().copied(), true)?;
-        let extra = glob_set(opts.include.iter().map(String::as_str), false)?;
-        let mut project = Project { git: ws.has_git(), ..Project::default() };
+        let extra = glob_set(opts.include.iter().chain(&opts.settings.include).map(String::as_str), false)?;
+        let mut project =
+            Project { git: ws.has_git(), settings: opts.settings.clone(), ..Project::default() };
 
         let mut candidates: Vec<String> = Vec::new();
         let mut manifests: Vec<String> = Vec::new();

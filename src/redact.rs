@@ -4,12 +4,12 @@
 use std::ops::Range;
 
 use crate::rules::secret_scan;
-use crate::secrets::{find_pattern, literal_credential};
+use crate::secrets::Detector;
 use crate::yaml::{Kind, NodeId, Tree};
 
 /// Byte ranges of `text` that hold secret values: credential-named values, values that look
 /// like keys or tokens, every `content:`, and comments that contain a token.
-pub fn sensitive_ranges(text: &str) -> Vec<Range<usize>> {
+pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
     let Ok(tree) = Tree::parse(text) else {
         return Vec::new();
     };
@@ -23,7 +23,7 @@ pub fn sensitive_ranges(text: &str) -> Vec<Range<usize>> {
         match &tree.node(id).kind {
             Kind::Scalar { value, .. } => {
                 let span = tree.node(id).span.clone();
-                if let Some(range) = sensitive_part(key.as_deref(), value, &text[span.clone()]) {
+                if let Some(range) = sensitive_part(det, key.as_deref(), value, &text[span.clone()]) {
                     out.push(span.start + range.start..span.start + range.end);
                 }
             }
@@ -38,7 +38,7 @@ pub fn sensitive_ranges(text: &str) -> Vec<Range<usize>> {
         }
     }
     for comment in &tree.comments {
-        if find_pattern(&comment.text).is_some() {
+        if det.find_pattern(&comment.text).is_some() {
             out.push(comment.span.clone());
         }
     }
@@ -46,30 +46,35 @@ pub fn sensitive_ranges(text: &str) -> Vec<Range<usize>> {
 }
 
 /// The part of a scalar's source text to mask, relative to the scalar's span.
-fn sensitive_part(key: Option<&str>, value: &str, source: &str) -> Option<Range<usize>> {
+fn sensitive_part(det: &Detector, key: Option<&str>, value: &str, source: &str) -> Option<Range<usize>> {
     let whole = 0..source.len();
     if key == Some("content") {
         return Some(whole);
     }
     if let Some(k) = key
-        && literal_credential(k, value).is_some()
+        && det.literal_credential(k, value).is_some()
     {
         return Some(whole);
     }
     if key.is_none()
         && let Some((k, v)) = value.split_once('=')
-        && literal_credential(k, v).is_some()
+        && det.literal_credential(k, v).is_some()
     {
         // `- KEY=value`: keep the name readable when the source is the value verbatim.
         return Some(if source == value { k.len() + 1..source.len() } else { whole });
     }
-    secret_scan(key, value, false).map(|_| whole)
+    secret_scan(det, key, value, false).map(|_| whole)
 }
 
-/// `text` with every sensitive range masked.
+/// `text` with every value the built-in detectors recognise masked.
 pub fn mask(text: &str) -> String {
+    mask_with(text, &Detector::default())
+}
+
+/// `text` with every sensitive range masked, using a project's detectors.
+pub fn mask_with(text: &str, det: &Detector) -> String {
     let mut bytes = text.as_bytes().to_vec();
-    for range in sensitive_ranges(text) {
+    for range in sensitive_ranges(text, det) {
         // Line breaks and the indentation after them stay, so block scalars keep their shape.
         let mut indent = false;
         for b in &mut bytes[range.start.min(text.len())..range.end.min(text.len())] {

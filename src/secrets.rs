@@ -122,23 +122,60 @@ pub enum KeyClass {
     },
 }
 
-/// Classifies a variable name.
+/// Classifies a variable name with the built-in word lists.
 pub fn classify_key(key: &str) -> KeyClass {
-    let w = words(key);
-    if key.eq_ignore_ascii_case("PWD") || w.iter().any(|x| SETTING_WORDS.contains(&x.as_str())) {
-        return KeyClass::Plain;
-    }
-    let mut hit = None;
-    for (i, word) in w.iter().enumerate() {
-        let single = CREDENTIAL_WORDS.contains(&word.as_str());
-        let pair = word == "KEY" && i > 0 && KEY_QUALIFIERS.contains(&w[i - 1].as_str());
-        if single || pair {
-            hit = Some(i);
+    Detector::default().classify_key(key)
+}
+
+/// The detectors, with the words and placeholders a project configures.
+#[derive(Debug, Clone, Default)]
+pub struct Detector {
+    /// Extra upper-case words that make a variable name a credential.
+    pub extra_words: Vec<String>,
+    /// Values never reported (placeholders such as `changeme`).
+    pub allowed_values: Vec<String>,
+}
+
+impl Detector {
+    /// Classifies a variable name.
+    pub fn classify_key(&self, key: &str) -> KeyClass {
+        let w = words(key);
+        if key.eq_ignore_ascii_case("PWD") || w.iter().any(|x| SETTING_WORDS.contains(&x.as_str())) {
+            return KeyClass::Plain;
+        }
+        let mut hit = None;
+        for (i, word) in w.iter().enumerate() {
+            let single =
+                CREDENTIAL_WORDS.contains(&word.as_str()) || self.extra_words.iter().any(|x| x == word);
+            let pair = word == "KEY" && i > 0 && KEY_QUALIFIERS.contains(&w[i - 1].as_str());
+            if single || pair {
+                hit = Some(i);
+            }
+        }
+        match hit {
+            Some(i) => KeyClass::Credential { last: i + 1 == w.len() },
+            None => KeyClass::Plain,
         }
     }
-    match hit {
-        Some(i) => KeyClass::Credential { last: i + 1 == w.len() },
-        None => KeyClass::Plain,
+
+    /// See [`literal_credential`].
+    pub fn literal_credential(&self, key: &str, value: &str) -> Option<Range<usize>> {
+        literal_credential_in(self, key, value)
+    }
+
+    /// See [`find_pattern`].
+    pub fn find_pattern(&self, value: &str) -> Option<Match> {
+        find_pattern_in(self, value)
+    }
+
+    /// See [`env_file_credentials`].
+    pub fn env_file_credentials(&self, text: &str) -> Vec<String> {
+        env_file_credentials_in(self, text)
+    }
+
+    /// True when the configuration allows this literal (a placeholder).
+    fn allowed(&self, text: &str) -> bool {
+        self.allowed_values.iter().any(|a| a == text.trim())
     }
 }
 
@@ -146,8 +183,8 @@ pub fn classify_key(key: &str) -> KeyClass {
 /// variable named `key`: the value's own text, or the default in `${X:-default}`. Returns the
 /// range within the decoded value. `None` for interpolation only, empty values, flags, and
 /// numbers that configure rather than hold the credential.
-pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
-    let KeyClass::Credential { last } = classify_key(key) else {
+fn literal_credential_in(det: &Detector, key: &str, value: &str) -> Option<Range<usize>> {
+    let KeyClass::Credential { last } = det.classify_key(key) else {
         return None;
     };
     let mut found = None;
@@ -179,10 +216,26 @@ pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
         matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
     let number = t.parse::<f64>().is_ok();
     let template = (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
-    if flag || template || (number && !last) {
+    if flag || template || (number && !last) || det.allowed(t) {
         return None;
     }
     Some(range)
+}
+
+/// The literal text in an environment value that would be a committed credential for a
+/// variable named `key`, with the built-in detectors (see [`Detector`]).
+pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
+    Detector::default().literal_credential(key, value)
+}
+
+/// A well-known token format or high-entropy string in `value`, with the built-in detectors.
+pub fn find_pattern(value: &str) -> Option<Match> {
+    Detector::default().find_pattern(value)
+}
+
+/// Credential keys set to literals in an env file's text, with the built-in detectors.
+pub fn env_file_credentials(text: &str) -> Vec<String> {
+    Detector::default().env_file_credentials(text)
 }
 
 /// A well-known secret format.
@@ -256,7 +309,10 @@ pub struct Match {
 }
 
 /// Looks for a well-known token format or, for single tokens, high entropy.
-pub fn find_pattern(value: &str) -> Option<Match> {
+fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
+    if det.allowed(value) {
+        return None;
+    }
     if let Some(ac) = PREFILTER.as_ref() {
         for hit in ac.find_overlapping_iter(value) {
             let i = hit.pattern().as_usize();
@@ -272,6 +328,9 @@ pub fn find_pattern(value: &str) -> Option<Match> {
                 if i == PATTERNS.len() - 1
                     && (m.as_str().starts_with('$') || m.as_str().chars().all(|c| c == '*'))
                 {
+                    continue;
+                }
+                if det.allowed(m.as_str()) {
                     continue;
                 }
                 return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
@@ -331,7 +390,7 @@ fn high_entropy(value: &str) -> Option<f64> {
 
 /// `KEY=value` lines of an env file whose key is a credential and whose value is literal;
 /// returns the keys (never the values).
-pub fn env_file_credentials(text: &str) -> Vec<String> {
+fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -343,7 +402,7 @@ pub fn env_file_credentials(text: &str) -> Vec<String> {
             continue;
         };
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
-        if literal_credential(k.trim(), v).is_some() {
+        if det.literal_credential(k.trim(), v).is_some() {
             keys.push(k.trim().to_string());
         }
     }
@@ -413,6 +472,16 @@ mod tests {
         assert!(find_pattern("hello world this is a sentence").is_none());
         assert!(find_pattern("550e8400-e29b-41d4-a716-446655440000").is_none());
         assert!(find_pattern("q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
+    }
+
+    #[test]
+    fn configured_words_and_placeholders() {
+        let det = Detector { extra_words: vec!["PIN".into()], allowed_values: vec!["changeme".into()] };
+        assert!(det.literal_credential("CARD_PIN", "1234").is_some());
+        assert!(literal_credential("CARD_PIN", "1234").is_none());
+        assert!(det.literal_credential("DB_PASSWORD", "changeme").is_none());
+        assert!(det.literal_credential("DB_PASSWORD", "${X:-changeme}").is_none());
+        assert!(det.find_pattern("postgres://u:changeme@h/db").is_none());
     }
 
     #[test]

@@ -281,3 +281,61 @@ fn huge_and_invalid_utf8_files_are_input_errors() {
     assert!(messages.iter().any(|m| m.contains("docker-compose.yml") && m.contains("UTF-8")), "{messages:?}");
     assert_eq!(doc["errors"][1]["line"], 3);
 }
+
+#[test]
+fn config_file_and_flags_choose_rules_and_levels() {
+    let dir = repo(&[
+        ("compose.yaml", UNUSED),
+        (
+            "legacy/compose.yaml",
+            "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: legacy-pw\n",
+        ),
+        (
+            "app/compose.yaml",
+            "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: changeme\n      CARD_PIN: \"1234\"\n",
+        ),
+        (
+            ".minipaas.toml",
+            "[lint]\ncredential-words = [\"pin\"]\nallowed-values = [\"changeme\"]\n\n[lint.level]\nunused-secret = \"error\"\n\n[lint.per-file-ignores]\n\"legacy/**\" = [\"MP006\"]\n",
+        ),
+    ]);
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    let found: Vec<(String, String)> =
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    format!("{} {}", f["path"].as_str().unwrap(), f["severity"].as_str().unwrap()),
+                )
+            })
+            .collect();
+    assert_eq!(
+        found,
+        [
+            ("MP006".to_string(), "app/compose.yaml error".to_string()),
+            ("MP003".to_string(), "compose.yaml error".to_string())
+        ],
+        "changeme is allowed, CARD_PIN is a credential, legacy/ is ignored, MP003 is an error: {}",
+        run.stdout
+    );
+    assert_eq!(run.code, 1);
+    // Flags override the file.
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "--ignore", "MP003,literal-secret-env"]);
+    assert_eq!(codes(&run).len(), 0, "{}", run.stdout);
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "--select", "MP006"]);
+    assert_eq!(codes(&run).len(), 1);
+    let run = minipaas(dir.path(), &["lint", "--select", "MP404"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no rule `MP404`"), "{}", run.stderr);
+    // A wrong config names the file, line and column.
+    write(dir.path(), ".minipaas.toml", "[lint]\nignore = [\"MP001\", \"nope\"]\n");
+    let run = minipaas(dir.path(), &["lint"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains(".minipaas.toml:2:20: no rule `nope`"), "{}", run.stderr);
+    let run = minipaas(dir.path(), &["lint", "--config", "missing.toml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("missing.toml"), "{}", run.stderr);
+}

@@ -11,7 +11,8 @@ use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
 use crate::project::{LoadOptions, Project};
 use crate::render::{Report, TextOptions, diff, render};
-use crate::rules::check_all;
+use crate::rules::{active, check_all};
+use crate::settings::Settings;
 use crate::workspace::Workspace;
 use crate::write::{lock, write_atomic};
 
@@ -33,7 +34,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let mut ws = ws;
     let run = engine::fix(&mut ws, &opts, required)?;
     if args.diff {
-        diff::render(&run.changes, out)?;
+        diff::render(&run.changes, &run.project.settings.redaction(), out)?;
         for p in &run.problems {
             writeln!(err, "warning: {p}")?;
         }
@@ -96,13 +97,15 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
         })?;
         paths.push(rel);
     }
-    Ok((ws, LoadOptions { include: args.include.clone(), paths, env: args.env.clone() }))
+    let mut settings = Settings::load(args.config.as_deref(), &ws.root)?;
+    settings.override_with(&args.select, &args.ignore)?;
+    Ok((ws, LoadOptions { include: args.include.clone(), paths, env: args.env.clone(), settings }))
 }
 
 fn outcome(project: &Project, findings: &[Finding]) -> Outcome {
     if project.errors.iter().any(|e| e.severity == Severity::Error) {
         Outcome::InputError
-    } else if findings.iter().any(|f| f.severity == Severity::Error) {
+    } else if active(findings).any(|f| f.severity == Severity::Error) {
         Outcome::Findings
     } else {
         Outcome::Clean

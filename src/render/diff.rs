@@ -6,12 +6,13 @@ use std::io::Write;
 use similar::TextDiff;
 
 use crate::engine::Change;
-use crate::redact::mask;
+use crate::redact::mask_with;
+use crate::secrets::Detector;
 
 /// Writes one unified diff per changed file.
-pub fn render(changes: &[Change], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render(changes: &[Change], det: &Detector, out: &mut dyn Write) -> std::io::Result<()> {
     for change in changes {
-        let (before, after) = (mask(&change.before), mask(&change.after));
+        let (before, after) = (mask_with(&change.before, det), mask_with(&change.after, det));
         let diff = TextDiff::from_lines(&before, &after);
         let a = format!("a/{}", change.path);
         let b = format!("b/{}", change.path);

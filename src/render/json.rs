@@ -95,9 +95,7 @@ fn location<'a>(report: &'a Report<'_>, label: &Label) -> LocationV1<'a> {
 
 /// Writes the JSON document and a newline.
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let findings = report
-        .findings
-        .iter()
+    let findings = crate::rules::active(report.findings)
         .map(|f| FindingV1 {
             code: f.code,
             name: f.name,

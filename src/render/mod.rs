@@ -53,7 +53,7 @@ pub struct Summary {
 impl Report<'_> {
     /// The counts.
     pub fn summary(&self) -> Summary {
-        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        let count = |s| crate::rules::active(self.findings).filter(|f| f.severity == s).count();
         Summary {
             files: self.project.linted_files().len(),
             units: self.project.units.len(),

@@ -8,7 +8,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
 use crate::project::{Content, InputError};
-use crate::redact::mask;
+use crate::redact::mask_with;
 
 /// One report as miette draws it.
 #[derive(Debug)]
@@ -71,7 +71,11 @@ struct Sources<'a> {
 impl Sources<'_> {
     fn get(&mut self, file: usize) -> NamedSource<String> {
         let f = &self.report.project.files[file];
-        let text = self.masked.entry(file).or_insert_with(|| mask(&f.text)).clone();
+        let text = self
+            .masked
+            .entry(file)
+            .or_insert_with(|| mask_with(&f.text, &self.report.project.settings.redaction()))
+            .clone();
         NamedSource::new(f.path.clone(), text).with_language("yaml")
     }
 
@@ -151,7 +155,7 @@ pub fn render(report: &Report<'_>, options: TextOptions, out: &mut dyn Write) ->
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut sources = Sources { report, masked: Default::default() };
     let mut shown: Vec<Shown> = report.project.errors.iter().map(|e| shown_error(&mut sources, e)).collect();
-    shown.extend(report.findings.iter().map(|f| shown_finding(&mut sources, f)));
+    shown.extend(crate::rules::active(report.findings).map(|f| shown_finding(&mut sources, f)));
     for s in &shown {
         let mut buf = String::new();
         handler.render_report(&mut buf, s).map_err(std::io::Error::other)?;

@@ -4,7 +4,6 @@ use super::{Rule, RuleMeta, finding, plan};
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
 use crate::project::Project;
-use crate::secrets::env_file_credentials;
 
 /// MP005.
 pub(super) struct CommittedSecretFile;
@@ -81,6 +80,7 @@ impl Rule for CommittedSecretFile {
                             decl.name.value
                         ),
                     );
+                    f.subject = format!("secret {}", decl.name.value);
                     f.help = Some(format!(
                         "run `git rm --cached {path}`, add it to .gitignore, rotate the value, and declare the secret `external: true` (create it with `minipaas secret create`)"
                     ));
@@ -98,7 +98,7 @@ impl Rule for CommittedSecretFile {
                         let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else {
                             continue;
                         };
-                        let keys = env_file_credentials(text);
+                        let keys = project.settings.detector().env_file_credentials(text);
                         if keys.is_empty() {
                             continue;
                         }
@@ -114,6 +114,7 @@ impl Rule for CommittedSecretFile {
                                 keys.join(", ")
                             ),
                         );
+                        f.subject = format!("env_file {path}");
                         f.help = Some(format!(
                             "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"
                         ));

@@ -126,6 +126,7 @@ impl Rule for ConflictingSecretTarget {
                                 kind.noun()
                             ),
                         );
+                        f.subject = format!("{service}/{target}");
                         f.related.push(Label {
                             file: *first_file,
                             span: first.item.clone(),

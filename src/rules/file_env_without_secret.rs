@@ -101,6 +101,7 @@ impl Rule for FileEnvWithoutSecret {
                                 var.key.value
                             ),
                         );
+                        f.subject = format!("{name}/{}", var.key.value);
                         f.help = Some(format!(
                             "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
                         ));

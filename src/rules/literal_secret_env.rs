@@ -6,7 +6,6 @@ use crate::finding::{FileId, Finding, FixPlan, Severity};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::patch::{Unfixable, scalar};
 use crate::project::{Project, Unit};
-use crate::secrets::literal_credential;
 
 /// MP006.
 pub(super) struct LiteralSecretEnv;
@@ -211,6 +210,7 @@ impl Rule for LiteralSecretEnv {
     }
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+        let det = project.settings.detector();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;
@@ -218,7 +218,7 @@ impl Rule for LiteralSecretEnv {
             for service in &compose.services {
                 for var in &service.environment {
                     let Some(value) = &var.value else { continue };
-                    let Some(range) = literal_credential(&var.key.value, &value.value) else {
+                    let Some(range) = det.literal_credential(&var.key.value, &value.value) else {
                         continue;
                     };
                     let span = if var.verbatim {
@@ -238,6 +238,8 @@ impl Rule for LiteralSecretEnv {
                             service.name.value
                         ),
                     );
+                    f.subject = format!("{}/{key}", service.name.value);
+                    f.value_hash = Some(crate::finding::value_hash(&value.value));
                     let name = key.to_ascii_lowercase();
                     f.help = Some(format!(
                         "keep it in a secret: `minipaas secret create --name {name} --for {}`, then read it from /run/secrets/{name} (e.g. `{key}_FILE` where the image supports it)",

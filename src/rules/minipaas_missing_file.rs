@@ -63,6 +63,7 @@ impl Rule for MinipaasMissingFile {
                     "no such file",
                     format!("`{}` is listed for {} but `{path}` does not exist", item.value, unit.label),
                 );
+                f.subject = item.value.clone();
                 f.help = Some("fix the path or remove the entry".into());
                 out.push(f);
             }

@@ -17,10 +17,12 @@ mod file_env_without_secret;
 mod literal_secret_env;
 mod minipaas_missing_file;
 mod secret_pattern;
+mod suppression_without_reason;
 mod undeclared_config;
 mod undeclared_secret;
 mod unused_config;
 mod unused_secret;
+mod unused_suppression;
 
 pub(crate) use secret_pattern::scan as secret_scan;
 
@@ -39,12 +41,15 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
-/// A lint rule.
+/// A lint rule. Most rules look at the project (`check`); a few look at what the others
+/// found, after the configuration is applied (`review`), such as unused suppressions.
 pub trait Rule: Sync {
     /// The rule's identity and documentation.
     fn meta(&self) -> &'static RuleMeta;
     /// Appends the rule's findings for the whole project.
-    fn check(&self, project: &Project, out: &mut Vec<Finding>);
+    fn check(&self, _project: &Project, _out: &mut Vec<Finding>) {}
+    /// Looks at (and may silence or add to) the other rules' findings.
+    fn review(&self, _project: &Project, _findings: &mut Vec<Finding>) {}
 }
 
 /// Every rule, in code order.
@@ -59,6 +64,8 @@ pub static RULES: &[&dyn Rule] = &[
     &conflicting_secret_target::ConflictingSecretTarget,
     &file_env_without_secret::FileEnvWithoutSecret,
     &minipaas_missing_file::MinipaasMissingFile,
+    &unused_suppression::UnusedSuppression,
+    &suppression_without_reason::SuppressionWithoutReason,
 ];
 
 /// Finds a rule by code (`MP001`, any case) or name (`undeclared-secret`).
@@ -70,7 +77,9 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 }
 
 /// Runs every rule and returns the findings sorted, each place reported once per rule
-/// (content shared through anchors is seen once per alias, but written once).
+/// (content shared through anchors is seen once per alias, but written once), with the
+/// configuration applied and inline suppressions marked. Suppressed findings are kept (SARIF
+/// records them); everything else skips them.
 pub fn check_all(project: &Project) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in RULES {
@@ -78,7 +87,19 @@ pub fn check_all(project: &Project) -> Vec<Finding> {
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup_by(|b, a| a.code == b.code && a.primary == b.primary);
+    let path_of = |f: &Finding| project.files[f.primary.file].path.clone();
+    project.settings.apply(&mut out, &path_of);
+    for rule in RULES {
+        rule.review(project, &mut out);
+    }
+    project.settings.apply(&mut out, &path_of);
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
+}
+
+/// The findings that count: not suppressed.
+pub fn active(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
+    findings.iter().filter(|f| f.suppressed.is_none())
 }
 
 /// Starts a finding of `meta` at `span` in `file`, found in `unit` (if any).
@@ -100,6 +121,9 @@ fn finding(
         help: None,
         env: unit.and_then(|u| u.env.clone()),
         fix: None,
+        subject: String::new(),
+        value_hash: None,
+        suppressed: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, finding, first_unit};
 use crate::finding::{Finding, Severity};
 use crate::project::Project;
-use crate::secrets::{find_pattern, literal_credential};
+use crate::secrets::Detector;
 
 /// MP007.
 pub(super) struct SecretPattern;
@@ -56,6 +56,7 @@ impl Rule for SecretPattern {
     }
 
     fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+        let det = project.settings.detector();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;
@@ -63,7 +64,7 @@ impl Rule for SecretPattern {
             for scalar in &compose.scalars {
                 let (value, verbatim) = (&scalar.value, &scalar.verbatim);
                 let Some((range, what, key)) =
-                    scan(scalar.key.as_deref(), &value.value, scalar.in_environment)
+                    scan(&det, scalar.key.as_deref(), &value.value, scalar.in_environment)
                 else {
                     continue;
                 };
@@ -72,7 +73,7 @@ impl Rule for SecretPattern {
                 } else {
                     value.span.clone()
                 };
-                let place = match key {
+                let place = match &key {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),
                 };
@@ -84,6 +85,9 @@ impl Rule for SecretPattern {
                     "looks like a secret",
                     format!("{place} contains {what}"),
                 );
+                f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
+                f.value_hash =
+                    Some(crate::finding::value_hash(value.value.get(range.clone()).unwrap_or(&value.value)));
                 f.help = Some(
                     "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
                         .into(),
@@ -99,7 +103,7 @@ pub(crate) type Hit = (std::ops::Range<usize>, String, Option<String>);
 
 /// The secret in one scalar, if any: its range in the value, what it looks like, and the
 /// name it is stored under (the mapping key, or `KEY` of a `KEY=value` list item).
-pub(crate) fn scan(key: Option<&str>, value: &str, in_environment: bool) -> Option<Hit> {
+pub(crate) fn scan(det: &Detector, key: Option<&str>, value: &str, in_environment: bool) -> Option<Hit> {
     if key == Some("image") {
         return None;
     }
@@ -116,10 +120,10 @@ pub(crate) fn scan(key: Option<&str>, value: &str, in_environment: bool) -> Opti
     };
     if in_environment
         && let Some(k) = key
-        && literal_credential(k, value).is_some()
+        && det.literal_credential(k, value).is_some()
     {
         return None;
     }
-    let m = find_pattern(value)?;
+    let m = det.find_pattern(value)?;
     Some((m.range.start + offset..m.range.end + offset, m.what, key.map(str::to_string)))
 }

@@ -101,6 +101,7 @@ pub(super) fn check_undeclared(
                         kind.noun()
                     ),
                 );
+                f.subject = format!("{}/{name}", service.name.value);
                 let near = did_you_mean(&name, &declared);
                 f.help = Some(match near {
                     Some(near) => format!("did you mean `{near}`?"),

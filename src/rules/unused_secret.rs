@@ -100,6 +100,7 @@ pub(super) fn check_unused(
                     "declared here",
                     format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
                 );
+                f.subject = name.clone();
                 f.help = Some(format!(
                     "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
                     kind.key()

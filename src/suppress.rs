@@ -1,0 +1,52 @@
+//! Inline suppressions: `# minipaas: ignore[MP006] reason` on a finding's line, or alone on
+//! the line above it. A reason is required; MP011 and MP012 report the ones that do nothing.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::finding::FileId;
+use crate::project::Project;
+
+static DIRECTIVE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^\s*minipaas:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$").ok());
+
+/// One `minipaas: ignore[...]` comment.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    /// The file it is in.
+    pub file: FileId,
+    /// The comment's byte range.
+    pub span: Range<usize>,
+    /// The codes or names as written.
+    pub codes: Vec<String>,
+    /// The reason (empty when none was given).
+    pub reason: String,
+    /// The 1-based line whose findings it silences.
+    pub target_line: usize,
+}
+
+/// Every suppression comment in the project's files.
+pub fn directives(project: &Project) -> Vec<Directive> {
+    let Some(re) = DIRECTIVE.as_ref() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (file, f) in project.files.iter().enumerate() {
+        let Some(tree) = &f.tree else { continue };
+        for comment in &tree.comments {
+            let Some(caps) = re.captures(&comment.text) else { continue };
+            let codes = caps.get(1).map(|m| m.as_str()).unwrap_or_default();
+            let (line, _) = crate::yaml::line_col(&f.text, comment.span.start);
+            let line_start = f.text[..comment.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let alone = f.text[line_start..comment.span.start].trim().is_empty();
+            out.push(Directive {
+                file,
+                span: comment.span.clone(),
+                codes: codes.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect(),
+                reason: caps.get(2).map(|m| m.as_str().to_string()).unwrap_or_default(),
+                target_line: if alone { line + 1 } else { line },
+            });
+        }
+    }
+    out
+}
