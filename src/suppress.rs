@@ -27,11 +27,16 @@ pub struct Directive {
     pub target_line: usize,
 }
 
-/// Every suppression comment in the project's files.
+/// Every suppression comment in the files this run lints (units' files and manifests).
 pub fn directives(project: &Project) -> Vec<Directive> {
     let Some(re) = DIRECTIVE.as_ref() else { return Vec::new() };
+    let mut files: Vec<FileId> = project.linted_files();
+    files.extend(project.units.iter().filter_map(|u| u.manifest));
+    files.sort_unstable();
+    files.dedup();
     let mut out = Vec::new();
-    for (file, f) in project.files.iter().enumerate() {
+    for file in files {
+        let f = &project.files[file];
         let Some(tree) = &f.tree else { continue };
         for comment in &tree.comments {
             let Some(caps) = re.captures(&comment.text) else { continue };

@@ -44,13 +44,14 @@ fn bad_fixtures_report_their_rule() {
         let found: Vec<_> = codes(&json).into_iter().filter(|(c, ..)| c == code).collect();
         assert!(!found.is_empty(), "{code}/bad produced no {code}: {}", json.stdout);
         let text = minipaas(repo.path(), &["lint", "--no-color"]);
+        let sarif = minipaas(repo.path(), &["lint", "--format", "sarif"]);
+        let github = minipaas(repo.path(), &["lint", "--format", "github"]);
+        let diff = minipaas(repo.path(), &["lint", "--diff", "--unsafe-fixes"]);
         for value in PLANTED {
-            assert!(
-                !text.stdout.contains(value),
-                "{code}: text output shows a secret value {value}:\n{}",
-                text.stdout
-            );
-            assert!(!json.stdout.contains(value), "{code}: JSON output shows a secret value {value}");
+            for (format, run) in [("text", &text), ("json", &json), ("sarif", &sarif), ("github", &github), ("diff", &diff)] {
+                let shown = format!("{}{}", run.stdout, run.stderr);
+                assert!(!shown.contains(value), "{code}: {format} output shows a secret value {value}:\n{shown}");
+            }
         }
         let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         let any_error = doc["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "error");

@@ -11,7 +11,9 @@ use crate::fix::Applicability;
 use crate::project::Project;
 
 pub mod diff;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 /// Output formats of `minipaas lint`.
@@ -21,6 +23,10 @@ pub enum Format {
     Text,
     /// A versioned JSON document (see README).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// Everything one lint run reports.
@@ -83,6 +89,8 @@ pub fn render(
     match format {
         Format::Text => text::render(report, options, out),
         Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
     }
 }
 

@@ -34,7 +34,7 @@ services:
   db:
     image: postgres:17
     environment:
-      POSTGRES_PASSWORD: hunter2
+      POSTGRES_PASSWORD: s3cret
 ```
 
 ## Use instead
