@@ -20,7 +20,7 @@ pub struct Cli {
 pub enum Command {
     /// Lint the Compose files of the repository that contains the current directory.
     #[command(
-        after_help = "Examples:\n  minipaas lint                  # the whole repository\n  minipaas lint --env dev        # only the env in dev/minipaas.yaml\n  minipaas lint --staged         # what the next commit contains\n  minipaas lint --format json deploy/\n  minipaas lint --fix            # apply safe fixes\n  minipaas lint --diff --unsafe-fixes\n\nExit codes: 0 no error-level finding, 1 findings, 2 usage or input error."
+        after_help = "Examples:\n  minipaas lint                  # the whole repository\n  minipaas lint --env dev        # only the env in dev/minipaas.yaml\n  minipaas lint --staged         # what the next commit contains\n  minipaas lint --format json deploy/\n  minipaas lint --fix            # apply safe fixes\n  minipaas lint --diff --unsafe-fixes\n  minipaas lint --write-baseline .minipaas-baseline.json\n  minipaas lint --baseline .minipaas-baseline.json\n  minipaas lint --since origin/main --format sarif > minipaas.sarif\n  minipaas lint --history\n\nExit codes: 0 no error-level finding, 1 findings, 2 usage or input error."
     )]
     Lint(LintArgs),
     /// Print the documentation of one rule (by code or name).
@@ -124,6 +124,23 @@ pub struct LintArgs {
     /// Never these rules (codes or names, comma-separated; added to the file's).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file (no line numbers, no values) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "mode")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings that are new compared with this git revision (read from git
+    /// objects, no checkout).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["mode", "staged"])]
+    pub since: Option<String>,
+    /// Scan every commit reachable from HEAD for values that were ever committed (MP005,
+    /// MP006, MP007), once per leak with the commit that introduced it.
+    #[arg(long, conflicts_with_all = ["mode", "staged", "since", "baseline", "write_baseline"])]
+    pub history: bool,
+    /// After the report, print counts: files, units, findings per rule, time taken.
+    #[arg(long)]
+    pub stats: bool,
     /// Never use colours (also honoured: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,

@@ -5,6 +5,7 @@
 //! [`rules`] report [`finding::Finding`]s, and [`render`] prints them with values masked
 //! ([`redact`]). Only `main` maps outcomes to exit codes.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod compose;

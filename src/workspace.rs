@@ -15,8 +15,8 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 enum Contents {
     /// Files on disk under the root.
     Disk,
-    /// Blobs in the git index, by path.
-    Index { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
+    /// Blobs in git (the index, or a commit's tree), by path.
+    Blobs { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
 }
 
 /// The set of files a run looks at and how to read them.
@@ -131,7 +131,7 @@ impl Workspace {
                 root,
                 files: tracked.clone(),
                 tracked: Some(tracked),
-                contents: Contents::Index { repo, blobs },
+                contents: Contents::Blobs { repo, blobs },
                 git_dir,
                 overrides: BTreeMap::new(),
             });
@@ -164,6 +164,79 @@ impl Workspace {
         })
     }
 
+    /// The workspace as it was at a commit (`REF` is anything `git rev-parse` accepts), read
+    /// from git objects without a checkout. "Tracked" means "in that commit".
+    pub fn at_commit(&self, rev: &str) -> Result<Workspace, Error> {
+        let git_dir =
+            self.git_dir.as_ref().ok_or_else(|| Error::Usage("--since needs a git repository".into()))?;
+        let repo = git2::Repository::open(git_dir).map_err(|e| Error::Git(e.message().to_string()))?;
+        let oid =
+            repo.revparse_single(rev).and_then(|o| o.peel_to_commit()).map(|c| c.id()).map_err(|e| {
+                Error::Usage(format!("`{rev}` is not a commit in this repository: {}", e.message()))
+            })?;
+        Self::from_commit(repo, oid, self.root.clone())
+    }
+
+    /// The workspace holding one commit's tree.
+    fn from_commit(repo: git2::Repository, oid: git2::Oid, root: PathBuf) -> Result<Workspace, Error> {
+        let git_err = |e: git2::Error| Error::Git(e.message().to_string());
+        let mut blobs = BTreeMap::new();
+        {
+            let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(git_err)?;
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && let Ok(name) = entry.name()
+                {
+                    blobs.insert(format!("{dir}{name}"), entry.id());
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .map_err(git_err)?;
+        }
+        let files: BTreeSet<String> = blobs.keys().cloned().collect();
+        let git_dir = Some(repo.path().to_path_buf());
+        Ok(Workspace {
+            root,
+            tracked: Some(files.clone()),
+            files,
+            contents: Contents::Blobs { repo, blobs },
+            git_dir,
+            overrides: BTreeMap::new(),
+        })
+    }
+
+    /// Every commit reachable from HEAD, oldest first, with its workspace (built lazily).
+    pub fn history(&self) -> Result<Vec<(String, String)>, Error> {
+        let git_dir =
+            self.git_dir.as_ref().ok_or_else(|| Error::Usage("--history needs a git repository".into()))?;
+        let git_err = |e: git2::Error| Error::Git(e.message().to_string());
+        let repo = git2::Repository::open(git_dir).map_err(git_err)?;
+        let mut walk = repo.revwalk().map_err(git_err)?;
+        walk.push_head().map_err(git_err)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_err)?;
+        let mut out = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(git_err)?;
+            let commit = repo.find_commit(oid).map_err(git_err)?;
+            let summary = commit.summary().ok().flatten().unwrap_or_default().to_string();
+            out.push((oid.to_string(), summary));
+        }
+        Ok(out)
+    }
+
+    /// The workspace of one commit of [`Workspace::history`].
+    pub fn commit(&self, id: &str) -> Result<Workspace, Error> {
+        self.at_commit(id)
+    }
+
+    /// The blob id of a file, when the contents come from git.
+    pub fn blob_id(&self, rel: &str) -> Option<String> {
+        match &self.contents {
+            Contents::Blobs { blobs, .. } => blobs.get(rel).map(|o| o.to_string()),
+            Contents::Disk => None,
+        }
+    }
+
     /// True when git tracks this file, or any file under this folder.
     pub fn is_tracked(&self, rel: &str) -> bool {
         let Some(tracked) = &self.tracked else {
@@ -193,7 +266,7 @@ impl Workspace {
         }
         match &self.contents {
             Contents::Disk => self.root.join(rel).is_file(),
-            Contents::Index { blobs, .. } => blobs.contains_key(rel),
+            Contents::Blobs { blobs, .. } => blobs.contains_key(rel),
         }
     }
 
@@ -214,7 +287,7 @@ impl Workspace {
                 }
                 std::fs::read(&path).map_err(io_error)
             }
-            Contents::Index { repo, blobs } => {
+            Contents::Blobs { repo, blobs } => {
                 let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
                 let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
                 if blob.size() as u64 > MAX_FILE_BYTES {

@@ -14,7 +14,10 @@ const FILE: &str = "services:\n  api:\n    image: postgres:17\n    environment:\
 fn project() -> tempfile::TempDir {
     repo(&[
         ("compose.yaml", FILE),
-        ("legacy/compose.yaml", "services:\n  x:\n    image: a\n    environment:\n      DB_PASSWORD: legacy\n"),
+        (
+            "legacy/compose.yaml",
+            "services:\n  x:\n    image: a\n    environment:\n      DB_PASSWORD: legacy\n",
+        ),
         ("broken/compose.yaml", "services: [\n"),
         (".minipaas.toml", "[lint.per-file-ignores]\n\"legacy/**\" = [\"MP006\"]\n"),
     ])
@@ -39,7 +42,8 @@ fn sarif_is_valid_per_the_official_validator() {
     let report = dir.path().join("validation.sarif");
     let out = Command::new(validator()).args(["validate", "-o"]).arg(&report).arg(&log).output().unwrap();
     assert!(out.status.success(), "validator failed: {}", String::from_utf8_lossy(&out.stderr));
-    let validation: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let validation: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let problems: Vec<String> = validation["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -48,7 +52,11 @@ fn sarif_is_valid_per_the_official_validator() {
         .map(|r| format!("{} {}: {}", r["level"], r["ruleId"], r["message"]["text"]))
         .collect();
     assert!(problems.is_empty(), "SARIF validation: {problems:#?}");
-    assert!(!run.stdout.contains("hunter2") && !run.stdout.contains("dev-token") && !run.stdout.contains("legacy\""));
+    assert!(
+        !run.stdout.contains("hunter2")
+            && !run.stdout.contains("dev-token")
+            && !run.stdout.contains("legacy\"")
+    );
 }
 
 #[test]
@@ -72,7 +80,12 @@ fn sarif_records_rules_fingerprints_suppressions_and_fixes() {
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
     // Fingerprints do not move with lines.
     let fingerprints = |doc: &serde_json::Value| -> Vec<String> {
-        doc["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"]["minipaas/v1"].as_str().unwrap().to_string()).collect()
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["minipaas/v1"].as_str().unwrap().to_string())
+            .collect()
     };
     let before = fingerprints(&doc);
     write(dir.path(), "compose.yaml", &format!("# a new first line\n\n{FILE}"));
@@ -91,7 +104,10 @@ fn github_annotations() {
 #[test]
 fn suppressions_only_count_in_the_files_being_linted() {
     let dir = repo(&[
-        ("a/compose.yaml", "services:\n  x:\n    image: a\n    environment:\n      # minipaas: ignore[MP006] dev only\n      DB_PASSWORD: pw\n"),
+        (
+            "a/compose.yaml",
+            "services:\n  x:\n    image: a\n    environment:\n      # minipaas: ignore[MP006] dev only\n      DB_PASSWORD: pw\n",
+        ),
         ("b/compose.yaml", "services:\n  y:\n    image: b\n"),
     ]);
     let run = minipaas(dir.path(), &["lint", "--format", "json", "b"]);

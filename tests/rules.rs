@@ -48,9 +48,14 @@ fn bad_fixtures_report_their_rule() {
         let github = minipaas(repo.path(), &["lint", "--format", "github"]);
         let diff = minipaas(repo.path(), &["lint", "--diff", "--unsafe-fixes"]);
         for value in PLANTED {
-            for (format, run) in [("text", &text), ("json", &json), ("sarif", &sarif), ("github", &github), ("diff", &diff)] {
+            for (format, run) in
+                [("text", &text), ("json", &json), ("sarif", &sarif), ("github", &github), ("diff", &diff)]
+            {
                 let shown = format!("{}{}", run.stdout, run.stderr);
-                assert!(!shown.contains(value), "{code}: {format} output shows a secret value {value}:\n{shown}");
+                assert!(
+                    !shown.contains(value),
+                    "{code}: {format} output shows a secret value {value}:\n{shown}"
+                );
             }
         }
         let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();

@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
+use crate::baseline::Baseline;
 use crate::cli::LintArgs;
 use crate::engine;
 use crate::error::Error;
@@ -18,14 +19,32 @@ use crate::write::{lock, write_atomic};
 
 /// Runs a lint as the command line asks.
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
     let (ws, opts) = open(args)?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let text = TextOptions { color, quiet: args.quiet };
+    if args.history {
+        return super::history::history(&ws, &opts, args.format, out);
+    }
     if !(args.fix || args.diff) {
         let project = Project::load(&ws, &opts)?;
-        let findings = check_all(&project);
+        let mut findings = check_all(&project);
+        if let Some(path) = &args.write_baseline {
+            let n = Baseline::write(path, &project, &findings)?;
+            writeln!(err, "Recorded {n} finding(s) in {}.", path.display())?;
+            return Ok(Outcome::Clean);
+        }
+        if let Some(path) = &args.baseline {
+            Baseline::load(path)?.apply(&project, &mut findings);
+        }
+        if let Some(rev) = &args.since {
+            since(&ws, &opts, rev, &project, &mut findings)?;
+        }
         let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
         render(args.format, &report, text, out)?;
+        if args.stats {
+            stats(&report, started, err)?;
+        }
         return Ok(outcome(&project, &findings));
     }
     let required = if args.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
@@ -69,6 +88,46 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     Ok(outcome(&run.project, &run.findings))
 }
 
+/// Marks findings that already exist at `rev` as suppressed, leaving only the new ones.
+fn since(
+    ws: &Workspace,
+    opts: &LoadOptions,
+    rev: &str,
+    project: &Project,
+    findings: &mut [Finding],
+) -> Result<(), Error> {
+    let then = ws.at_commit(rev)?;
+    let (old_project, old) = lint_workspace(&then, opts)?;
+    let key = |p: &Project, f: &Finding| {
+        (f.code, p.files[f.primary.file].path.clone(), f.subject.clone(), f.value_hash)
+    };
+    let before: std::collections::BTreeSet<_> = active(&old).map(|f| key(&old_project, f)).collect();
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+        if before.contains(&key(project, f)) {
+            f.suppressed = Some(crate::finding::Suppression::external(format!("already present at {rev}")));
+        }
+    }
+    Ok(())
+}
+
+/// `--stats`: what was looked at and found, and how long it took.
+fn stats(report: &Report<'_>, started: std::time::Instant, err: &mut dyn Write) -> Result<(), Error> {
+    let s = report.summary();
+    writeln!(err, "files: {} Compose files in {} units", s.files, s.units)?;
+    let mut per_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in active(report.findings) {
+        *per_rule.entry(f.code).or_default() += 1;
+    }
+    for (code, n) in &per_rule {
+        let name = crate::rules::lookup(code).map(|r| r.meta().name).unwrap_or_default();
+        writeln!(err, "{code} {name}: {n}")?;
+    }
+    let silenced = report.findings.iter().filter(|f| f.suppressed.is_some()).count();
+    writeln!(err, "suppressed: {silenced}")?;
+    writeln!(err, "time: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0)?;
+    Ok(())
+}
+
 /// The workspace and load options the arguments describe.
 fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
     let start: PathBuf = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
@@ -77,7 +136,10 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
             return Err(Error::Path { path: p.clone(), message: "no such file or folder".into() });
         }
     }
-    let mut ws = Workspace::open(&start, args.staged)?;
+    // pre-commit sets PRE_COMMIT for its hooks: with no files passed, lint what is staged.
+    let staged = args.staged
+        || (args.paths.is_empty() && !args.fix && !args.diff && std::env::var_os("PRE_COMMIT").is_some());
+    let mut ws = Workspace::open(&start, staged)?;
     // Outside git there is no repository root: the current folder is the natural one when it
     // holds every path given (so `minipaas lint a/ b/` is one project, as in a repository).
     if !ws.has_git() && !args.paths.is_empty() {

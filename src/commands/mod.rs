@@ -1,5 +1,6 @@
 //! The subcommands, each a function from parsed arguments to an [`Outcome`].
 
+pub mod history;
 pub mod lint;
 pub mod resource;
 pub mod rule;

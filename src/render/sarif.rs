@@ -106,7 +106,8 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": e.path } } }],
             });
             if let Some((line, column)) = e.position {
-                n["locations"][0]["physicalLocation"]["region"] = json!({ "startLine": line, "startColumn": column });
+                n["locations"][0]["physicalLocation"]["region"] =
+                    json!({ "startLine": line, "startColumn": column });
             }
             n
         })

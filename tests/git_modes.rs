@@ -1,0 +1,115 @@
+//! Baselines and the git modes: --since, --history, and --staged as pre-commit's default.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{codes, git, minipaas, repo, write};
+
+const LEAK: &str =
+    "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: first-pw\n";
+
+#[test]
+fn baseline_hides_recorded_findings_only() {
+    let dir = repo(&[("compose.yaml", LEAK)]);
+    let run = minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(!text.contains("first-pw") && !text.contains("\"line\""), "no values, no lines: {text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert!(doc["salt"].as_str().unwrap().len() >= 16);
+    // Recorded: clean. Moving lines keeps it recorded.
+    write(dir.path(), "compose.yaml", &format!("# moved\n\n{LEAK}"));
+    let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // A new value under the same name is a new finding.
+    write(dir.path(), "compose.yaml", &LEAK.replace("first-pw", "second-pw"));
+    let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
+    assert_eq!(codes(&run).len(), 1);
+    // Re-recording keeps the salt and sorts entries: stable diffs.
+    write(dir.path(), "compose.yaml", LEAK);
+    minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
+    assert_eq!(std::fs::read_to_string(dir.path().join("baseline.json")).unwrap(), text);
+    // A baseline that is not one is an input error.
+    write(dir.path(), "bad.json", "{\"version\": 1}");
+    assert_eq!(minipaas(dir.path(), &["lint", "--baseline", "bad.json"]).code, 2);
+}
+
+#[test]
+fn since_reports_only_new_findings() {
+    let dir = repo(&[("compose.yaml", LEAK)]);
+    git(dir.path(), &["tag", "v1"]);
+    write(dir.path(), "other/compose.yaml", "services:\n  web:\n    image: a\n    secrets: [missing]\n");
+    let run = minipaas(dir.path(), &["lint", "--since", "v1", "--format", "json"]);
+    assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)], "{}", run.stdout);
+    let run = minipaas(dir.path(), &["lint", "--since", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`nope` is not a commit"), "{}", run.stderr);
+}
+
+#[test]
+fn history_finds_values_deleted_later_once() {
+    let dir = repo(&[("compose.yaml", LEAK), ("README", "x\n")]);
+    write(dir.path(), "README", "y\n");
+    git(dir.path(), &["commit", "-qam", "unrelated"]);
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres\n    secrets: [pw]\nsecrets:\n  pw:\n    file: pw.txt\n",
+    );
+    write(dir.path(), "pw.txt", "hunter2\n");
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "move the password to a file (still committed)"]);
+    git(dir.path(), &["rm", "-q", "pw.txt"]);
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres\n    secrets: [pw]\nsecrets:\n  pw:\n    external: true\n",
+    );
+    git(dir.path(), &["commit", "-qam", "clean"]);
+    assert_eq!(minipaas(dir.path(), &["lint"]).code, 0, "HEAD is clean");
+    let run = minipaas(dir.path(), &["lint", "--history", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["commits"], 4);
+    let leaks: Vec<(String, String)> = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["code"].as_str().unwrap().to_string(), l["summary"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        leaks,
+        [
+            ("MP006".to_string(), "init".to_string()),
+            ("MP005".to_string(), "move the password to a file (still committed)".to_string())
+        ]
+    );
+    let text = minipaas(dir.path(), &["lint", "--history"]);
+    assert!(
+        text.stdout.contains("rotate these values")
+            && !text.stdout.contains("first-pw")
+            && !text.stdout.contains("hunter2")
+    );
+}
+
+#[test]
+fn pre_commit_without_files_lints_the_index() {
+    let dir = repo(&[("compose.yaml", "services:\n  a:\n    image: a\n")]);
+    write(dir.path(), "compose.yaml", LEAK);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_minipaas"))
+        .args(["lint", "--format", "json"])
+        .current_dir(dir.path())
+        .env("PRE_COMMIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "the unstaged leak is not in the commit");
+    git(dir.path(), &["add", "compose.yaml"]);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_minipaas"))
+        .args(["lint"])
+        .current_dir(dir.path())
+        .env("PRE_COMMIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+}
