@@ -151,8 +151,10 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
             ws = Workspace::open(&cwd, false)?;
         }
     }
+    // A changed configuration concerns every file: lint them all (pre-commit passes it alone).
+    let config_named = args.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::CONFIG_NAME));
     let mut paths = Vec::new();
-    for p in &args.paths {
+    for p in args.paths.iter().filter(|_| !config_named) {
         let rel = ws.relative(p).ok_or_else(|| Error::Path {
             path: p.clone(),
             message: format!("is not inside {}", ws.root.display()),
