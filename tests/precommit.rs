@@ -21,6 +21,10 @@ fn pre_commit(dir: &Path, hook: &str) -> Output {
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", &home)
         .env("CARGO_TARGET_DIR", Path::new(checkout).join("target/pre-commit-build"))
+        // What is tested is the hook wiring, not optimised code: build it the quick way.
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .output()
         .unwrap()
 }
