@@ -30,7 +30,15 @@ pub enum Command {
         code: String,
     },
     /// List every rule: code, name, default level, summary.
+    #[command(after_help = "Examples:\n  minipaas rules\n  minipaas rules | grep secret")]
     Rules,
+    /// Write a commented starter `.minipaas.toml` at the repository root.
+    #[command(after_help = "Examples:\n  minipaas init\n  minipaas init --force   # replace an existing one")]
+    Init {
+        /// Replace an existing configuration.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create, delete, prune and list Swarm secrets and the Compose references to them.
     #[command(subcommand, after_help = RESOURCE_HELP)]
     Secret(ResourceAction),

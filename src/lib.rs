@@ -16,6 +16,7 @@ pub mod fix;
 pub mod interp;
 pub mod manifest;
 pub mod patch;
+pub mod progress;
 pub mod project;
 pub mod redact;
 pub mod render;
@@ -56,5 +57,6 @@ pub fn run(
         }
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
+        Command::Init { force } => commands::init::init(*force, out),
     }
 }

@@ -217,6 +217,7 @@ impl Project {
         }
         let id = self.files.len();
         self.by_path.insert(path.to_string(), id);
+        crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut file =
             SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
         match ws.read(path) {

@@ -43,24 +43,41 @@ const BAD: &str = "services:\n  db:\n    image: postgres\n    environment:\n    
 #[test]
 fn annotations_sarif_summary_and_failure() {
     let dir = repo(&[("compose.yaml", BAD)]);
-    let ran = action(dir.path(), &[("PATH", "."), ("FORMAT", "github"), ("FAIL_ON", "error"), ("SARIF_FILE", "out.sarif"), ("ARGS", "--no-color")]);
+    let ran = action(
+        dir.path(),
+        &[
+            ("PATH", "."),
+            ("FORMAT", "github"),
+            ("FAIL_ON", "error"),
+            ("SARIF_FILE", "out.sarif"),
+            ("ARGS", "--no-color"),
+        ],
+    );
     assert_eq!(ran.out.status.code(), Some(1), "{}", String::from_utf8_lossy(&ran.out.stderr));
     let log = String::from_utf8_lossy(&ran.out.stdout);
     assert!(log.contains("::error file=compose.yaml,line=5"), "{log}");
     assert!(log.contains("::warning file=compose.yaml,line=10"), "{log}");
     assert!(ran.outputs.contains("sarif-file=out.sarif"));
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    assert!(ran.summary.contains("| error | MP006 literal-secret-env | `compose.yaml:5` |"), "{}", ran.summary);
+    assert!(
+        ran.summary.contains("| error | MP006 literal-secret-env | `compose.yaml:5` |"),
+        "{}",
+        ran.summary
+    );
     assert!(ran.summary.contains("| warning | MP003 unused-secret |"), "{}", ran.summary);
-    for shown in [&log.to_string(), &ran.summary, &std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()] {
+    for shown in
+        [&log.to_string(), &ran.summary, &std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()]
+    {
         assert!(!shown.contains("hunter2"));
     }
 }
 
 #[test]
 fn fail_on_levels() {
-    let warn_only = repo(&[("compose.yaml", "services:\n  a:\n    image: a\nsecrets:\n  unused:\n    external: true\n")]);
+    let warn_only =
+        repo(&[("compose.yaml", "services:\n  a:\n    image: a\nsecrets:\n  unused:\n    external: true\n")]);
     assert_eq!(action(warn_only.path(), &[("FAIL_ON", "error")]).out.status.code(), Some(0));
     assert_eq!(action(warn_only.path(), &[("FAIL_ON", "warning")]).out.status.code(), Some(1));
     let bad = repo(&[("compose.yaml", BAD)]);
@@ -75,7 +92,10 @@ fn fail_on_levels() {
 #[test]
 fn inputs_are_data_not_code() {
     let dir = repo(&[("compose.yaml", "services:\n  a:\n    image: a\n")]);
-    let ran = action(dir.path(), &[("ENV", "$(touch pwned)"), ("ARGS", "--quiet; touch pwned2"), ("SARIF_FILE", "")]);
+    let ran = action(
+        dir.path(),
+        &[("ENV", "$(touch pwned)"), ("ARGS", "--quiet; touch pwned2"), ("SARIF_FILE", "")],
+    );
     assert!(!dir.path().join("pwned").exists() && !dir.path().join("pwned2").exists());
     assert_eq!(ran.out.status.code(), Some(2), "an unknown env is a usage error");
     assert!(!ran.outputs.contains("sarif-file"));

@@ -43,7 +43,10 @@ fn lint_hook_fails_on_a_bad_repo_and_passes_on_a_clean_one() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("MP001"), "{}", text(&out));
     let clean = repo(&[
-        ("deploy/docker-compose.yml", "services:\n  web:\n    image: nginx\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n"),
+        (
+            "deploy/docker-compose.yml",
+            "services:\n  web:\n    image: nginx\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n",
+        ),
         ("dev/minipaas.yaml", "compose:\n  files: [../deploy/docker-compose.yml]\n"),
     ]);
     let out = pre_commit(clean.path(), "minipaas-lint");
@@ -52,9 +55,15 @@ fn lint_hook_fails_on_a_bad_repo_and_passes_on_a_clean_one() {
 
 #[test]
 fn fix_hook_rewrites_and_reports_the_change() {
-    let dir = repo(&[("compose.yaml", "services:\n  web:\n    image: nginx  # keep\nsecrets:\n  stale:\n    external: true\n")]);
+    let dir = repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx  # keep\nsecrets:\n  stale:\n    external: true\n",
+    )]);
     let out = pre_commit(dir.path(), "minipaas-fix");
     assert_eq!(out.status.code(), Some(1), "pre-commit fails a hook that modifies files: {}", text(&out));
     assert!(text(&out).contains("files were modified by this hook"), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(), "services:\n  web:\n    image: nginx  # keep\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        "services:\n  web:\n    image: nginx  # keep\n"
+    );
 }

@@ -20,6 +20,7 @@ use crate::write::{lock, write_atomic};
 /// Runs a lint as the command line asks.
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
+    let progress = crate::progress::Progress::start(!args.quiet);
     let (ws, opts) = open(args)?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let text = TextOptions { color, quiet: args.quiet };
@@ -40,6 +41,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         if let Some(rev) = &args.since {
             since(&ws, &opts, rev, &project, &mut findings)?;
         }
+        drop(progress);
         let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
         render(args.format, &report, text, out)?;
         if args.stats {
@@ -52,6 +54,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let _lock = if args.fix { Some(lock(&ws)?) } else { None };
     let mut ws = ws;
     let run = engine::fix(&mut ws, &opts, required)?;
+    drop(progress);
     if args.diff {
         diff::render(&run.changes, &run.project.settings.redaction(), out)?;
         for p in &run.problems {
@@ -152,7 +155,8 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
         }
     }
     // A changed configuration concerns every file: lint them all (pre-commit passes it alone).
-    let config_named = args.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::CONFIG_NAME));
+    let config_named =
+        args.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::CONFIG_NAME));
     let mut paths = Vec::new();
     for p in args.paths.iter().filter(|_| !config_named) {
         let rel = ws.relative(p).ok_or_else(|| Error::Path {

@@ -1,6 +1,7 @@
 //! The subcommands, each a function from parsed arguments to an [`Outcome`].
 
 pub mod history;
+pub mod init;
 pub mod lint;
 pub mod resource;
 pub mod rule;
