@@ -151,12 +151,10 @@ pub struct Declaration {
 /// A scalar value anywhere in the file, with enough context for the pattern rules.
 #[derive(Debug, Clone)]
 pub struct ScalarValue {
-    /// The mapping key it is the value of (`None` for list items).
-    pub key: Option<String>,
-    /// The value.
-    pub value: Spanned,
-    /// True when the decoded value is the source text byte for byte.
-    pub verbatim: bool,
+    /// The key node it is the value of (`None` for list items).
+    pub key: Option<NodeId>,
+    /// The scalar node (its text is read from the tree when a rule needs it).
+    pub value: NodeId,
     /// True when it sits in an `environment:` mapping or list (MP006's territory).
     pub in_environment: bool,
 }
@@ -453,30 +451,29 @@ impl Reader<'_> {
 
     /// Collects every scalar value (not keys) with the key it sits under, for pattern rules.
     fn scan_scalars(&mut self, root: NodeId) {
-        // (node, the key it is the value of, the key of the collection holding it)
-        let mut stack: Vec<(NodeId, Option<String>, Option<String>)> = vec![(root, None, None)];
-        let mut seen = std::collections::HashSet::new();
-        while let Some((id, key, container)) = stack.pop() {
+        // (node, the key node it is the value of, whether the collection holding it is the
+        // value of an `environment` key). Node ids only: text is read when a rule needs it.
+        let mut stack: Vec<(NodeId, Option<NodeId>, bool)> = vec![(root, None, false)];
+        let mut seen = vec![false; self.tree.node_count()];
+        while let Some((id, key, in_environment)) = stack.pop() {
             let id = self.tree.resolve(id);
-            if !seen.insert(id) {
+            if std::mem::replace(&mut seen[id], true) {
                 continue;
             }
-            if let Some(value) = self.spanned(id) {
-                let verbatim = self.text.get(value.span.clone()) == Some(value.value.as_str());
-                let in_environment = container.as_deref() == Some("environment");
-                self.out.scalars.push(ScalarValue { key, value, verbatim, in_environment });
+            let is_env = key.is_some_and(|k| self.tree.scalar(k) == Some("environment"));
+            if self.tree.scalar(id).is_some() {
+                self.out.scalars.push(ScalarValue { key, value: id, in_environment });
             } else if self.tree.is_seq(id) {
                 for &item in self.tree.items(id).iter().rev() {
-                    stack.push((item, None, key.clone()));
+                    stack.push((item, None, is_env));
                 }
             } else if self.tree.is_map(id) {
                 for entry in self.tree.entries(id).iter().rev() {
-                    let k = self.tree.scalar(entry.key).map(str::to_string);
-                    stack.push((entry.value, k, key.clone()));
+                    stack.push((entry.value, Some(entry.key), is_env));
                 }
             }
         }
-        self.out.scalars.sort_by_key(|s| s.value.span.start);
+        self.out.scalars.sort_by_key(|s| self.tree.node(s.value).span.start);
     }
 }
 

@@ -158,7 +158,7 @@ pub fn fix(ws: &mut Workspace, opts: &LoadOptions, required: Applicability) -> R
         let mut unparsable = Vec::new();
         for (&file, list) in &edits {
             let new = splice(&project.files[file].text, list);
-            if Tree::parse(&new).is_err() {
+            if Tree::parse_with(&new, false).is_err() {
                 unparsable.push(file);
             }
             texts.insert(file, new);
@@ -279,7 +279,7 @@ pub fn apply_steps(
                 }
                 let path = project.files[file].path.clone();
                 let new = splice(&project.files[file].text, &list);
-                if let Err(e) = Tree::parse(&new) {
+                if let Err(e) = Tree::parse_with(&new, false) {
                     return Err(Error::Edit(format!(
                         "editing {path} would make it invalid YAML ({} at line {}); nothing was changed",
                         e.message, e.line

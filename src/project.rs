@@ -140,6 +140,8 @@ pub struct Project {
     /// The configuration the rules run with.
     pub settings: crate::settings::Settings,
     by_path: HashMap<String, FileId>,
+    /// Files read ahead (in parallel), waiting to be added.
+    preloaded: HashMap<String, Loaded>,
 }
 
 impl Project {
@@ -152,12 +154,18 @@ impl Project {
 
         let mut candidates: Vec<String> = Vec::new();
         let mut manifests: Vec<String> = Vec::new();
-        for path in &ws.files {
+        for path in ws.files() {
             let name = path.rsplit('/').next().unwrap_or(path);
-            if MANIFEST_NAMES.contains(&name) {
-                manifests.push(path.clone());
+            let wanted = if MANIFEST_NAMES.contains(&name) {
+                &mut manifests
             } else if names.is_match(name) || extra.is_match(path) {
-                candidates.push(path.clone());
+                &mut candidates
+            } else {
+                continue;
+            };
+            // Git lists a tracked file even when the work tree no longer has it.
+            if ws.exists(path) {
+                wanted.push(path.clone());
             }
         }
         // A file named on the command line is linted whatever its name (as ripgrep searches
@@ -169,6 +177,9 @@ impl Project {
             }
         }
 
+        let ahead: Vec<(String, bool)> =
+            manifests.iter().map(|m| (m.clone(), true)).chain(candidates.iter().map(|c| (c.clone(), false))).collect();
+        project.preload(ws, &ahead);
         let mut in_env: std::collections::HashSet<FileId> = Default::default();
         for manifest in &manifests {
             if let Some(unit) = project.env_unit(ws, manifest) {
@@ -215,78 +226,44 @@ impl Project {
         if let Some(&id) = self.by_path.get(path) {
             return Some(id);
         }
+        let loaded = match self.preloaded.remove(path) {
+            Some(loaded) => loaded,
+            None => read_source(path, ws.read(path), as_manifest.is_some()),
+        };
+        Some(self.add(loaded))
+    }
+
+    /// Adds a read file, giving it (and its problems) an id.
+    fn add(&mut self, (file, problems): Loaded) -> FileId {
         let id = self.files.len();
-        self.by_path.insert(path.to_string(), id);
-        crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut file =
-            SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
-        match ws.read(path) {
-            Err(e) => self.error(path, Some(id), None, e.to_string()),
-            Ok(bytes) => match decode(&bytes) {
-                Err((message, offset)) => {
-                    let position = offset.map(|o| byte_line_col(&bytes, o));
-                    self.errors.push(InputError {
-                        path: path.into(),
-                        file: Some(id),
-                        span: None,
-                        position,
-                        message,
-                        severity: Severity::Error,
-                    });
-                }
-                Ok(text) => {
-                    file.text = text;
-                    match Tree::parse(&file.text) {
-                        Err(e) => self.errors.push(InputError {
-                            path: path.into(),
-                            file: Some(id),
-                            span: Some(e.offset..e.offset),
-                            position: Some((e.line, e.column)),
-                            message: format!("invalid YAML: {}", e.message),
-                            severity: Severity::Error,
-                        }),
-                        Ok(tree) if as_manifest.is_some() => {
-                            let m = Manifest::read(&tree);
-                            for (problems, severity) in
-                                [(&m.errors, Severity::Error), (&m.unknown, Severity::Warning)]
-                            {
-                                for p in problems {
-                                    let pos = line_col(&file.text, p.span.start);
-                                    self.errors.push(InputError {
-                                        path: path.into(),
-                                        file: Some(id),
-                                        span: Some(p.span.clone()),
-                                        position: Some(pos),
-                                        message: p.message.clone(),
-                                        severity,
-                                    });
-                                }
-                            }
-                            file.content = Content::Manifest(m);
-                            file.tree = Some(tree);
-                        }
-                        Ok(tree) => {
-                            let (compose, problems) = Compose::read(&tree, &file.text);
-                            for p in problems {
-                                let pos = line_col(&file.text, p.span.start);
-                                self.errors.push(InputError {
-                                    path: path.into(),
-                                    file: Some(id),
-                                    span: Some(p.span),
-                                    position: Some(pos),
-                                    message: p.message,
-                                    severity: Severity::Error,
-                                });
-                            }
-                            file.content = Content::Compose(compose);
-                            file.tree = Some(tree);
-                        }
-                    }
-                }
-            },
-        }
+        self.by_path.insert(file.path.clone(), id);
+        self.errors.extend(problems.into_iter().map(|mut e| {
+            e.file = Some(id);
+            e
+        }));
         self.files.push(file);
-        Some(id)
+        id
+    }
+
+    /// Reads and parses `paths` on several threads when there are many (thread start-up
+    /// costs more than it saves on a few files), keeping the results for `load_file`.
+    fn preload(&mut self, ws: &Workspace, paths: &[(String, bool)]) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let Some(reader) = ws.disk_reader().filter(|_| threads > 1 && paths.len() >= 64) else { return };
+        let chunk = paths.len().div_ceil(threads);
+        let results: Vec<Vec<Loaded>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(chunk)
+                .map(|part| {
+                    let reader = &reader;
+                    scope.spawn(move || part.iter().map(|(p, manifest)| read_source(p, reader.read(p), *manifest)).collect())
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for loaded in results.into_iter().flatten() {
+            self.preloaded.insert(loaded.0.path.clone(), loaded);
+        }
     }
 
     fn error(
@@ -557,6 +534,70 @@ impl Project {
         ids.dedup();
         ids
     }
+}
+
+/// A file read and parsed, with its problems (their file ids are set when it is added).
+type Loaded = (SourceFile, Vec<InputError>);
+
+/// Reads, decodes and parses one file: a pure function of its bytes, so it runs on any thread.
+fn read_source(path: &str, bytes: Result<Vec<u8>, crate::workspace::ReadError>, as_manifest: bool) -> Loaded {
+    crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut file = SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
+    let mut problems = Vec::new();
+    let problem = |span: Option<Range<usize>>, position, message, severity| InputError {
+        path: path.into(),
+        file: None,
+        span,
+        position,
+        message,
+        severity,
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(problem(None, None, e.to_string(), Severity::Error));
+            return (file, problems);
+        }
+    };
+    match decode(&bytes) {
+        Err((message, offset)) => {
+            problems.push(problem(None, offset.map(|o| byte_line_col(&bytes, o)), message, Severity::Error));
+        }
+        Ok(text) => {
+            file.text = text;
+            // Comments matter only for suppressions; most files have none.
+            match Tree::parse_with(&file.text, file.text.contains("minipaas:")) {
+                Err(e) => problems.push(problem(
+                    Some(e.offset..e.offset),
+                    Some((e.line, e.column)),
+                    format!("invalid YAML: {}", e.message),
+                    Severity::Error,
+                )),
+                Ok(tree) => {
+                    let (content, found) = if as_manifest {
+                        let m = Manifest::read(&tree);
+                        let found: Vec<_> = m
+                            .errors
+                            .iter()
+                            .map(|p| (p.clone(), Severity::Error))
+                            .chain(m.unknown.iter().map(|p| (p.clone(), Severity::Warning)))
+                            .collect();
+                        (Content::Manifest(m), found)
+                    } else {
+                        let (compose, shape) = Compose::read(&tree, &file.text);
+                        (Content::Compose(compose), shape.into_iter().map(|p| (p, Severity::Error)).collect())
+                    };
+                    for (p, severity) in found {
+                        let pos = line_col(&file.text, p.span.start);
+                        problems.push(problem(Some(p.span), Some(pos), p.message, severity));
+                    }
+                    file.content = content;
+                    file.tree = Some(tree);
+                }
+            }
+        }
+    }
+    (file, problems)
 }
 
 /// An env's name: its folder relative to the root (`.` for the root itself).

@@ -85,29 +85,42 @@ const SETTING_WORDS: &[&str] = &[
     "PROVIDER",
 ];
 
-/// The upper-cased words of a variable name (`dbPassword` → `DB`, `PASSWORD`).
-fn words(key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+/// The words of a variable name, as slices of it (`dbPassword` → `db`, `Password`); compare
+/// them ignoring case. No allocation: this runs for every value of every file.
+fn words(key: &str) -> impl Iterator<Item = &str> {
+    let bytes = key.as_bytes();
+    let mut start = None;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i <= bytes.len() {
+            let c = bytes.get(i).copied();
+            let alnum = c.is_some_and(|c| c.is_ascii_alphanumeric());
+            // A lower-case letter or digit followed by an upper-case one starts a new word.
+            let camel = start.is_some() && c.is_some_and(|c| c.is_ascii_uppercase()) && i > 0 && {
+                let p = bytes[i - 1];
+                p.is_ascii_lowercase() || p.is_ascii_digit()
+            };
+            let here = i;
+            i += 1;
+            match (start, alnum) {
+                (Some(s), true) if camel => {
+                    start = Some(here);
+                    return Some(&key[s..here]);
+                }
+                (None, true) => start = Some(here),
+                (Some(s), false) => {
+                    start = None;
+                    return Some(&key[s..here]);
+                }
+                _ => {}
             }
-            prev_lower = false;
-            continue;
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_uppercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+        None
+    })
+}
+
+fn listed(list: &[&str], word: &str) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// How a variable name relates to credentials.
@@ -139,21 +152,21 @@ pub struct Detector {
 impl Detector {
     /// Classifies a variable name.
     pub fn classify_key(&self, key: &str) -> KeyClass {
-        let w = words(key);
-        if key.eq_ignore_ascii_case("PWD") || w.iter().any(|x| SETTING_WORDS.contains(&x.as_str())) {
+        if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(SETTING_WORDS, w)) {
             return KeyClass::Plain;
         }
-        let mut hit = None;
-        for (i, word) in w.iter().enumerate() {
-            let single =
-                CREDENTIAL_WORDS.contains(&word.as_str()) || self.extra_words.iter().any(|x| x == word);
-            let pair = word == "KEY" && i > 0 && KEY_QUALIFIERS.contains(&w[i - 1].as_str());
+        let (mut hit, mut count, mut prev) = (None, 0, "");
+        for (i, word) in words(key).enumerate() {
+            let single = listed(CREDENTIAL_WORDS, word) || self.extra_words.iter().any(|x| x.eq_ignore_ascii_case(word));
+            let pair = word.eq_ignore_ascii_case("KEY") && i > 0 && listed(KEY_QUALIFIERS, prev);
             if single || pair {
                 hit = Some(i);
             }
+            prev = word;
+            count = i + 1;
         }
         match hit {
-            Some(i) => KeyClass::Credential { last: i + 1 == w.len() },
+            Some(i) => KeyClass::Credential { last: i + 1 == count },
             None => KeyClass::Plain,
         }
     }
@@ -412,6 +425,15 @@ fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_split_on_separators_and_camel_case() {
+        assert_eq!(words("dbPassword").collect::<Vec<_>>(), ["db", "Password"]);
+        assert_eq!(words("AWS_SECRET_ACCESS_KEY").collect::<Vec<_>>(), ["AWS", "SECRET", "ACCESS", "KEY"]);
+        assert_eq!(words("a.b-c__d").collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+        assert_eq!(words("v2Token").collect::<Vec<_>>(), ["v2", "Token"]);
+        assert_eq!(words("").count(), 0);
+    }
 
     #[test]
     fn credential_keys_are_words_not_substrings() {

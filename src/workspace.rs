@@ -8,6 +8,11 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 
+/// Pathspecs (git's globs, where `*` crosses folders) covering every name the project may
+/// read by name: Compose files, manifests, the configuration. A superset: the project
+/// loader matches names exactly.
+const INTEREST: &[&str] = &["*compose*", "*stack*", "*minipaas*"];
+
 /// Files bigger than this are reported, not read: no Compose file is anywhere near it.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -23,8 +28,8 @@ enum Contents {
 pub struct Workspace {
     /// Absolute root: the git work tree, or the folder walked.
     pub root: PathBuf,
-    /// Every file the run may consider, relative to the root.
-    pub files: BTreeSet<String>,
+    /// Files not tracked by git (or, outside git, every file walked), relative to the root.
+    untracked: BTreeSet<String>,
     /// Files git tracks (the index); `None` outside git.
     tracked: Option<BTreeSet<String>>,
     contents: Contents,
@@ -61,10 +66,27 @@ impl Workspace {
     /// Opens the workspace that contains `start`: its git work tree if there is one (reading
     /// the index when `staged`), else `start` itself walked with .gitignore rules.
     pub fn open(start: &Path, staged: bool) -> Result<Workspace, Error> {
+        Self::open_with(start, staged, &[])
+    }
+
+    /// The folder a workspace opened at `start` would have as its root.
+    pub fn root_of(start: &Path) -> Option<PathBuf> {
+        let abs = std::fs::canonicalize(start).ok()?;
+        match git2::Repository::discover(&abs) {
+            Ok(repo) => repo.workdir().and_then(|w| std::fs::canonicalize(w).ok()),
+            Err(_) if abs.is_dir() => Some(abs),
+            Err(_) => abs.parent().map(Path::to_path_buf),
+        }
+    }
+
+    /// Like [`Workspace::open`]; untracked files are looked for only under names that may be
+    /// Compose files, manifests or configuration, plus the `extra` globs (`--include`): git
+    /// then stats only those, not every tracked file.
+    pub fn open_with(start: &Path, staged: bool, extra: &[String]) -> Result<Workspace, Error> {
         let start_abs = std::fs::canonicalize(start)
             .map_err(|e| Error::Path { path: start.to_path_buf(), message: e.to_string() })?;
         match git2::Repository::discover(&start_abs) {
-            Ok(repo) if repo.workdir().is_some() => Self::from_git(repo, staged),
+            Ok(repo) if repo.workdir().is_some() => Self::from_git(repo, staged, extra),
             _ if staged => Err(Error::Usage(format!(
                 "--staged needs a git repository, and {} is not inside one",
                 start.display()
@@ -103,7 +125,7 @@ impl Workspace {
         }
         Workspace {
             root,
-            files,
+            untracked: files,
             tracked,
             contents: Contents::Disk,
             git_dir: None,
@@ -111,7 +133,7 @@ impl Workspace {
         }
     }
 
-    fn from_git(repo: git2::Repository, staged: bool) -> Result<Workspace, Error> {
+    fn from_git(repo: git2::Repository, staged: bool, extra: &[String]) -> Result<Workspace, Error> {
         let git_err = |e: git2::Error| Error::Git(e.message().to_string());
         let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
@@ -129,34 +151,37 @@ impl Workspace {
             let git_dir = Some(repo.path().to_path_buf());
             return Ok(Workspace {
                 root,
-                files: tracked.clone(),
+                untracked: BTreeSet::new(),
                 tracked: Some(tracked),
                 contents: Contents::Blobs { repo, blobs },
                 git_dir,
                 overrides: BTreeMap::new(),
             });
         }
-        let mut files = tracked.clone();
+        let mut untracked = BTreeSet::new();
         let mut opts = git2::StatusOptions::new();
         opts.include_untracked(true)
             .recurse_untracked_dirs(true)
             .include_ignored(false)
             .exclude_submodules(true)
             .show(git2::StatusShow::Workdir);
+        for pattern in INTEREST.iter().copied().chain(extra.iter().map(String::as_str)) {
+            opts.pathspec(pattern);
+        }
         let statuses = repo.statuses(Some(&mut opts)).map_err(git_err)?;
         for status in statuses.iter() {
             if status.status().contains(git2::Status::WT_NEW)
                 && let Ok(path) = status.path()
             {
-                files.insert(path.to_string());
+                untracked.insert(path.to_string());
             }
         }
-        // A tracked file deleted from the work tree is not part of what is linted.
-        files.retain(|f| !tracked.contains(f) || root.join(f).exists());
+        // A tracked file deleted from the work tree stays listed here; the project loader
+        // checks existence of the few files it actually wants.
         let git_dir = Some(repo.path().to_path_buf());
         Ok(Workspace {
             root,
-            files,
+            untracked,
             tracked: Some(tracked),
             contents: Contents::Disk,
             git_dir,
@@ -197,8 +222,8 @@ impl Workspace {
         let git_dir = Some(repo.path().to_path_buf());
         Ok(Workspace {
             root,
-            tracked: Some(files.clone()),
-            files,
+            tracked: Some(files),
+            untracked: BTreeSet::new(),
             contents: Contents::Blobs { repo, blobs },
             git_dir,
             overrides: BTreeMap::new(),
@@ -237,6 +262,13 @@ impl Workspace {
         }
     }
 
+    /// Every file the run may consider, relative to the root: tracked ones, then the others.
+    pub fn files(&self) -> impl Iterator<Item = &String> {
+        let tracked = self.tracked.iter().flatten();
+        let others = self.untracked.iter().filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
+        tracked.chain(others)
+    }
+
     /// True when git tracks this file, or any file under this folder.
     pub fn is_tracked(&self, rel: &str) -> bool {
         let Some(tracked) = &self.tracked else {
@@ -270,23 +302,16 @@ impl Workspace {
         }
     }
 
+    /// A reader that other threads can use, when contents come from disk.
+    pub fn disk_reader(&self) -> Option<DiskReader<'_>> {
+        matches!(self.contents, Contents::Disk).then_some(DiskReader { root: &self.root, overrides: &self.overrides })
+    }
+
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
-        if let Some(text) = self.overrides.get(rel) {
-            return Ok(text.as_bytes().to_vec());
-        }
         match &self.contents {
-            Contents::Disk => {
-                let path = self.root.join(rel);
-                let meta = std::fs::metadata(&path).map_err(io_error)?;
-                if !meta.is_file() {
-                    return Err(ReadError::Io("not a regular file".into()));
-                }
-                if meta.len() > MAX_FILE_BYTES {
-                    return Err(ReadError::TooLarge(meta.len()));
-                }
-                std::fs::read(&path).map_err(io_error)
-            }
+            Contents::Disk => DiskReader { root: &self.root, overrides: &self.overrides }.read(rel),
+            _ if self.overrides.contains_key(rel) => Ok(self.overrides[rel].as_bytes().to_vec()),
             Contents::Blobs { repo, blobs } => {
                 let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
                 let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
@@ -304,6 +329,30 @@ impl Workspace {
             if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
         abs.strip_prefix(&self.root).ok().map(to_slash)
+    }
+}
+
+/// Reads files under a root (with pending overrides); shareable across threads.
+pub struct DiskReader<'a> {
+    root: &'a Path,
+    overrides: &'a BTreeMap<String, String>,
+}
+
+impl DiskReader<'_> {
+    /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        if let Some(text) = self.overrides.get(rel) {
+            return Ok(text.as_bytes().to_vec());
+        }
+        let path = self.root.join(rel);
+        let meta = std::fs::metadata(&path).map_err(io_error)?;
+        if !meta.is_file() {
+            return Err(ReadError::Io("not a regular file".into()));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge(meta.len()));
+        }
+        std::fs::read(&path).map_err(io_error)
     }
 }
 

@@ -119,7 +119,12 @@ struct Open {
 impl Tree {
     /// Parses every document of `text`.
     pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
-        let options = granit_parser::options! { emit_anchor_events: false };
+        Self::parse_with(text, true)
+    }
+
+    /// Parses without collecting comments (a third of the parser's work) unless `comments`.
+    pub fn parse_with(text: &str, comments: bool) -> Result<Tree, SyntaxError> {
+        let options = granit_parser::options! { emit_anchor_events: false, emit_comments: comments };
         let mut tree = Tree::default();
         let mut anchors: std::collections::HashMap<usize, NodeId> = Default::default();
         let mut stack: Vec<Open> = Vec::new();
@@ -262,6 +267,11 @@ impl Tree {
         }
     }
 
+    /// How many nodes the tree holds (ids are `0..node_count()`).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
@@ -359,7 +369,42 @@ impl Tree {
 
     /// The value of `key` in a mapping, merge keys included.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.entries(map).into_iter().find(|e| self.scalar(e.key) == Some(key))
+        self.get_depth(map, key, 0)
+    }
+
+    /// [`Tree::get`] without building the entry list: own entries first, then merge sources
+    /// in order (the same precedence as [`Tree::entries`]).
+    fn get_depth(&self, map: NodeId, key: &str, depth: usize) -> Option<Entry> {
+        if depth > MAX_ALIAS_HOPS {
+            return None;
+        }
+        let Kind::Map { entries, .. } = &self.nodes[self.resolve(map)].kind else { return None };
+        let mut has_merge = false;
+        for e in entries {
+            match self.scalar(e.key) {
+                Some("<<") if self.is_plain(e.key) => has_merge = true,
+                Some(k) if k == key => return Some(*e),
+                _ => {}
+            }
+        }
+        if !has_merge {
+            return None;
+        }
+        for e in entries {
+            if self.scalar(e.key) != Some("<<") || !self.is_plain(e.key) {
+                continue;
+            }
+            let source = self.resolve(e.value);
+            let found = if self.is_seq(source) {
+                self.items(source).iter().find_map(|&item| self.get_depth(item, key, depth + 1))
+            } else {
+                self.get_depth(source, key, depth + 1)
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
     }
 
     /// The entries written in this mapping node itself (no alias following, no merge keys).

@@ -44,8 +44,7 @@ type Signature = (Vec<(String, String)>, Vec<bool>);
 /// files the previous commit referenced are tracked. Commits with the same one are skipped.
 fn signature(ws: &Workspace, referenced: &[String]) -> Signature {
     let blobs = ws
-        .files
-        .iter()
+        .files()
         .filter(|p| {
             let name = p.rsplit('/').next().unwrap_or(p);
             name.ends_with(".yml")

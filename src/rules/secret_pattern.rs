@@ -61,17 +61,21 @@ impl Rule for SecretPattern {
             let Some(compose) = project.files[file].compose() else {
                 continue;
             };
+            let (Some(tree), text) = (&project.files[file].tree, &project.files[file].text) else {
+                continue;
+            };
             for scalar in &compose.scalars {
-                let (value, verbatim) = (&scalar.value, &scalar.verbatim);
-                let Some((range, what, key)) =
-                    scan(&det, scalar.key.as_deref(), &value.value, scalar.in_environment)
-                else {
+                let Some(value) = tree.scalar(scalar.value) else { continue };
+                let value_span = tree.node(scalar.value).span.clone();
+                let key_name = scalar.key.and_then(|k| tree.scalar(k));
+                let Some((range, what, key)) = scan(&det, key_name, value, scalar.in_environment) else {
                     continue;
                 };
-                let span = if *verbatim {
-                    value.span.start + range.start..value.span.start + range.end
+                let verbatim = text.get(value_span.clone()) == Some(value);
+                let span = if verbatim {
+                    value_span.start + range.start..value_span.start + range.end
                 } else {
-                    value.span.clone()
+                    value_span.clone()
                 };
                 let place = match &key {
                     Some(k) => format!("the value of `{k}`"),
@@ -86,8 +90,7 @@ impl Rule for SecretPattern {
                     format!("{place} contains {what}"),
                 );
                 f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
-                f.value_hash =
-                    Some(crate::finding::value_hash(value.value.get(range.clone()).unwrap_or(&value.value)));
+                f.value_hash = Some(crate::finding::value_hash(value.get(range.clone()).unwrap_or(value)));
                 f.help = Some(
                     "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
                         .into(),

@@ -1,0 +1,34 @@
+//! Times the phases of a lint (open the workspace, load and parse, rules, render) on a
+//! repository, for finding where time goes: `cargo run --release --example phases -- DIR`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use minipaas::project::{LoadOptions, Project};
+use minipaas::render::{Format, Report, TextOptions, render};
+use minipaas::workspace::Workspace;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
+    let t = Instant::now();
+    let ws = Workspace::open(Path::new(&dir), false)?;
+    let open = t.elapsed();
+    let t = Instant::now();
+    let project = Project::load(&ws, &LoadOptions::default())?;
+    let load = t.elapsed();
+    let t = Instant::now();
+    let findings = minipaas::rules::check_all(&project);
+    let rules = t.elapsed();
+    let t = Instant::now();
+    let mut sink = Vec::new();
+    let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
+    render(Format::Text, &report, TextOptions { color: false, quiet: true }, &mut sink)?;
+    let text = t.elapsed();
+    let out = format!(
+        "open {open:?}  load {load:?}  rules {rules:?}  render {text:?}  ({} files, {} findings)\n",
+        ws.files().count(),
+        findings.len()
+    );
+    std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())?;
+    Ok(())
+}
