@@ -51,10 +51,18 @@ fn compose(unit: usize, part: usize, plant: Option<&str>) -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str, default: usize| -> usize {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let (files, composes) = (value("--files", 20_000), value("--compose", 2_000));
-    let out = args.iter().rev().find(|a| !a.starts_with("--") && a.parse::<usize>().is_err()).ok_or("usage: gen-repo [--files N] [--compose M] OUT")?;
+    let out = args
+        .iter()
+        .rev()
+        .find(|a| !a.starts_with("--") && a.parse::<usize>().is_err())
+        .ok_or("usage: gen-repo [--files N] [--compose M] OUT")?;
     let root = Path::new(out);
     if root.exists() {
         return Err(format!("{} already exists", root.display()).into());
@@ -73,7 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if unit % 2 == 0 {
             // An env: minipaas.yaml (fork schema) with two files.
             let dir = format!("{group}/app{unit}");
-            write(root, &format!("{dir}/minipaas.yaml"), "compose:\n  files:\n    - compose.yaml\n    - compose.prod.yaml\nnamespace: app\nvars:\n  TAG: \"1.0\"\n")?;
+            write(
+                root,
+                &format!("{dir}/minipaas.yaml"),
+                "compose:\n  files:\n    - compose.yaml\n    - compose.prod.yaml\nnamespace: app\nvars:\n  TAG: \"1.0\"\n",
+            )?;
             write(root, &format!("{dir}/compose.yaml"), &compose(unit, 0, plant))?;
             write(root, &format!("{dir}/compose.prod.yaml"), &compose(unit, 1, None))?;
             written += 3;
@@ -97,7 +109,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         written += 1;
         k += 1;
     }
-    for args in [&["init", "-q"][..], &["add", "-A"], &["-c", "user.email=b@b", "-c", "user.name=bench", "commit", "-qm", "generated"]] {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["-c", "user.email=b@b", "-c", "user.name=bench", "commit", "-qm", "generated"],
+    ] {
         let status = Command::new("git").args(args).current_dir(root).status()?;
         if !status.success() {
             return Err(format!("git {args:?} failed").into());

@@ -177,8 +177,11 @@ impl Project {
             }
         }
 
-        let ahead: Vec<(String, bool)> =
-            manifests.iter().map(|m| (m.clone(), true)).chain(candidates.iter().map(|c| (c.clone(), false))).collect();
+        let ahead: Vec<(String, bool)> = manifests
+            .iter()
+            .map(|m| (m.clone(), true))
+            .chain(candidates.iter().map(|c| (c.clone(), false)))
+            .collect();
         project.preload(ws, &ahead);
         let mut in_env: std::collections::HashSet<FileId> = Default::default();
         for manifest in &manifests {
@@ -256,7 +259,9 @@ impl Project {
                 .chunks(chunk)
                 .map(|part| {
                     let reader = &reader;
-                    scope.spawn(move || part.iter().map(|(p, manifest)| read_source(p, reader.read(p), *manifest)).collect())
+                    scope.spawn(move || {
+                        part.iter().map(|(p, manifest)| read_source(p, reader.read(p), *manifest)).collect()
+                    })
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -542,7 +547,8 @@ type Loaded = (SourceFile, Vec<InputError>);
 /// Reads, decodes and parses one file: a pure function of its bytes, so it runs on any thread.
 fn read_source(path: &str, bytes: Result<Vec<u8>, crate::workspace::ReadError>, as_manifest: bool) -> Loaded {
     crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut file = SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
+    let mut file =
+        SourceFile { path: path.to_string(), text: String::new(), tree: None, content: Content::Broken };
     let mut problems = Vec::new();
     let problem = |span: Option<Range<usize>>, position, message, severity| InputError {
         path: path.into(),

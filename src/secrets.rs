@@ -157,7 +157,8 @@ impl Detector {
         }
         let (mut hit, mut count, mut prev) = (None, 0, "");
         for (i, word) in words(key).enumerate() {
-            let single = listed(CREDENTIAL_WORDS, word) || self.extra_words.iter().any(|x| x.eq_ignore_ascii_case(word));
+            let single = listed(CREDENTIAL_WORDS, word)
+                || self.extra_words.iter().any(|x| x.eq_ignore_ascii_case(word));
             let pair = word.eq_ignore_ascii_case("KEY") && i > 0 && listed(KEY_QUALIFIERS, prev);
             if single || pair {
                 hit = Some(i);
@@ -358,22 +359,27 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
 
 /// Shannon entropy in bits per character.
 pub fn entropy(s: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    let mut n = 0usize;
-    for c in s.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
-        n += 1;
-    }
+    let n = s.chars().count();
     if n == 0 {
         return 0.0;
     }
-    counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n as f64;
-            -p * p.log2()
-        })
-        .sum()
+    let term = |k: usize| {
+        let p = k as f64 / n as f64;
+        -p * p.log2()
+    };
+    if s.is_ascii() {
+        // The common case (tokens are ASCII): a table, no allocation.
+        let mut counts = [0usize; 128];
+        for b in s.bytes() {
+            counts[usize::from(b)] += 1;
+        }
+        return counts.iter().filter(|&&k| k > 0).map(|&k| term(k)).sum();
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    counts.values().map(|&k| term(k)).sum()
 }
 
 /// Entropy of a value that looks like a random token, if it is high enough to be a secret.
@@ -478,6 +484,14 @@ mod tests {
         assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
         assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
         assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
+    }
+
+    #[test]
+    fn entropy_of_ascii_and_unicode() {
+        assert_eq!(entropy(""), 0.0);
+        assert_eq!(entropy("aaaa"), 0.0);
+        assert!((entropy("abcd") - 2.0).abs() < 1e-9);
+        assert!((entropy("äöüß") - 2.0).abs() < 1e-9);
     }
 
     #[test]

@@ -8,9 +8,8 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 
-/// Pathspecs (git's globs, where `*` crosses folders) covering every name the project may
-/// read by name: Compose files, manifests, the configuration. A superset: the project
-/// loader matches names exactly.
+/// Words in the names of every file the project may find by name: Compose files,
+/// manifests, the configuration. A superset: the project loader matches names exactly.
 const INTEREST: &[&str] = &["*compose*", "*stack*", "*minipaas*"];
 
 /// Files bigger than this are reported, not read: no Compose file is anywhere near it.
@@ -137,7 +136,14 @@ impl Workspace {
         let git_err = |e: git2::Error| Error::Git(e.message().to_string());
         let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
-        let index = repo.index().map_err(git_err)?;
+        // Untracked files are looked for (on another thread) while the index is read.
+        let (index, walked) = std::thread::scope(|scope| {
+            let walker = (!staged).then(|| scope.spawn(|| interesting_files(&root, extra)));
+            let index = repo.index();
+            let walked = walker.and_then(|w| w.join().ok()).unwrap_or_default();
+            (index, walked)
+        });
+        let index = index.map_err(git_err)?;
         let mut blobs = BTreeMap::new();
         for entry in index.iter() {
             // Stage 0 only: during a merge conflict the other stages are not what is committed.
@@ -158,31 +164,15 @@ impl Workspace {
                 overrides: BTreeMap::new(),
             });
         }
-        let mut untracked = BTreeSet::new();
-        let mut opts = git2::StatusOptions::new();
-        opts.include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false)
-            .exclude_submodules(true)
-            .show(git2::StatusShow::Workdir);
-        for pattern in INTEREST.iter().copied().chain(extra.iter().map(String::as_str)) {
-            opts.pathspec(pattern);
-        }
-        let statuses = repo.statuses(Some(&mut opts)).map_err(git_err)?;
-        for status in statuses.iter() {
-            if status.status().contains(git2::Status::WT_NEW)
-                && let Ok(path) = status.path()
-            {
-                untracked.insert(path.to_string());
-            }
-        }
+        let tracked_paths: BTreeSet<String> = tracked;
+        let untracked: BTreeSet<String> = walked.into_iter().filter(|p| !tracked_paths.contains(p)).collect();
         // A tracked file deleted from the work tree stays listed here; the project loader
         // checks existence of the few files it actually wants.
         let git_dir = Some(repo.path().to_path_buf());
         Ok(Workspace {
             root,
             untracked,
-            tracked: Some(tracked),
+            tracked: Some(tracked_paths),
             contents: Contents::Disk,
             git_dir,
             overrides: BTreeMap::new(),
@@ -265,7 +255,8 @@ impl Workspace {
     /// Every file the run may consider, relative to the root: tracked ones, then the others.
     pub fn files(&self) -> impl Iterator<Item = &String> {
         let tracked = self.tracked.iter().flatten();
-        let others = self.untracked.iter().filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
+        let others =
+            self.untracked.iter().filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
         tracked.chain(others)
     }
 
@@ -304,7 +295,8 @@ impl Workspace {
 
     /// A reader that other threads can use, when contents come from disk.
     pub fn disk_reader(&self) -> Option<DiskReader<'_>> {
-        matches!(self.contents, Contents::Disk).then_some(DiskReader { root: &self.root, overrides: &self.overrides })
+        matches!(self.contents, Contents::Disk)
+            .then_some(DiskReader { root: &self.root, overrides: &self.overrides })
     }
 
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
@@ -354,6 +346,51 @@ impl DiskReader<'_> {
         }
         std::fs::read(&path).map_err(io_error)
     }
+}
+
+/// Files under `root` that git does not ignore and whose names the project may read
+/// (see [`INTEREST`]) or that match `extra`: a parallel walk with the `ignore` crate, which
+/// applies git's rules (`.gitignore` at every level, `.git/info/exclude`, `core.excludesFile`)
+/// without a `stat` per file, and does not enter nested repositories (submodules).
+fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
+    let mut globs = globset::GlobSetBuilder::new();
+    for g in extra {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(false).build() {
+            globs.add(glob);
+        }
+    }
+    let globs = globs.build().unwrap_or_else(|_| globset::GlobSet::empty());
+    let words: Vec<&str> = INTEREST.iter().map(|p| p.trim_matches('*')).collect();
+    let found = std::sync::Mutex::new(Vec::new());
+    let root_buf = root.to_path_buf();
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(false)
+        .threads(std::thread::available_parallelism().map_or(1, |n| n.get()).min(4))
+        .filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            e.file_name() != ".git" && !(is_dir && e.path() != root_buf && e.path().join(".git").exists())
+        })
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            let (root, words, globs) = (root, &words, &globs);
+            Box::new(move |entry| {
+                if let Ok(entry) = entry
+                    && entry.file_type().is_some_and(|t| t.is_file())
+                    && let Ok(rel) = entry.path().strip_prefix(root)
+                {
+                    // Most files are not wanted: decide on the name before building the path.
+                    let name = entry.file_name().as_encoded_bytes();
+                    let by_name = words.iter().any(|w| name.windows(w.len()).any(|x| x == w.as_bytes()));
+                    if by_name || (!globs.is_empty() && globs.is_match(rel)) {
+                        found.lock().map(|mut f| f.push(to_slash(rel))).ok();
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    found.into_inner().unwrap_or_default()
 }
 
 fn io_error(e: std::io::Error) -> ReadError {
