@@ -82,8 +82,29 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 /// records them); everything else skips them.
 pub fn check_all(project: &Project) -> Vec<Finding> {
     let mut out = Vec::new();
-    for rule in RULES {
-        rule.check(project, &mut out);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > 1 && project.files.len() >= 64 {
+        // Rules are independent and pure: on a large project, run half of them (alternating,
+        // so the heavy per-value rules land on different threads) beside the other half.
+        let (a, b): (Vec<_>, Vec<_>) = RULES.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let other = std::thread::scope(|scope| {
+            let handle = scope.spawn(|| {
+                let mut found = Vec::new();
+                for (_, rule) in &b {
+                    rule.check(project, &mut found);
+                }
+                found
+            });
+            for (_, rule) in &a {
+                rule.check(project, &mut out);
+            }
+            handle.join().unwrap_or_default()
+        });
+        out.extend(other);
+    } else {
+        for rule in RULES {
+            rule.check(project, &mut out);
+        }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup_by(|b, a| a.code == b.code && a.primary == b.primary);
