@@ -177,24 +177,47 @@ impl Project {
             }
         }
 
-        let ahead: Vec<(String, bool)> = manifests
-            .iter()
-            .map(|m| (m.clone(), true))
-            .chain(candidates.iter().map(|c| (c.clone(), false)))
-            .collect();
+        // Read the manifests first (few): they say which files form which env. Then decide
+        // which units this run wants, by path alone, so that `--env` or a file named by a
+        // hook reads and parses only what those units hold.
+        let ahead: Vec<(String, bool)> = manifests.iter().map(|m| (m.clone(), true)).collect();
         project.preload(ws, &ahead);
-        let mut in_env: std::collections::HashSet<FileId> = Default::default();
+        let given = |p: &str| opts.paths.iter().any(|g| under(p, g));
+        let mut listed_anywhere: std::collections::HashSet<String> = Default::default();
+        let mut envs = Vec::new();
         for manifest in &manifests {
-            if let Some(unit) = project.env_unit(ws, manifest) {
-                in_env.extend(unit.files.iter().copied());
-                project.units.push(unit);
+            let Some(listing) = project.env_listing(ws, manifest) else { continue };
+            let paths: Vec<&String> = listing.items.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+            listed_anywhere.extend(paths.iter().map(|p| p.to_string()));
+            let env_ok = opts.env.as_ref().is_none_or(|e| env_name(manifest) == *e);
+            if env_ok && (opts.paths.is_empty() || given(manifest) || paths.iter().any(|p| given(p))) {
+                envs.push(listing);
             }
         }
-        let loose: Vec<FileId> = candidates
+        let loose_paths: Vec<String> = if opts.env.is_some() {
+            Vec::new()
+        } else {
+            let free: Vec<&String> = candidates.iter().filter(|c| !listed_anywhere.contains(*c)).collect();
+            let mut keep: std::collections::HashSet<&str> = Default::default();
+            for group in loose_groups(&free) {
+                if opts.paths.is_empty() || group.iter().any(|p| given(p)) {
+                    keep.extend(group);
+                }
+            }
+            free.into_iter().filter(|p| keep.contains(p.as_str())).cloned().collect()
+        };
+        let wanted: Vec<(String, bool)> = envs
             .iter()
-            .filter_map(|p| project.load_file(ws, p, None))
-            .filter(|id| !in_env.contains(id))
+            .flat_map(|l| l.items.iter().filter_map(|(_, r)| r.as_ref().ok()))
+            .chain(loose_paths.iter())
+            .map(|p| (p.clone(), false))
             .collect();
+        project.preload(ws, &wanted);
+        for listing in envs {
+            let unit = project.env_unit(ws, listing);
+            project.units.push(unit);
+        }
+        let loose: Vec<FileId> = loose_paths.iter().filter_map(|p| project.load_file(ws, p, None)).collect();
         project.group_loose(loose);
         for i in 0..project.units.len() {
             project.follow_includes(ws, i);
@@ -305,29 +328,41 @@ impl Project {
         });
     }
 
-    /// Builds the unit of one `minipaas.yaml`.
-    fn env_unit(&mut self, ws: &Workspace, manifest_path: &str) -> Option<Unit> {
+    /// Reads one `minipaas.yaml` and resolves what it lists (without reading those files).
+    fn env_listing(&mut self, ws: &Workspace, manifest_path: &str) -> Option<Listing> {
         let id = self.load_file(ws, manifest_path, Some(()))?;
         let Content::Manifest(m) = &self.files[id].content else {
             return None;
         };
         let (listed, schema, vars) = (m.files.clone(), m.schema, m.vars.clone());
         let env_dir = parent(manifest_path).to_string();
+        let items = listed
+            .into_iter()
+            .map(|item| {
+                let resolved = self.resolve_listed(ws, &item.value, &env_dir, schema);
+                (item, resolved)
+            })
+            .collect();
+        Some(Listing { manifest: id, path: manifest_path.to_string(), vars, items })
+    }
+
+    /// Builds the unit of one `minipaas.yaml`, reading the files it lists.
+    fn env_unit(&mut self, ws: &Workspace, listing: Listing) -> Unit {
+        let (id, manifest_path) = (listing.manifest, listing.path);
         let mut unit = Unit {
-            label: format!("env {}", env_name(manifest_path)),
-            env: Some(env_name(manifest_path)),
+            label: format!("env {}", env_name(&manifest_path)),
+            env: Some(env_name(&manifest_path)),
             manifest: Some(id),
-            dir: Some(env_dir.clone()),
+            dir: Some(parent(&manifest_path).to_string()),
             files: Vec::new(),
-            vars,
+            vars: listing.vars,
             missing: Vec::new(),
             incomplete: false,
         };
-        for item in listed {
-            let resolved = self.resolve_listed(ws, &item.value, &env_dir, schema);
+        for (item, resolved) in listing.items {
             match resolved {
                 Err(message) => {
-                    self.error(manifest_path, Some(id), Some((id, item.span.clone())), message);
+                    self.error(&manifest_path, Some(id), Some((id, item.span.clone())), message);
                     unit.incomplete = true;
                 }
                 Ok(path) if ws.exists(&path) => {
@@ -343,7 +378,7 @@ impl Project {
                 }
             }
         }
-        Some(unit)
+        unit
     }
 
     /// Where a listed path points. Upstream paths are relative to where MiniPaaS runs: the
@@ -539,6 +574,34 @@ impl Project {
         ids.dedup();
         ids
     }
+}
+
+/// What a `minipaas.yaml` lists, resolved to paths (or why an entry cannot be).
+struct Listing {
+    manifest: FileId,
+    path: String,
+    vars: BTreeMap<String, String>,
+    items: Vec<(Spanned, Result<String, String>)>,
+}
+
+/// Groups Compose file paths outside envs the way [`Project::group_loose`] will: a base file
+/// with the overlays beside it; any other file alone.
+fn loose_groups<'a>(paths: &[&'a String]) -> Vec<Vec<&'a str>> {
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    let mut bases: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for p in paths.iter().filter(|p| base_stem(p).is_some()) {
+        if let Some(stem) = base_stem(p) {
+            bases.insert((parent(p), stem), groups.len());
+            groups.push(vec![p.as_str()]);
+        }
+    }
+    for p in paths.iter().filter(|p| base_stem(p).is_none()) {
+        match overlay_stems(p).find_map(|stem| bases.get(&(parent(p), stem))) {
+            Some(&g) => groups[g].push(p.as_str()),
+            None => groups.push(vec![p.as_str()]),
+        }
+    }
+    groups
 }
 
 /// A file read and parsed, with its problems (their file ids are set when it is added).

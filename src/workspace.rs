@@ -324,6 +324,43 @@ impl Workspace {
     }
 }
 
+/// Reads files for several threads: see [`Workspace::shared_reader`].
+pub struct SharedReader<'a> {
+    disk: DiskReader<'a>,
+    blobs: Option<(&'a Path, &'a BTreeMap<String, git2::Oid>)>,
+}
+
+impl SharedReader<'_> {
+    /// A reader for one thread.
+    pub fn for_thread(&self) -> ThreadReader<'_> {
+        let repo = self.blobs.and_then(|(dir, _)| git2::Repository::open(dir).ok());
+        ThreadReader { shared: self, repo }
+    }
+}
+
+/// One thread's reader (with its own repository handle when reading blobs).
+pub struct ThreadReader<'a> {
+    shared: &'a SharedReader<'a>,
+    repo: Option<git2::Repository>,
+}
+
+impl ThreadReader<'_> {
+    /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        let Some((_, blobs)) = self.shared.blobs else { return self.shared.disk.read(rel) };
+        if let Some(text) = self.shared.disk.overrides.get(rel) {
+            return Ok(text.as_bytes().to_vec());
+        }
+        let repo = self.repo.as_ref().ok_or_else(|| ReadError::Io("cannot open the repository".into()))?;
+        let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
+        let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
+        if blob.size() as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge(blob.size() as u64));
+        }
+        Ok(blob.content().to_vec())
+    }
+}
+
 /// Reads files under a root (with pending overrides); shareable across threads.
 pub struct DiskReader<'a> {
     root: &'a Path,
