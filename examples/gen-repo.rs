@@ -120,6 +120,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let json: Vec<String> = expected.iter().map(|(c, n)| format!("\"{c}\": {n}")).collect();
-    println!("{{{}}}", json.join(", "));
+    std::io::Write::write_all(&mut std::io::stdout(), format!("{{{}}}\n", json.join(", ")).as_bytes())?;
     Ok(())
 }
