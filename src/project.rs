@@ -154,8 +154,14 @@ impl Project {
 
         let mut candidates: Vec<String> = Vec::new();
         let mut manifests: Vec<String> = Vec::new();
+        let any_extra = !opts.include.is_empty() || !opts.settings.include.is_empty();
         for path in ws.files() {
             let name = path.rsplit('/').next().unwrap_or(path);
+            // Every Compose and manifest name contains one of these words: a cheap first test
+            // before the glob set, over what may be a hundred thousand paths.
+            if !any_extra && !["compose", "stack", "minipaas"].iter().any(|w| name.contains(w)) {
+                continue;
+            }
             let wanted = if MANIFEST_NAMES.contains(&name) {
                 &mut manifests
             } else if names.is_match(name) || extra.is_match(path) {

@@ -144,27 +144,23 @@ impl Workspace {
             (index, walked)
         });
         let index = index.map_err(git_err)?;
-        let mut blobs = BTreeMap::new();
-        for entry in index.iter() {
-            // Stage 0 only: during a merge conflict the other stages are not what is committed.
-            let stage = (entry.flags >> 12) & 0x3;
-            if stage == 0 {
-                blobs.insert(String::from_utf8_lossy(&entry.path).into_owned(), entry.id);
-            }
-        }
-        let tracked: BTreeSet<String> = blobs.keys().cloned().collect();
+        // Stage 0 only: during a merge conflict the other stages are not what is committed.
+        let entries = index.iter().filter(|e| (e.flags >> 12) & 0x3 == 0);
         if staged {
+            // The blob map alone answers "tracked?" (see `is_tracked`): no second copy of the paths.
+            let blobs = entries.map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.id)).collect();
             let git_dir = Some(repo.path().to_path_buf());
             return Ok(Workspace {
                 root,
                 untracked: BTreeSet::new(),
-                tracked: Some(tracked),
+                tracked: None,
                 contents: Contents::Blobs { repo, blobs },
                 git_dir,
                 overrides: BTreeMap::new(),
             });
         }
-        let tracked_paths: BTreeSet<String> = tracked;
+        let tracked_paths: BTreeSet<String> =
+            entries.map(|e| String::from_utf8_lossy(&e.path).into_owned()).collect();
         let untracked: BTreeSet<String> = walked.into_iter().filter(|p| !tracked_paths.contains(p)).collect();
         // A tracked file deleted from the work tree stays listed here; the project loader
         // checks existence of the few files it actually wants.
@@ -208,11 +204,10 @@ impl Workspace {
             })
             .map_err(git_err)?;
         }
-        let files: BTreeSet<String> = blobs.keys().cloned().collect();
         let git_dir = Some(repo.path().to_path_buf());
         Ok(Workspace {
             root,
-            tracked: Some(files),
+            tracked: None,
             untracked: BTreeSet::new(),
             contents: Contents::Blobs { repo, blobs },
             git_dir,
@@ -254,7 +249,11 @@ impl Workspace {
 
     /// Every file the run may consider, relative to the root: tracked ones, then the others.
     pub fn files(&self) -> impl Iterator<Item = &String> {
-        let tracked = self.tracked.iter().flatten();
+        let blobs = match &self.contents {
+            Contents::Blobs { blobs, .. } => Some(blobs.keys()),
+            Contents::Disk => None,
+        };
+        let tracked = self.tracked.iter().flatten().chain(blobs.into_iter().flatten());
         let others =
             self.untracked.iter().filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
         tracked.chain(others)
@@ -262,19 +261,22 @@ impl Workspace {
 
     /// True when git tracks this file, or any file under this folder.
     pub fn is_tracked(&self, rel: &str) -> bool {
-        let Some(tracked) = &self.tracked else {
-            return false;
-        };
-        if tracked.contains(rel) {
-            return true;
-        }
         let prefix = format!("{}/", rel.trim_end_matches('/'));
-        tracked.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
+        match (&self.tracked, &self.contents) {
+            (Some(t), _) => {
+                t.contains(rel) || t.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
+            }
+            (None, Contents::Blobs { blobs, .. }) => {
+                blobs.contains_key(rel)
+                    || blobs.range(prefix.clone()..).next().is_some_and(|(p, _)| p.starts_with(&prefix))
+            }
+            (None, Contents::Disk) => false,
+        }
     }
 
     /// True when the workspace knows whether files are tracked (it is a git repository).
     pub fn has_git(&self) -> bool {
-        self.tracked.is_some()
+        self.tracked.is_some() || matches!(self.contents, Contents::Blobs { .. })
     }
 
     /// Makes `read` return `text` for `rel` (the fix engine's view of a pending edit).

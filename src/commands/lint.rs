@@ -50,6 +50,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         let result = outcome(&project, &findings);
         // The process ends here: freeing thousands of parsed files one by one only costs time.
         std::mem::forget(project);
+        std::mem::forget(ws);
         return Ok(result);
     }
     let required = if args.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
