@@ -383,8 +383,9 @@ impl Reader<'_> {
                 out.push(EnvVar { key, value, verbatim, item: None });
             }
         } else if self.tree.is_seq(id) {
-            for &item in self.tree.items(id) {
+            for &item in self.tree.items(id).to_vec().iter() {
                 let Some(whole) = self.spanned(item) else {
+                    self.error(item, "each `environment` entry in list form must be `KEY=value` text".into());
                     continue;
                 };
                 let verbatim = self.text.get(whole.span.clone()) == Some(whole.value.as_str());

@@ -176,10 +176,21 @@ impl Project {
         }
         // A file named on the command line is linted whatever its name (as ripgrep searches
         // an explicitly named file even if it is ignored).
+        let mut named_problems = Vec::new();
         for path in &opts.paths {
             let name = path.rsplit('/').next().unwrap_or(path);
             if ws.exists(path) && !candidates.contains(path) && !MANIFEST_NAMES.contains(&name) {
                 candidates.push(path.clone());
+            } else if !ws.exists(path) && ws.root.join(path).exists() && !ws.root.join(path).is_dir() {
+                // Named, but not a regular file (a FIFO, a socket, a device): say so, never read it.
+                named_problems.push(InputError {
+                    path: path.clone(),
+                    file: None,
+                    span: None,
+                    position: None,
+                    message: "not a regular file; not read".into(),
+                    severity: Severity::Error,
+                });
             }
         }
 
@@ -250,6 +261,7 @@ impl Project {
         let used: std::collections::HashSet<FileId> =
             project.units.iter().flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied()).collect();
         project.errors.retain(|e| e.file.is_none_or(|f| used.contains(&f)));
+        project.errors.extend(named_problems);
         Ok(project)
     }
 

@@ -351,9 +351,33 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
             }
         }
     }
-    high_entropy(value).map(|bits| Match {
-        what: format!("a high-entropy string ({bits:.1} bits per character)"),
-        range: 0..value.len(),
+    let entropic = |range: Range<usize>| {
+        let token = &value[range.clone()];
+        high_entropy(token).filter(|_| !det.allowed(token)).map(|bits| Match {
+            what: format!("a high-entropy string ({bits:.1} bits per character)"),
+            range,
+        })
+    };
+    // The whole value, or any word of it (`serve --signing-key <token> --verbose`).
+    entropic(0..value.len()).or_else(|| tokens(value).find_map(entropic))
+}
+
+/// Byte ranges of the words of a value: split on whitespace, quotes and the separators of
+/// `key=value`, `key: value` and lists. Only long words can be tokens, so short ones are skipped.
+fn tokens(value: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let sep = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '"' | '\'' | '=' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '`')
+    };
+    let mut start = 0;
+    value.char_indices().chain(std::iter::once((value.len(), ' '))).filter_map(move |(i, c)| {
+        if !sep(c) {
+            return None;
+        }
+        let word = start..i;
+        start = i + c.len_utf8();
+        // `key:value` halves are words too, but keep `scheme://` URLs whole.
+        (word.len() >= 20).then_some(word)
     })
 }
 
@@ -484,6 +508,16 @@ mod tests {
         assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
         assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
         assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
+    }
+
+    #[test]
+    fn tokens_inside_longer_values() {
+        let v = "serve --signing-key q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae --verbose";
+        let m = find_pattern(v).unwrap();
+        assert_eq!(&v[m.range], "q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae");
+        assert!(find_pattern("old token: q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
+        assert!(find_pattern("wget -qO- --spider http://127.0.0.1:8080/health/check/endpoint").is_none());
+        assert!(find_pattern("sh -c 'while true; do cat /run/secrets/token; sleep 1; done'").is_none());
     }
 
     #[test]

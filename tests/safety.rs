@@ -1,0 +1,160 @@
+//! Safety guarantees: a canary secret never reaches any output; concurrent writers lose no
+//! edit; a killed process never leaves a torn file.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{minipaas, minipaas_stdin, repo, write};
+
+/// Looks like a real token (random, mixed case, digits): the kind of value a leak is made of.
+const CANARY: &str = "Qz7Rk2Lm9Vx4Tb8Nw3Hy6Jp5Fs1Dc0G";
+
+fn compose() -> String {
+    format!(
+        "services:\n  api:\n    image: postgres:17\n    environment:\n      API_TOKEN: {CANARY}\n      DB_PASSWORD: ${{DB_PASSWORD:-{CANARY}}}\n      - ignored\n"
+    )
+    .replace("      - ignored\n", "")
+        + &format!(
+            "    command: [\"serve\", \"--token\", \"{CANARY}\"]\n    entrypoint: serve --signing-key {CANARY} --verbose\n    labels:\n      - com.example.auth-token={CANARY}\n    env_file: app.env\n    secrets: [committed, inline]\n  worker:\n    image: worker\n    environment:\n      - SESSION_SECRET={CANARY}\n      - URL=postgres://app:{CANARY}@db/app\n# old token: {CANARY}\nsecrets:\n  committed:\n    file: ./secret.txt\n  inline:\n    content: {CANARY}\n  unused:\n    content: |\n      {CANARY}\n"
+        )
+}
+
+#[test]
+fn the_canary_never_appears_in_any_output() {
+    let dir = repo(&[
+        ("compose.yaml", &compose()),
+        ("secret.txt", CANARY),
+        ("app.env", &format!("API_KEY={CANARY}\n")),
+        ("dev/minipaas.yaml", "compose:\n  files: [../compose.yaml]\n"),
+        ("broken/compose.yaml", &format!("services: [\n  {CANARY}\n")),
+    ]);
+    let d = dir.path();
+    let mut runs = Vec::new();
+    for format in ["text", "json", "sarif", "github"] {
+        runs.push((
+            format!("lint --format {format}"),
+            minipaas(d, &["lint", "--format", format, "--no-color"]),
+        ));
+    }
+    runs.push(("lint --diff".into(), minipaas(d, &["lint", "--diff", "--unsafe-fixes"])));
+    runs.push(("lint --stats".into(), minipaas(d, &["lint", "--stats", "--no-color"])));
+    runs.push(("lint --write-baseline".into(), minipaas(d, &["lint", "--write-baseline", "baseline.json"])));
+    runs.push(("lint --history".into(), minipaas(d, &["lint", "--history", "--format", "json"])));
+    runs.push(("secret ls".into(), minipaas(d, &["secret", "ls", "--env", "dev"])));
+    runs.push((
+        "secret create".into(),
+        minipaas_stdin(
+            d,
+            &["secret", "create", "--env", "dev", "--name", "t", "--for", "api"],
+            CANARY.as_bytes(),
+        ),
+    ));
+    runs.push((
+        "secret create (bad name)".into(),
+        minipaas_stdin(d, &["secret", "create", "--env", "dev", "--name", "../t"], CANARY.as_bytes()),
+    ));
+    runs.push(("lint --fix".into(), minipaas(d, &["lint", "--fix", "--unsafe-fixes", "--no-color"])));
+    for (what, run) in &runs {
+        assert!(!run.stdout.contains(CANARY), "{what} printed the canary on stdout:\n{}", run.stdout);
+        assert!(!run.stderr.contains(CANARY), "{what} printed the canary on stderr:\n{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+    }
+    let baseline = std::fs::read_to_string(d.join("baseline.json")).unwrap();
+    assert!(!baseline.contains(CANARY));
+}
+
+#[test]
+fn concurrent_creates_lose_no_update() {
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+        ("dev/compose.yaml", "services:\n  api:\n    image: api   # the api\n"),
+    ]);
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_minipaas"))
+                .args(["secret", "create", "--env", "dev", "--name", &format!("s{i}"), "--for", "api"])
+                .current_dir(dir.path())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("value-{i}").as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = std::fs::read_to_string(dir.path().join("dev/compose.yaml")).unwrap();
+    minipaas::yaml::Tree::parse(&text).unwrap();
+    for i in 0..8 {
+        let object =
+            minipaas::commands::resource::versioned_name(&format!("s{i}"), format!("value-{i}").as_bytes());
+        assert_eq!(text.matches(&object).count(), 2, "s{i}: a reference and a declaration:\n{text}");
+    }
+    assert!(text.contains("# the api"));
+    assert_eq!(minipaas(dir.path(), &["lint", "--quiet"]).code, 0, "{text}");
+}
+
+/// Kills `args` at staggered moments, many times; every file is always either entirely the
+/// old or entirely the new content, and parses.
+fn kill_loop(dir: &Path, args: &[&str], stdin: &[u8], files: &[&str]) {
+    let originals: Vec<String> =
+        files.iter().map(|f| std::fs::read_to_string(dir.join(f)).unwrap()).collect();
+    // The new contents: run once to completion in a copy.
+    let finished = tempfile::tempdir().unwrap();
+    common::copy_dir(dir, finished.path());
+    minipaas_stdin(finished.path(), args, stdin);
+    let news: Vec<String> =
+        files.iter().map(|f| std::fs::read_to_string(finished.path().join(f)).unwrap()).collect();
+    assert_ne!(originals, news, "the command changes something");
+    for round in 0..40u64 {
+        for (f, original) in files.iter().zip(&originals) {
+            std::fs::write(dir.join(f), original).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_minipaas"))
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _ = std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin);
+        std::thread::sleep(Duration::from_micros(round * 250));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        for ((f, original), new) in files.iter().zip(&originals).zip(&news) {
+            let now = std::fs::read_to_string(dir.join(f)).unwrap();
+            assert!(now == *original || now == *new, "round {round}: {f} is torn:\n{now}");
+            minipaas::yaml::Tree::parse(&now).unwrap();
+        }
+    }
+}
+
+#[test]
+fn killed_fix_and_create_never_tear_a_file() {
+    let dir = repo(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    secrets: [one]\nsecrets:\n  stale:\n    external: true\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+        ("dev/compose.yaml", "services:\n  api:\n    image: api\n"),
+    ]);
+    kill_loop(dir.path(), &["lint", "--fix", "compose.yaml"], b"", &["compose.yaml"]);
+    kill_loop(
+        dir.path(),
+        &["secret", "create", "--env", "dev", "--name", "k", "--for", "api"],
+        b"v",
+        &["dev/compose.yaml"],
+    );
+    write(dir.path(), "unused.txt", "x");
+}
