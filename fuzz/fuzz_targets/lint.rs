@@ -1,0 +1,22 @@
+//! Fuzzes a whole lint of one Compose file: load, every rule, every renderer.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use minipaas::project::{LoadOptions, Project};
+use minipaas::render::{Format, Report, TextOptions, render};
+use minipaas::workspace::Workspace;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(dir) = tempfile::tempdir() else { return };
+    if std::fs::write(dir.path().join("compose.yaml"), data).is_err() {
+        return;
+    }
+    let ws = Workspace::with_tracked(dir.path(), Default::default());
+    let Ok(project) = Project::load(&ws, &LoadOptions::default()) else { return };
+    let findings = minipaas::rules::check_all(&project);
+    let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
+    for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
+        let mut out = Vec::new();
+        let _ = render(format, &report, TextOptions { color: false, quiet: false }, &mut out);
+    }
+});
