@@ -201,3 +201,30 @@ fn engine_errors_are_shown_and_change_nothing() {
     assert!(text(&out).contains("already exists in Swarm"), "{}", text(&out));
     docker(d, &["secret", "rm", &name]);
 }
+
+/// Runs last (tests run in name order with one thread): it takes the node out of the swarm,
+/// then puts it back.
+#[test]
+fn zz_a_node_that_is_not_a_manager_changes_nothing() {
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+        ("dev/compose.yaml", "services:\n  a:\n    image: minipaas-test/busybox:latest\n"),
+    ]);
+    let d = dir.path();
+    let left = docker(d, &["swarm", "leave", "--force"]);
+    assert!(left.status.success(), "{}", text(&left));
+    let out = minipaas(d, &["secret", "create", "--env", "dev", "--name", "x", "--for", "a"], b"v");
+    let rejoin = docker(d, &["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).to_lowercase().contains("not a swarm manager"),
+        "the engine's own message: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("no file was changed"), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap(),
+        "services:\n  a:\n    image: minipaas-test/busybox:latest\n"
+    );
+    assert!(rejoin.status.success(), "{}", text(&rejoin));
+}

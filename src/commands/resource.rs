@@ -366,6 +366,14 @@ fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Ste
     })
 }
 
+/// A Swarm error raised before any file was written says so.
+fn unchanged(e: Error) -> Error {
+    match e {
+        Error::Swarm(m) => Error::Swarm(format!("{m}; no file was changed")),
+        e => e,
+    }
+}
+
 /// Writes the changes; if that fails after Swarm changed, says what exists and what to do.
 fn write_changes(ws: &Workspace, changes: &[Change], after_swarm: Option<&str>) -> Result<(), Error> {
     let mut written = Vec::new();
@@ -502,13 +510,10 @@ fn create(
         )?,
         Some(handle) => {
             let swarm = handle.get();
-            if swarm.inspect(kind, &object)?.is_some() {
+            if swarm.inspect(kind, &object).map_err(unchanged)?.is_some() {
                 writeln!(out, "{title} {object} already exists in Swarm ({}).", swarm.endpoint())?;
             } else {
-                swarm.create(kind, &object, &value, &labels(&base, &env.name)).map_err(|e| match e {
-                    Error::Swarm(m) => Error::Swarm(format!("{m}; no file was changed")),
-                    e => e,
-                })?;
+                swarm.create(kind, &object, &value, &labels(&base, &env.name)).map_err(unchanged)?;
                 writeln!(out, "{title} created in Swarm: {object}")?;
                 swarm_note = Some(format!(
                     "the Swarm {noun} {object} was created: run the same command again to finish, or `docker {noun} rm {object}` to undo"
@@ -574,13 +579,13 @@ fn delete(
     let mut in_swarm = Vec::new();
     if let Some(h) = &handle {
         let swarm = h.get();
-        for o in swarm.list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)])? {
+        for o in swarm.list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)]).map_err(unchanged)? {
             if pred(&o.name) {
                 names.insert(o.name);
             }
         }
         for n in &names {
-            if swarm.inspect(kind, n)?.is_some() {
+            if swarm.inspect(kind, n).map_err(unchanged)?.is_some() {
                 in_swarm.push(n.clone());
             }
         }
@@ -656,7 +661,7 @@ fn prune(
     let handle = env.swarm(backend);
     let mut orphans = Vec::new();
     if let Some(h) = &handle {
-        for o in h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)])? {
+        for o in h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)]).map_err(unchanged)? {
             if !referenced.contains(&o.name) || unused.contains(&o.name) {
                 orphans.push(o.name);
             }
