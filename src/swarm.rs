@@ -74,10 +74,18 @@ pub struct FakeSwarm {
     pub in_use: std::cell::RefCell<Vec<String>>,
     /// When set, every call fails with this message (engine down).
     pub down: std::cell::RefCell<Option<String>>,
+    /// When set, the engine goes down after this many more calls (stopped mid-command).
+    pub calls_left: std::cell::Cell<Option<usize>>,
 }
 
 impl FakeSwarm {
     fn check(&self) -> Result<(), Error> {
+        if let Some(left) = self.calls_left.get() {
+            if left == 0 {
+                *self.down.borrow_mut() = Some("the Docker Engine stopped".into());
+            }
+            self.calls_left.set(Some(left.saturating_sub(1)));
+        }
         match self.down.borrow().as_ref() {
             Some(m) => Err(Error::Swarm(m.clone())),
             None => Ok(()),

@@ -355,3 +355,25 @@ fn prune_removes_only_this_envs_unreferenced_objects() {
     let names: Vec<String> = fake.objects.borrow().iter().map(|(_, o, _)| o.name.clone()).collect();
     assert_eq!(names, ["db_password.267da420", "old.0a1b2c3d.x"]);
 }
+
+#[test]
+fn an_engine_stopping_mid_command_is_reported_with_what_was_done() {
+    let dir = env();
+    let fake = FakeSwarm::default();
+    for name in ["db_password.267da420", "db_password.ffffffff"] {
+        fake.create(ResourceKind::Secret, name, b"x", &minipaas::swarm::labels("db_password", "dev"))
+            .unwrap();
+    }
+    // list + two inspections + the first removal succeed; the engine stops before the second.
+    fake.calls_left.set(Some(4));
+    let action = ResourceAction::Delete { env: dir.path().join("dev"), name: "db_password".into() };
+    let err = resource(ResourceKind::Secret, &action, &mut &b""[..], &mut Vec::new(), &Backend::Given(&fake))
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("the Docker Engine stopped") && message.contains("no file was changed"),
+        "{message}"
+    );
+    assert!(message.contains("already removed from Swarm: db_password.267da420"), "{message}");
+    assert!(git_diff(dir.path()).is_empty());
+}
