@@ -1,7 +1,7 @@
 //! `minipaas lint`: discover, parse, run the rules (and the fix engine), render, decide.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Outcome;
 use crate::baseline::Baseline;
@@ -193,9 +193,4 @@ pub fn lint_workspace(ws: &Workspace, opts: &LoadOptions) -> Result<(Project, Ve
     let project = Project::load(ws, opts)?;
     let findings = check_all(&project);
     Ok((project, findings))
-}
-
-/// Convenience for callers holding a path rather than a workspace.
-pub fn lint_path(path: &Path) -> Result<(Project, Vec<Finding>), Error> {
-    lint_workspace(&Workspace::open(path, false)?, &LoadOptions::default())
 }
