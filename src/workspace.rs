@@ -380,6 +380,16 @@ impl DiskReader<'_> {
         if !meta.is_file() {
             return Err(ReadError::Io("not a regular file".into()));
         }
+        // A link may point anywhere: read it only when it stays inside the repository.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = std::fs::canonicalize(&path).map_err(io_error)?;
+            let root = std::fs::canonicalize(self.root).unwrap_or_else(|_| self.root.to_path_buf());
+            if !target.starts_with(&root) {
+                return Err(ReadError::Io(
+                    "a symbolic link to a file outside the repository; not read".into(),
+                ));
+            }
+        }
         if meta.len() > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(meta.len()));
         }

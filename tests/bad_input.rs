@@ -158,6 +158,11 @@ fn links_fifos_and_paths_outside() {
     let run = minipaas(d, &["lint", "--format", "json", "docker-compose.yml"]);
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("not a regular file"), "{}", run.stdout);
+    // A link to a file outside, once tracked, is reported and not read.
+    common::git(d, &["add", "compose.yaml"]);
+    let run = minipaas(d, &["lint", "--format", "json"]);
+    assert!(run.stdout.contains("a symbolic link to a file outside the repository"), "{}", run.stdout);
+    assert!(!run.stdout.contains("MP001"), "its content was not linted: {}", run.stdout);
     // --fix never writes through a link that leaves the repository.
     let before = std::fs::read_to_string(outside.path().join("compose.yaml")).unwrap();
     minipaas(d, &["lint", "--fix", "--unsafe-fixes"]);
