@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod fix;
+pub mod gitindex;
 pub mod interp;
 pub mod manifest;
 pub mod patch;

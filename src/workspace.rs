@@ -136,19 +136,23 @@ impl Workspace {
         let git_err = |e: git2::Error| Error::Git(e.message().to_string());
         let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
-        // Untracked files are looked for (on another thread) while the index is read.
+        // Untracked files are looked for (on another thread) while the index is read: directly
+        // when the format allows (no checksum pass), else through libgit2.
+        let (git_dir, common_dir) = (repo.path().to_path_buf(), repo.commondir().to_path_buf());
         let (index, walked) = std::thread::scope(|scope| {
             let walker = (!staged).then(|| scope.spawn(|| interesting_files(&root, extra)));
-            let index = repo.index();
+            let index = match crate::gitindex::read(&git_dir, &common_dir) {
+                Some(entries) => Ok(entries),
+                // libgit2 does not read split indexes; git does.
+                None => index_with_libgit2(&repo).or_else(|e| index_with_git_cli(&root).ok_or(e)),
+            };
             let walked = walker.and_then(|w| w.join().ok()).unwrap_or_default();
             (index, walked)
         });
-        let index = index.map_err(git_err)?;
-        // Stage 0 only: during a merge conflict the other stages are not what is committed.
-        let entries = index.iter().filter(|e| (e.flags >> 12) & 0x3 == 0);
+        let entries = index.map_err(git_err)?.into_iter();
         if staged {
             // The blob map alone answers "tracked?" (see `is_tracked`): no second copy of the paths.
-            let blobs = entries.map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.id)).collect();
+            let blobs = entries.filter_map(|(p, id)| Some((p, git2::Oid::from_bytes(&id).ok()?))).collect();
             let git_dir = Some(repo.path().to_path_buf());
             return Ok(Workspace {
                 root,
@@ -159,8 +163,7 @@ impl Workspace {
                 overrides: BTreeMap::new(),
             });
         }
-        let tracked_paths: BTreeSet<String> =
-            entries.map(|e| String::from_utf8_lossy(&e.path).into_owned()).collect();
+        let tracked_paths: BTreeSet<String> = entries.map(|(p, _)| p).collect();
         let untracked: BTreeSet<String> = walked.into_iter().filter(|p| !tracked_paths.contains(p)).collect();
         // A tracked file deleted from the work tree stays listed here; the project loader
         // checks existence of the few files it actually wants.
@@ -395,6 +398,44 @@ impl DiskReader<'_> {
         }
         std::fs::read(&path).map_err(io_error)
     }
+}
+
+/// The index's stage-0 entries through libgit2 (which checks the file's checksum).
+fn index_with_libgit2(repo: &git2::Repository) -> Result<Vec<crate::gitindex::IndexEntry>, git2::Error> {
+    let index = repo.index()?;
+    // Stage 0 only: during a merge conflict the other stages are not what is committed.
+    Ok(index
+        .iter()
+        .filter(|e| (e.flags >> 12) & 0x3 == 0)
+        .filter_map(|e| {
+            Some((String::from_utf8_lossy(&e.path).into_owned(), e.id.as_bytes().try_into().ok()?))
+        })
+        .collect())
+}
+
+/// The index's stage-0 entries as `git ls-files --stage` lists them (for index features that
+/// neither the direct reader nor libgit2 handle, such as a split index).
+fn index_with_git_cli(root: &Path) -> Option<Vec<crate::gitindex::IndexEntry>> {
+    let out = std::process::Command::new("git")
+        .args(["ls-files", "--stage", "-z"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut entries = Vec::new();
+    for record in text.split('\0').filter(|r| !r.is_empty()) {
+        let (meta, path) = record.split_once('\t')?;
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let (oid, stage) = (fields.get(1)?, fields.get(2)?);
+        if *stage == "0" {
+            let id = git2::Oid::from_str(oid).ok()?;
+            entries.push((path.to_string(), id.as_bytes().try_into().ok()?));
+        }
+    }
+    Some(entries)
 }
 
 /// Files under `root` that git does not ignore and whose names the project may read

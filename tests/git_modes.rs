@@ -113,3 +113,57 @@ fn pre_commit_without_files_lints_the_index() {
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
 }
+
+/// What git itself says the index holds (stage 0): path and blob id.
+fn ls_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let out =
+        std::process::Command::new("git").args(["ls-files", "-s", "-z"]).current_dir(dir).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut entries: Vec<(String, String)> = text
+        .split('\0')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| {
+            let (meta, path) = l.split_once('\t')?;
+            let fields: Vec<&str> = meta.split(' ').collect();
+            (fields[2] == "0").then(|| (path.to_string(), fields[1].to_string()))
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+fn direct(dir: &std::path::Path) -> Option<Vec<(String, String)>> {
+    let git = dir.join(".git");
+    let mut entries: Vec<(String, String)> = minipaas::gitindex::read(&git, &git)?
+        .into_iter()
+        .map(|(p, id)| (p, id.iter().map(|b| format!("{b:02x}")).collect()))
+        .collect();
+    entries.sort();
+    Some(entries)
+}
+
+#[test]
+fn the_direct_index_reader_agrees_with_git() {
+    let long = format!("deep/{}/compose.yaml", "d".repeat(120));
+    let dir = repo(&[
+        ("compose.yaml", "a: 1\n"),
+        ("a/b/c/docker-compose.yml", "b: 2\n"),
+        ("ünïcödé/compose.yaml", "c: 3\n"),
+        (&long, "d: 4\n"),
+        ("a/b/other.txt", "x\n"),
+    ]);
+    let d = dir.path();
+    assert_eq!(direct(d).unwrap(), ls_files(d), "version 2");
+    git(d, &["update-index", "--skip-worktree", "a/b/other.txt"]);
+    assert_eq!(direct(d).unwrap(), ls_files(d), "version 3 (extended flags)");
+    git(d, &["update-index", "--no-skip-worktree", "a/b/other.txt"]);
+    git(d, &["update-index", "--index-version", "4"]);
+    assert_eq!(direct(d).unwrap(), ls_files(d), "version 4 (prefix-compressed paths)");
+    // The walk and the lint agree with git too.
+    write(d, "new/compose.yaml", "services:\n  x:\n    image: a\n    secrets: [s]\n");
+    assert_eq!(codes(&minipaas(d, &["lint", "--format", "json"])).len(), 1);
+    // A split index is left to git (libgit2 does not read it either).
+    git(d, &["update-index", "--split-index"]);
+    assert!(direct(d).is_none());
+    assert_eq!(codes(&minipaas(d, &["lint", "--format", "json"])).len(), 1, "git itself reads it instead");
+}
