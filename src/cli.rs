@@ -54,6 +54,9 @@ const RESOURCE_HELP: &str = "Examples:\n  echo -n \"$PW\" | minipaas secret crea
 pub enum ResourceAction {
     /// Create a versioned object `<name>.<hash8>` from FILE (or stdin) and reference it from
     /// each --for service, replacing an older version mounted at the same target.
+    #[command(
+        after_help = "Examples:\n  printf '%s' \"$PW\" | minipaas secret create --env dev --name postgres_password --for postgres --for api\n  minipaas config create --env dev --for api ./configs/app.json"
+    )]
     Create {
         /// The folder holding the env's minipaas.yaml.
         #[arg(long)]
@@ -69,6 +72,9 @@ pub enum ResourceAction {
     },
     /// Remove every reference to NAME (any version) and its declarations from the env's
     /// files, and with the `swarm` feature the Swarm objects.
+    #[command(
+        after_help = "Examples:\n  minipaas secret delete --env dev --name postgres_password            # every version\n  minipaas secret delete --env dev --name postgres_password.267da420   # one version"
+    )]
     Delete {
         /// The folder holding the env's minipaas.yaml.
         #[arg(long)]
@@ -79,6 +85,9 @@ pub enum ResourceAction {
     },
     /// List declarations no service of the env uses (and, with `swarm`, objects minipaas
     /// created for this env that no file references); --delete removes them.
+    #[command(
+        after_help = "Examples:\n  minipaas secret prune --env dev            # list; exit 1 if anything is unused\n  minipaas config prune --env dev --delete"
+    )]
     Prune {
         /// The folder holding the env's minipaas.yaml.
         #[arg(long)]
@@ -88,6 +97,7 @@ pub enum ResourceAction {
         delete: bool,
     },
     /// Show which service uses which name, and whether Swarm has it.
+    #[command(after_help = "Examples:\n  minipaas secret ls --env dev\n  minipaas config ls --env prod")]
     Ls {
         /// The folder holding the env's minipaas.yaml.
         #[arg(long)]
