@@ -178,9 +178,7 @@ fn patcher_fix(
     title: String,
     build: impl FnOnce(&Patcher<'_>) -> Result<Vec<crate::fix::Edit>, Unfixable>,
 ) -> Result<Vec<Fix>, Unfixable> {
-    let f = &project.files[file];
-    let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{} did not parse", f.path)))?;
-    let edits = build(&Patcher::new(&f.text, tree))?;
+    let edits = crate::rules::with_patcher(project, file, build)?;
     Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
 }
 
@@ -271,9 +269,7 @@ fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step
         if declared {
             return Ok(Vec::new());
         }
-        let f = &project.files[file];
-        let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{path} did not parse")))?;
-        let (edits, _) = Patcher::new(&f.text, tree).declare_external(kind, name)?;
+        let (edits, _) = crate::rules::with_patcher(project, file, |p| p.declare_external(kind, name))?;
         Ok(vec![Fix {
             title: format!("Declare `{name}`"),
             applicability: Applicability::Unsafe,
@@ -317,7 +313,6 @@ fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Ste
                     let node = def
                         .node
                         .ok_or_else(|| Unfixable(format!("service `{}` has no mapping", def.name.value)))?;
-                    let key = if r.build { "build" } else { kind.key() };
                     if r.build {
                         return Err(Unfixable(format!(
                             "service `{}` uses it in `build.secrets`; remove it by hand",
@@ -326,7 +321,7 @@ fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Ste
                     }
                     let title = format!("Remove `{}` from `{}`", r.source.value, def.name.value);
                     return patcher_fix(project, file, title, |p| {
-                        p.remove_reference(node, &def.name.value, key, r.node)
+                        p.remove_reference(node, &def.name.value, kind.key(), r.node)
                     });
                 }
             }

@@ -149,7 +149,7 @@ fn finding(
 }
 
 /// Runs `build` with a patcher for `file`, or explains why the file cannot be patched.
-fn with_patcher<T>(
+pub(crate) fn with_patcher<T>(
     project: &Project,
     file: FileId,
     build: impl FnOnce(&Patcher<'_>) -> Result<T, Unfixable>,
