@@ -21,16 +21,17 @@ pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
             continue;
         }
         match &tree.node(id).kind {
-            Kind::Scalar { value, .. } => {
+            Kind::Scalar { .. } => {
                 let span = tree.node(id).span.clone();
+                let value = tree.scalar(id).unwrap_or_default();
                 if let Some(range) = sensitive_part(det, key.as_deref(), value, &text[span.clone()]) {
                     out.push(span.start + range.start..span.start + range.end);
                 }
             }
             // List items have no key of their own (`- KEY=value` is split below).
-            Kind::Seq { items, .. } => stack.extend(items.iter().map(|&i| (i, None))),
-            Kind::Map { entries, .. } => {
-                for e in entries {
+            Kind::Seq { .. } => stack.extend(tree.items(id).iter().map(|&i| (i, None))),
+            Kind::Map { .. } => {
+                for e in tree.own_entries(id) {
                     stack.push((e.value, tree.scalar(e.key).map(str::to_string)));
                 }
             }

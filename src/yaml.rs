@@ -24,27 +24,43 @@ pub struct Node {
     pub span: Range<usize>,
 }
 
+/// Where a node's contents sit in one of the tree's shared buffers: one buffer per tree,
+/// rather than a `String` or `Vec` per node, because allocation was a fifth of all the work of
+/// loading a large repository. Read contents through [`Tree::scalar`], [`Tree::items`] and
+/// [`Tree::own_entries`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Slot {
+    start: u32,
+    end: u32,
+}
+
+impl Slot {
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
 /// The kind of a node.
 #[derive(Debug, Clone)]
 pub enum Kind {
     /// A scalar after escape processing; `style` tells how it was quoted.
     Scalar {
-        /// The decoded value.
-        value: String,
+        /// The decoded value ([`Tree::scalar`]).
+        value: Slot,
         /// How the scalar was written.
         style: Style,
     },
     /// A sequence of nodes.
     Seq {
-        /// Items in source order.
-        items: Vec<NodeId>,
+        /// Items in source order ([`Tree::items`]).
+        items: Slot,
         /// `[a, b]` rather than `- a`.
         flow: bool,
     },
     /// A mapping, entries in source order (duplicates are rejected while parsing).
     Map {
-        /// Entries in source order.
-        entries: Vec<Entry>,
+        /// Entries in source order ([`Tree::own_entries`]).
+        entries: Slot,
         /// `{a: b}` rather than block style.
         flow: bool,
     },
@@ -90,6 +106,12 @@ pub struct Comment {
 #[derive(Debug, Clone, Default)]
 pub struct Tree {
     nodes: Vec<Node>,
+    /// Decoded scalar values, end to end.
+    text: String,
+    /// Sequence items, each sequence's items contiguous.
+    items: Vec<NodeId>,
+    /// Mapping entries, each mapping's entries contiguous.
+    entries: Vec<Entry>,
     /// The root node of each document, in order.
     pub roots: Vec<NodeId>,
     /// Every comment in the stream.
@@ -114,6 +136,16 @@ struct Open {
     node: NodeId,
     /// For maps: the key waiting for its value.
     pending_key: Option<NodeId>,
+    /// Where this collection's children start on the builder's pending stack.
+    first: usize,
+}
+
+/// The children of collections still open: nested collections close before their parents,
+/// so each one's children are the top of a stack, moved into the tree when it closes.
+#[derive(Default)]
+struct Pending {
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
 }
 
 impl Tree {
@@ -128,6 +160,7 @@ impl Tree {
         let mut tree = Tree::default();
         let mut anchors: std::collections::HashMap<usize, NodeId> = Default::default();
         let mut stack: Vec<Open> = Vec::new();
+        let mut pending = Pending::default();
         for next in Parser::new_from_str_with_options(text, options) {
             let (event, span) = next.map_err(|e| {
                 let mark = e.marker();
@@ -141,8 +174,10 @@ impl Tree {
                     None
                 }
                 Event::Scalar(value, style, anchor, _) => {
-                    let id =
-                        tree.push(Kind::Scalar { value: value.into_owned(), style: style.into() }, range);
+                    let start = tree.text.len();
+                    tree.text.push_str(&value);
+                    let value = slot(start..tree.text.len(), text, range.start)?;
+                    let id = tree.push(Kind::Scalar { value, style: style.into() }, range);
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
@@ -159,23 +194,25 @@ impl Tree {
                 }
                 Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
                     let flow = style == StructureStyle::Flow;
-                    let kind = if matches!(event, Event::SequenceStart(..)) {
-                        Kind::Seq { items: Vec::new(), flow }
+                    let seq = matches!(event, Event::SequenceStart(..));
+                    let kind = if seq {
+                        Kind::Seq { items: Slot::default(), flow }
                     } else {
-                        Kind::Map { entries: Vec::new(), flow }
+                        Kind::Map { entries: Slot::default(), flow }
                     };
                     let id = tree.push(kind, range);
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
                     // Attach first, so an alias inside the collection to its own anchor resolves.
-                    tree.attach(&mut stack, id, text)?;
-                    stack.push(Open { node: id, pending_key: None });
+                    tree.attach(&mut stack, &mut pending, id, text)?;
+                    let first = if seq { pending.items.len() } else { pending.entries.len() };
+                    stack.push(Open { node: id, pending_key: None, first });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     if let Some(open) = stack.pop() {
-                        tree.close(open.node, range);
+                        tree.close(&open, &mut pending, range, text)?;
                     }
                     None
                 }
@@ -186,7 +223,7 @@ impl Tree {
                 _ => None,
             };
             if let Some(id) = new {
-                tree.attach(&mut stack, id, text)?;
+                tree.attach(&mut stack, &mut pending, id, text)?;
             }
         }
         Ok(tree)
@@ -198,7 +235,13 @@ impl Tree {
     }
 
     /// Puts a finished (or just opened) node into its parent, or makes it a document root.
-    fn attach(&mut self, stack: &mut [Open], id: NodeId, text: &str) -> Result<(), SyntaxError> {
+    fn attach(
+        &mut self,
+        stack: &mut [Open],
+        pending: &mut Pending,
+        id: NodeId,
+        text: &str,
+    ) -> Result<(), SyntaxError> {
         let Some(open) = stack.last_mut() else {
             self.roots.push(id);
             return Ok(());
@@ -209,7 +252,7 @@ impl Tree {
                 open.pending_key = Some(id);
             }
             Some(key) => {
-                if let Some(dup) = self.duplicate_key(parent, key) {
+                if let Some(dup) = self.duplicate_key(&pending.entries[open.first..], key) {
                     let at = self.nodes[key].span.start;
                     let (line, column) = line_col(text, at);
                     let (first, _) = line_col(text, self.nodes[dup].span.start);
@@ -223,48 +266,58 @@ impl Tree {
                         column,
                     });
                 }
-                if let Kind::Map { entries, .. } = &mut self.nodes[parent].kind {
-                    entries.push(Entry { key, value: id });
-                }
+                pending.entries.push(Entry { key, value: id });
             }
-            None => {
-                if let Kind::Seq { items, .. } = &mut self.nodes[parent].kind {
-                    items.push(id);
-                }
-            }
+            None => pending.items.push(id),
         }
         Ok(())
     }
 
-    /// An earlier key of `map` with the same scalar text as `key`, ignoring `<<` merge keys.
-    fn duplicate_key(&self, map: NodeId, key: NodeId) -> Option<NodeId> {
+    /// An earlier key among a mapping's `entries` with the same scalar text as `key`,
+    /// ignoring `<<` merge keys.
+    fn duplicate_key(&self, entries: &[Entry], key: NodeId) -> Option<NodeId> {
         let name = self.scalar(key)?;
         if name == "<<" {
             return None;
         }
-        let Kind::Map { entries, .. } = &self.nodes[map].kind else {
-            return None;
-        };
         entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name))
     }
 
-    /// Sets a collection's end: the closing bracket for flow style; for block style the end
-    /// of its last content, since the parser reports block ends at the next token.
-    fn close(&mut self, id: NodeId, end_event: Range<usize>) {
-        let last = match &self.nodes[id].kind {
-            Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. } => {
-                self.nodes[id].span.end = end_event.end.max(self.nodes[id].span.start);
-                return;
+    /// Moves a collection's children into the tree and sets its end: the closing bracket for
+    /// flow style; for block style the end of its last content, since the parser reports
+    /// block ends at the next token.
+    fn close(
+        &mut self,
+        open: &Open,
+        pending: &mut Pending,
+        end_event: Range<usize>,
+        text: &str,
+    ) -> Result<(), SyntaxError> {
+        let id = open.node;
+        let at = self.nodes[id].span.start;
+        let (last, flow) = match &mut self.nodes[id].kind {
+            Kind::Seq { items, flow } => {
+                let start = self.items.len();
+                self.items.extend(pending.items.drain(open.first.min(pending.items.len())..));
+                *items = slot(start..self.items.len(), text, at)?;
+                (self.items[start..].last().copied(), *flow)
             }
-            Kind::Seq { items, .. } => items.last().copied(),
-            Kind::Map { entries, .. } => entries.last().map(|e| e.value),
-            _ => None,
+            Kind::Map { entries, flow } => {
+                let start = self.entries.len();
+                self.entries.extend(pending.entries.drain(open.first.min(pending.entries.len())..));
+                *entries = slot(start..self.entries.len(), text, at)?;
+                (self.entries[start..].last().map(|e| e.value), *flow)
+            }
+            _ => (None, false),
         };
-        if let Some(last) = last {
+        if flow {
+            self.nodes[id].span.end = end_event.end.max(at);
+        } else if let Some(last) = last {
             let end = self.nodes[last].span.end.max(self.nodes[last].span.start);
             let node = &mut self.nodes[id];
             node.span.end = end.max(node.span.start);
         }
+        Ok(())
     }
 
     /// How many nodes the tree holds (ids are `0..node_count()`).
@@ -290,17 +343,17 @@ impl Tree {
 
     /// The scalar text of a node (after following aliases), if it is a scalar.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar { value, .. } => Some(value),
+        match self.nodes[self.resolve(id)].kind {
+            Kind::Scalar { value, .. } => self.text.get(value.range()),
             _ => None,
         }
     }
 
     /// True for an empty value, `~` or `null` written plain.
     pub fn is_null(&self, id: NodeId) -> bool {
-        match &self.nodes[self.resolve(id)].kind {
+        match self.nodes[self.resolve(id)].kind {
             Kind::Scalar { value, style: Style::Plain } => {
-                matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                matches!(self.text.get(value.range()), Some("" | "~" | "null" | "Null" | "NULL"))
             }
             _ => false,
         }
@@ -308,8 +361,8 @@ impl Tree {
 
     /// Items of a sequence (after following aliases); empty for anything else.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match &self.nodes[self.resolve(id)].kind {
-            Kind::Seq { items, .. } => items,
+        match self.nodes[self.resolve(id)].kind {
+            Kind::Seq { items, .. } => self.items.get(items.range()).unwrap_or_default(),
             _ => &[],
         }
     }
@@ -337,9 +390,7 @@ impl Tree {
         if depth > MAX_ALIAS_HOPS {
             return;
         }
-        let Kind::Map { entries, .. } = &self.nodes[self.resolve(id)].kind else {
-            return;
-        };
+        let entries = self.own_entries(self.resolve(id));
         let mut merges = Vec::new();
         for entry in entries {
             let key = self.scalar(entry.key);
@@ -378,7 +429,7 @@ impl Tree {
         if depth > MAX_ALIAS_HOPS {
             return None;
         }
-        let Kind::Map { entries, .. } = &self.nodes[self.resolve(map)].kind else { return None };
+        let entries = self.own_entries(self.resolve(map));
         let mut has_merge = false;
         for e in entries {
             match self.scalar(e.key) {
@@ -409,8 +460,8 @@ impl Tree {
 
     /// The entries written in this mapping node itself (no alias following, no merge keys).
     pub fn own_entries(&self, map: NodeId) -> &[Entry] {
-        match &self.nodes[map].kind {
-            Kind::Map { entries, .. } => entries,
+        match self.nodes[map].kind {
+            Kind::Map { entries, .. } => self.entries.get(entries.range()).unwrap_or_default(),
             _ => &[],
         }
     }
@@ -432,10 +483,7 @@ impl Tree {
 
     /// True if this entry of `map` was brought in by a merge key rather than written in it.
     pub fn is_inherited(&self, map: NodeId, entry: &Entry) -> bool {
-        match &self.nodes[self.resolve(map)].kind {
-            Kind::Map { entries, .. } => !entries.iter().any(|e| e.key == entry.key),
-            _ => false,
-        }
+        self.is_map(map) && !self.own_entries(self.resolve(map)).iter().any(|e| e.key == entry.key)
     }
 }
 
@@ -457,6 +505,18 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+/// A buffer range as a [`Slot`]; a tree needs more than 4 GiB of one buffer only for input
+/// far past the size limit, but that is an error at `offset`, not a wrap-around.
+fn slot(range: Range<usize>, text: &str, offset: usize) -> Result<Slot, SyntaxError> {
+    match (u32::try_from(range.start), u32::try_from(range.end)) {
+        (Ok(start), Ok(end)) => Ok(Slot { start, end }),
+        _ => {
+            let (line, column) = line_col(text, offset);
+            Err(SyntaxError { message: "document too large".into(), offset, line, column })
+        }
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
