@@ -378,25 +378,46 @@ impl DiskReader<'_> {
         if let Some(text) = self.overrides.get(rel) {
             return Ok(text.as_bytes().to_vec());
         }
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
         let path = self.root.join(rel);
-        let meta = std::fs::metadata(&path).map_err(io_error)?;
+        // One path lookup for the common case (as `cat` does): no-follow, so a link takes the
+        // checked way below; non-blocking, so a FIFO is refused by the type test, not waited on.
+        let file = match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+        {
+            Ok(file) => file,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => self.check_link(&path)?,
+            Err(e) => return Err(io_error(e)),
+        };
+        let meta = file.metadata().map_err(io_error)?;
         if !meta.is_file() {
             return Err(ReadError::Io("not a regular file".into()));
-        }
-        // A link may point anywhere: read it only when it stays inside the repository.
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-            let target = std::fs::canonicalize(&path).map_err(io_error)?;
-            let root = std::fs::canonicalize(self.root).unwrap_or_else(|_| self.root.to_path_buf());
-            if !target.starts_with(&root) {
-                return Err(ReadError::Io(
-                    "a symbolic link to a file outside the repository; not read".into(),
-                ));
-            }
         }
         if meta.len() > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(meta.len()));
         }
-        std::fs::read(&path).map_err(io_error)
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+        // `take` keeps the limit even if the file grows between the size test and the read.
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io_error)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge(bytes.len() as u64));
+        }
+        Ok(bytes)
+    }
+
+    /// Opens the target of a symbolic link, which may point anywhere: only when it stays
+    /// inside the repository.
+    fn check_link(&self, path: &Path) -> Result<std::fs::File, ReadError> {
+        let target = std::fs::canonicalize(path).map_err(io_error)?;
+        let root = std::fs::canonicalize(self.root).unwrap_or_else(|_| self.root.to_path_buf());
+        if !target.starts_with(&root) {
+            return Err(ReadError::Io("a symbolic link to a file outside the repository; not read".into()));
+        }
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&target).map_err(io_error)
     }
 }
 
@@ -468,12 +489,15 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
             Box::new(move |entry| {
                 if let Ok(entry) = entry
                     && entry.file_type().is_some_and(|t| t.is_file())
-                    && let Ok(rel) = entry.path().strip_prefix(root)
                 {
-                    // Most files are not wanted: decide on the name before building the path.
+                    // Most files are not wanted: decide on the name before splitting the path
+                    // into components (which costs more than the whole name test).
                     let name = entry.file_name().as_encoded_bytes();
                     let by_name = words.iter().any(|w| name.windows(w.len()).any(|x| x == w.as_bytes()));
-                    if by_name || (!globs.is_empty() && globs.is_match(rel)) {
+                    if (by_name || !globs.is_empty())
+                        && let Ok(rel) = entry.path().strip_prefix(root)
+                        && (by_name || globs.is_match(rel))
+                    {
                         found.lock().map(|mut f| f.push(to_slash(rel))).ok();
                     }
                 }

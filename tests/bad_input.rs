@@ -170,6 +170,17 @@ fn links_fifos_and_paths_outside() {
 }
 
 #[test]
+fn a_link_to_a_file_inside_the_repository_is_read() {
+    let dir = repo(&[("shared/base.yaml", "services:\n  web:\n    image: a\n    secrets: [x]\n")]);
+    let d = dir.path();
+    std::os::unix::fs::symlink("shared/base.yaml", d.join("compose.yaml")).unwrap();
+    common::git(d, &["add", "compose.yaml"]);
+    let run = minipaas(d, &["lint", "--format", "json"]);
+    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("MP001"), "the link's target was linted: {}", run.stdout);
+}
+
+#[test]
 fn a_file_removed_after_listing_is_an_input_error() {
     let dir = repo(&[("compose.yaml", "services:\n  web:\n    image: a\n")]);
     let ws = minipaas::workspace::Workspace::open(dir.path(), false).unwrap();
