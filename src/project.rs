@@ -152,26 +152,34 @@ impl Project {
         let mut project =
             Project { git: ws.has_git(), settings: opts.settings.clone(), ..Project::default() };
 
-        let mut candidates: Vec<String> = Vec::new();
-        let mut manifests: Vec<String> = Vec::new();
         let any_extra = !opts.include.is_empty() || !opts.settings.include.is_empty();
-        for path in ws.files() {
+        // Some(true) for a manifest, Some(false) for a Compose file.
+        let classify = |path: &str| {
             let name = path.rsplit('/').next().unwrap_or(path);
             // Every Compose and manifest name contains one of these words: a cheap first test
             // before the glob set, over what may be a hundred thousand paths.
             if !any_extra && !["compose", "stack", "minipaas"].iter().any(|w| name.contains(w)) {
-                continue;
-            }
-            let wanted = if MANIFEST_NAMES.contains(&name) {
-                &mut manifests
-            } else if names.is_match(name) || extra.is_match(path) {
-                &mut candidates
+                None
+            } else if MANIFEST_NAMES.contains(&name) {
+                Some(true)
             } else {
-                continue;
-            };
+                (names.is_match(name) || extra.is_match(path)).then_some(false)
+            }
+        };
+        // A run over the whole repository reads every candidate: start on the tracked ones
+        // while the walk for untracked files is still going.
+        if opts.paths.is_empty() && opts.env.is_none() {
+            let early: Vec<(String, bool)> =
+                ws.tracked_files().filter_map(|p| Some((p.clone(), classify(p)?))).collect();
+            project.preload(ws, &early);
+        }
+        let mut candidates: Vec<String> = Vec::new();
+        let mut manifests: Vec<String> = Vec::new();
+        for path in ws.files() {
+            let Some(manifest) = classify(path) else { continue };
             // Git lists a tracked file even when the work tree no longer has it.
-            if ws.exists(path) {
-                wanted.push(path.clone());
+            if project.preloaded.contains_key(path) || ws.exists(path) {
+                if manifest { &mut manifests } else { &mut candidates }.push(path.clone());
             }
         }
         // A file named on the command line is linted whatever its name (as ripgrep searches
@@ -291,21 +299,33 @@ impl Project {
 
     /// Reads and parses `paths` on several threads when there are many (thread start-up
     /// costs more than it saves on a few files), keeping the results for `load_file`.
+    /// A file missing from the work tree is left out (git lists deleted files until they are
+    /// staged); `load_file` reports it if a unit asks for it.
     fn preload(&mut self, ws: &Workspace, paths: &[(String, bool)]) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let Some(reader) = ws.disk_reader().filter(|_| threads > 1 && paths.len() >= 64) else { return };
-        let chunk = paths.len().div_ceil(threads);
+        let todo: Vec<&(String, bool)> = paths
+            .iter()
+            .filter(|(p, _)| !self.preloaded.contains_key(p) && !self.by_path.contains_key(p))
+            .collect();
+        let Some(reader) = ws.disk_reader().filter(|_| threads > 1 && todo.len() >= 64) else { return };
+        // Files differ in size: threads take the next file as they finish, not a fixed share.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            while let Some((p, manifest)) = todo.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+            {
+                match reader.read(p) {
+                    Err(crate::workspace::ReadError::Missing) => {}
+                    bytes => done.push(read_source(p, bytes, *manifest)),
+                }
+            }
+            done
+        };
         let results: Vec<Vec<Loaded>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = paths
-                .chunks(chunk)
-                .map(|part| {
-                    let reader = &reader;
-                    scope.spawn(move || {
-                        part.iter().map(|(p, manifest)| read_source(p, reader.read(p), *manifest)).collect()
-                    })
-                })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = vec![work()];
+            all.extend(helpers.into_iter().filter_map(|h| h.join().ok()));
+            all
         });
         for loaded in results.into_iter().flatten() {
             self.preloaded.insert(loaded.0.path.clone(), loaded);

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use crate::error::Error;
 
@@ -28,7 +30,7 @@ pub struct Workspace {
     /// Absolute root: the git work tree, or the folder walked.
     pub root: PathBuf,
     /// Files not tracked by git (or, outside git, every file walked), relative to the root.
-    untracked: BTreeSet<String>,
+    untracked: Untracked,
     /// Files git tracks (the index); `None` outside git.
     tracked: Option<BTreeSet<String>>,
     contents: Contents,
@@ -36,6 +38,38 @@ pub struct Workspace {
     pub git_dir: Option<PathBuf>,
     /// Texts that replace files' contents for this run (the fix engine's pending edits).
     overrides: BTreeMap<String, String>,
+}
+
+/// Files git does not track, from a walk that may still be running: the index answers
+/// "which files are tracked" several times faster than the work tree can be walked, so a run
+/// starts reading tracked files while the walk goes on.
+struct Untracked {
+    found: OnceLock<BTreeSet<String>>,
+    walk: Mutex<Option<JoinHandle<Vec<String>>>>,
+}
+
+impl Untracked {
+    fn known(found: BTreeSet<String>) -> Untracked {
+        Untracked { found: OnceLock::from(found), walk: Mutex::new(None) }
+    }
+
+    /// Starts [`interesting_files`] on its own thread (or runs it here if none can start).
+    fn walk(root: &Path, extra: &[String]) -> Untracked {
+        let job = (root.to_path_buf(), extra.to_vec());
+        match std::thread::Builder::new().name("walk".into()).spawn(move || interesting_files(&job.0, &job.1))
+        {
+            Ok(handle) => Untracked { found: OnceLock::new(), walk: Mutex::new(Some(handle)) },
+            Err(_) => Untracked::known(interesting_files(root, extra).into_iter().collect()),
+        }
+    }
+
+    /// The files, waiting for the walk the first time.
+    fn get(&self) -> &BTreeSet<String> {
+        self.found.get_or_init(|| {
+            let handle = self.walk.lock().ok().and_then(|mut w| w.take());
+            handle.and_then(|h| h.join().ok()).unwrap_or_default().into_iter().collect()
+        })
+    }
 }
 
 /// Why a file could not be read.
@@ -124,7 +158,7 @@ impl Workspace {
         }
         Workspace {
             root,
-            untracked: files,
+            untracked: Untracked::known(files),
             tracked,
             contents: Contents::Disk,
             git_dir: None,
@@ -139,16 +173,13 @@ impl Workspace {
         // Untracked files are looked for (on another thread) while the index is read: directly
         // when the format allows (no checksum pass), else through libgit2.
         let (git_dir, common_dir) = (repo.path().to_path_buf(), repo.commondir().to_path_buf());
-        let (index, walked) = std::thread::scope(|scope| {
-            let walker = (!staged).then(|| scope.spawn(|| interesting_files(&root, extra)));
-            let index = match crate::gitindex::read(&git_dir, &common_dir) {
-                Some(entries) => Ok(entries),
-                // libgit2 does not read split indexes; git does.
-                None => index_with_libgit2(&repo).or_else(|e| index_with_git_cli(&root).ok_or(e)),
-            };
-            let walked = walker.and_then(|w| w.join().ok()).unwrap_or_default();
-            (index, walked)
-        });
+        let untracked =
+            if staged { Untracked::known(BTreeSet::new()) } else { Untracked::walk(&root, extra) };
+        let index = match crate::gitindex::read(&git_dir, &common_dir) {
+            Some(entries) => Ok(entries),
+            // libgit2 does not read split indexes; git does.
+            None => index_with_libgit2(&repo).or_else(|e| index_with_git_cli(&root).ok_or(e)),
+        };
         let entries = index.map_err(git_err)?.into_iter();
         if staged {
             // The blob map alone answers "tracked?" (see `is_tracked`): no second copy of the paths.
@@ -156,7 +187,7 @@ impl Workspace {
             let git_dir = Some(repo.path().to_path_buf());
             return Ok(Workspace {
                 root,
-                untracked: BTreeSet::new(),
+                untracked,
                 tracked: None,
                 contents: Contents::Blobs { repo, blobs },
                 git_dir,
@@ -164,7 +195,6 @@ impl Workspace {
             });
         }
         let tracked_paths: BTreeSet<String> = entries.map(|(p, _)| p).collect();
-        let untracked: BTreeSet<String> = walked.into_iter().filter(|p| !tracked_paths.contains(p)).collect();
         // A tracked file deleted from the work tree stays listed here; the project loader
         // checks existence of the few files it actually wants.
         let git_dir = Some(repo.path().to_path_buf());
@@ -211,7 +241,7 @@ impl Workspace {
         Ok(Workspace {
             root,
             tracked: None,
-            untracked: BTreeSet::new(),
+            untracked: Untracked::known(BTreeSet::new()),
             contents: Contents::Blobs { repo, blobs },
             git_dir,
             overrides: BTreeMap::new(),
@@ -257,9 +287,18 @@ impl Workspace {
             Contents::Disk => None,
         };
         let tracked = self.tracked.iter().flatten().chain(blobs.into_iter().flatten());
-        let others =
-            self.untracked.iter().filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
+        let others = self
+            .untracked
+            .get()
+            .iter()
+            .filter(move |f| self.tracked.as_ref().is_none_or(|t| !t.contains(*f)));
         tracked.chain(others)
+    }
+
+    /// The files git tracks, available before untracked ones are known (empty outside git
+    /// and when contents come from git objects).
+    pub fn tracked_files(&self) -> impl Iterator<Item = &String> {
+        self.tracked.iter().flatten()
     }
 
     /// True when git tracks this file, or any file under this folder.
