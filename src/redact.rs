@@ -13,6 +13,38 @@ pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
     let Ok(tree) = Tree::parse(text) else {
         return Vec::new();
     };
+    let mut out = value_ranges(text, &tree, det);
+    for comment in &tree.comments {
+        if det.find_pattern(&comment.text).is_some() {
+            out.push(comment.span.clone());
+        }
+    }
+    out
+}
+
+/// [`sensitive_ranges`] with a tree already parsed from `text`, with or without comments:
+/// comments are found by a lexical scan that also takes a `#` inside a value for one, which
+/// can only mask more.
+pub fn sensitive_ranges_in(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
+    let mut out = value_ranges(text, tree, det);
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let mut prev = b' ';
+        for (i, b) in body.bytes().enumerate() {
+            if b == b'#' && (prev == b' ' || prev == b'\t') && det.find_pattern(&body[i + 1..]).is_some() {
+                out.push(line_start + i..line_start + body.len());
+                break;
+            }
+            prev = b;
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+/// Sensitive ranges in scalar values.
+fn value_ranges(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut stack: Vec<(NodeId, Option<String>)> = tree.roots.iter().map(|&r| (r, None)).collect();
     let mut seen = std::collections::HashSet::new();
@@ -36,11 +68,6 @@ pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
                 }
             }
             Kind::Alias { .. } => {}
-        }
-    }
-    for comment in &tree.comments {
-        if det.find_pattern(&comment.text).is_some() {
-            out.push(comment.span.clone());
         }
     }
     out
@@ -74,8 +101,17 @@ pub fn mask(text: &str) -> String {
 
 /// `text` with every sensitive range masked, using a project's detectors.
 pub fn mask_with(text: &str, det: &Detector) -> String {
+    mask_ranges(text, sensitive_ranges(text, det))
+}
+
+/// [`mask_with`] for a text whose tree is already parsed.
+pub fn mask_parsed(text: &str, tree: &Tree, det: &Detector) -> String {
+    mask_ranges(text, sensitive_ranges_in(text, tree, det))
+}
+
+fn mask_ranges(text: &str, ranges: Vec<Range<usize>>) -> String {
     let mut bytes = text.as_bytes().to_vec();
-    for range in sensitive_ranges(text, det) {
+    for range in ranges {
         // Line breaks and the indentation after them stay, so block scalars keep their shape.
         let mut indent = false;
         for b in &mut bytes[range.start.min(text.len())..range.end.min(text.len())] {
@@ -107,6 +143,17 @@ mod tests {
         assert!(!masked.contains("hünter2"));
         assert!(masked.contains("POSTGRES_PASSWORD: **********\n"));
         assert!(masked.contains("USER: bob"));
+    }
+
+    #[test]
+    fn a_tree_parsed_without_comments_masks_the_same() {
+        let text = "x: 1 # ghp_0123456789abcdefghijABCDEFGHIJklmnopqr\nservices:\n  a:\n    environment:\n      - DB_PASSWORD=s3cret\n    command: echo '#' ok\n# AKIAIOSFODNN7EXAMPLE\n";
+        let tree = Tree::parse_with(text, false).unwrap();
+        assert!(tree.comments.is_empty());
+        let masked = mask_parsed(text, &tree, &Detector::default());
+        assert_eq!(masked, mask(text));
+        assert!(!masked.contains("ghp_") && !masked.contains("AKIA") && !masked.contains("s3cret"));
+        assert!(masked.contains("command: echo '#' ok"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
 use crate::project::{Content, InputError};
-use crate::redact::mask_with;
+use crate::redact::{mask_parsed, mask_with};
 
 /// One report as miette draws it.
 #[derive(Debug)]
@@ -74,7 +74,13 @@ impl Sources<'_> {
         let text = self
             .masked
             .entry(file)
-            .or_insert_with(|| mask_with(&f.text, &self.report.project.settings.redaction()))
+            .or_insert_with(|| {
+                let det = self.report.project.settings.redaction();
+                match &f.tree {
+                    Some(tree) => mask_parsed(&f.text, tree, &det),
+                    None => mask_with(&f.text, &det),
+                }
+            })
             .clone();
         NamedSource::new(f.path.clone(), text).with_language("yaml")
     }
