@@ -510,7 +510,8 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
         }
     }
     let globs = globs.build().unwrap_or_else(|_| globset::GlobSet::empty());
-    let words: Vec<&str> = INTEREST.iter().map(|p| p.trim_matches('*')).collect();
+    let words: Vec<memchr::memmem::Finder<'_>> =
+        INTEREST.iter().map(|p| memchr::memmem::Finder::new(p.trim_matches('*'))).collect();
     let found = std::sync::Mutex::new(Vec::new());
     let root_buf = root.to_path_buf();
     ignore::WalkBuilder::new(root)
@@ -532,7 +533,7 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
                     // Most files are not wanted: decide on the name before splitting the path
                     // into components (which costs more than the whole name test).
                     let name = entry.file_name().as_encoded_bytes();
-                    let by_name = words.iter().any(|w| name.windows(w.len()).any(|x| x == w.as_bytes()));
+                    let by_name = words.iter().any(|w| w.find(name).is_some());
                     if (by_name || !globs.is_empty())
                         && let Ok(rel) = entry.path().strip_prefix(root)
                         && (by_name || globs.is_match(rel))

@@ -381,7 +381,7 @@ impl Tree {
     /// brought in by `<<` merge keys (a mapping or a list of mappings) that it does not
     /// override. Merged entries keep the ids of the nodes where they are written.
     pub fn entries(&self, id: NodeId) -> Vec<Entry> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.own_entries(self.resolve(id)).len());
         self.collect_entries(id, 0, &mut out);
         out
     }
@@ -391,18 +391,19 @@ impl Tree {
             return;
         }
         let entries = self.own_entries(self.resolve(id));
-        let mut merges = Vec::new();
+        // A mapping's own keys are unique (the parser rejects duplicates): only entries
+        // merged in after something else need the override test.
+        let first = out.is_empty();
         for entry in entries {
-            let key = self.scalar(entry.key);
-            if key == Some("<<") && self.is_plain(entry.key) {
-                merges.push(entry.value);
+            let key = self.key_text(entry.key);
+            if self.is_merge(entry.key) {
                 continue;
             }
-            if !out.iter().any(|e: &Entry| key.is_some() && self.scalar(e.key) == key) {
+            if first || !out.iter().any(|e: &Entry| key.is_some() && self.key_text(e.key) == key) {
                 out.push(*entry);
             }
         }
-        for merge in merges {
+        for merge in entries.iter().filter(|e| self.is_merge(e.key)).map(|e| e.value) {
             let merge = self.resolve(merge);
             if self.is_seq(merge) {
                 for &item in self.items(merge) {
@@ -416,6 +417,22 @@ impl Tree {
 
     fn is_plain(&self, id: NodeId) -> bool {
         matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Plain, .. })
+    }
+
+    /// True for a `<<` merge key (written plain).
+    fn is_merge(&self, key: NodeId) -> bool {
+        self.is_plain(key) && self.key_text(key) == Some("<<")
+    }
+
+    /// [`Tree::scalar`] for the lookups that run for every key of every mapping read: inlined
+    /// there only (inlining `scalar` everywhere made the parser loop slower).
+    #[inline(always)]
+    fn key_text(&self, id: NodeId) -> Option<&str> {
+        match self.nodes[id].kind {
+            Kind::Scalar { value, .. } => self.text.get(value.start as usize..value.end as usize),
+            Kind::Alias { .. } => self.scalar(id),
+            _ => None,
+        }
     }
 
     /// The value of `key` in a mapping, merge keys included.
@@ -432,7 +449,7 @@ impl Tree {
         let entries = self.own_entries(self.resolve(map));
         let mut has_merge = false;
         for e in entries {
-            match self.scalar(e.key) {
+            match self.key_text(e.key) {
                 Some("<<") if self.is_plain(e.key) => has_merge = true,
                 Some(k) if k == key => return Some(*e),
                 _ => {}
@@ -442,7 +459,7 @@ impl Tree {
             return None;
         }
         for e in entries {
-            if self.scalar(e.key) != Some("<<") || !self.is_plain(e.key) {
+            if !self.is_merge(e.key) {
                 continue;
             }
             let source = self.resolve(e.value);
@@ -468,7 +485,7 @@ impl Tree {
 
     /// The entry for `key` written in this mapping node itself.
     pub fn own_entry(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.own_entries(map).iter().copied().find(|e| self.scalar(e.key) == Some(key))
+        self.own_entries(map).iter().copied().find(|e| self.key_text(e.key) == Some(key))
     }
 
     /// True if the node is written as an alias (`*name`).
