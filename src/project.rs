@@ -673,7 +673,8 @@ fn read_source(path: &str, bytes: Result<Vec<u8>, crate::workspace::ReadError>, 
         Ok(text) => {
             file.text = text;
             // Comments matter only for suppressions; most files have none.
-            match Tree::parse_with(&file.text, file.text.contains("minipaas:")) {
+            let suppressions = memchr::memmem::find(file.text.as_bytes(), b"minipaas:").is_some();
+            match Tree::parse_with(&file.text, suppressions) {
                 Err(e) => problems.push(problem(
                     Some(e.offset..e.offset),
                     Some((e.line, e.column)),

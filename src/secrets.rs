@@ -28,6 +28,13 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "AUTHKEY",
 ];
 
+/// Every credential word, and `KEY`, contains one of these: a name with none of them is not a
+/// credential, found in one pass over the name (most names hold no credential word).
+const CREDENTIAL_PARTS: &[&str] = &["PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
+
+static CREDENTIAL_PREFILTER: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::builder().ascii_case_insensitive(true).build(CREDENTIAL_PARTS).ok());
+
 /// `<word> KEY` pairs that name a credential.
 const KEY_QUALIFIERS: &[&str] =
     &["API", "PRIVATE", "ACCESS", "AUTH", "ENCRYPTION", "MASTER", "SIGNING", "SECRET"];
@@ -152,7 +159,12 @@ pub struct Detector {
 impl Detector {
     /// Classifies a variable name.
     pub fn classify_key(&self, key: &str) -> KeyClass {
-        if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(SETTING_WORDS, w)) {
+        // This runs for every value of every file, and most names hold no credential word:
+        // rule that out first, then look for one before the long list of setting words.
+        if self.extra_words.is_empty()
+            && let Some(ac) = CREDENTIAL_PREFILTER.as_ref()
+            && !ac.is_match(key)
+        {
             return KeyClass::Plain;
         }
         let (mut hit, mut count, mut prev) = (None, 0, "");
@@ -167,6 +179,9 @@ impl Detector {
             count = i + 1;
         }
         match hit {
+            Some(_) if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(SETTING_WORDS, w)) => {
+                KeyClass::Plain
+            }
             Some(i) => KeyClass::Credential { last: i + 1 == count },
             None => KeyClass::Plain,
         }
@@ -351,6 +366,10 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
             }
         }
     }
+    // Neither the whole value nor any word of it is long enough to be a token.
+    if value.len() < MIN_TOKEN_LEN {
+        return None;
+    }
     let entropic = |range: Range<usize>| {
         let token = &value[range.clone()];
         high_entropy(token).filter(|_| !det.allowed(token)).map(|bits| Match {
@@ -361,6 +380,9 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
     // The whole value, or any word of it (`serve --signing-key <token> --verbose`).
     entropic(0..value.len()).or_else(|| tokens(value).find_map(entropic))
 }
+
+/// The shortest string the entropy test considers.
+const MIN_TOKEN_LEN: usize = 20;
 
 /// Byte ranges of the words of a value: split on whitespace, quotes and the separators of
 /// `key=value`, `key: value` and lists. Only long words can be tokens, so short ones are skipped.
@@ -377,7 +399,7 @@ fn tokens(value: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         let word = start..i;
         start = i + c.len_utf8();
         // `key:value` halves are words too, but keep `scheme://` URLs whole.
-        (word.len() >= 20).then_some(word)
+        (word.len() >= MIN_TOKEN_LEN).then_some(word)
     })
 }
 
@@ -410,7 +432,7 @@ pub fn entropy(s: &str) -> f64 {
 /// Thresholds follow detect-secrets: 4.5 for base64-like strings, 3.0 for hex.
 fn high_entropy(value: &str) -> Option<f64> {
     let v = value.trim();
-    if v.len() < 20 || v.len() > 1024 || v.contains(['/', '$', ' ', '\t', '\n', '.', ':', '\\']) {
+    if v.len() < MIN_TOKEN_LEN || v.len() > 1024 || v.contains(['/', '$', ' ', '\t', '\n', '.', ':', '\\']) {
         return None;
     }
     let hex = v.chars().all(|c| c.is_ascii_hexdigit());
@@ -455,6 +477,17 @@ fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_credential_word_passes_the_prefilter() {
+        let ac = CREDENTIAL_PREFILTER.as_ref().unwrap();
+        for word in CREDENTIAL_WORDS.iter().chain(&["KEY"]) {
+            assert!(ac.is_match(word) && ac.is_match(&word.to_lowercase()), "{word}");
+        }
+        assert_eq!(classify_key("dbPassword"), KeyClass::Credential { last: true });
+        assert_eq!(classify_key("SIGNING_KEY"), KeyClass::Credential { last: true });
+        assert_eq!(classify_key("POSTGRES_USER"), KeyClass::Plain);
+    }
 
     #[test]
     fn words_split_on_separators_and_camel_case() {
