@@ -438,12 +438,30 @@ impl DiskReader<'_> {
         if meta.len() > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(meta.len()));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-        // `take` keeps the limit even if the file grows between the size test and the read.
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io_error)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(ReadError::TooLarge(bytes.len() as u64));
+        // The size just read says how much to read: one read call in the common case, not a
+        // second one to see the end (system calls are most of the cost of reading a small
+        // file). A file that changes meanwhile is read as far as that size.
+        let mut file = file;
+        if meta.len() == 0 {
+            // Some file systems report no size for files that have content.
+            let mut bytes = Vec::new();
+            file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io_error)?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(ReadError::TooLarge(bytes.len() as u64));
+            }
+            return Ok(bytes);
         }
+        let mut bytes = vec![0; usize::try_from(meta.len()).unwrap_or(0)];
+        let mut filled = 0;
+        while filled < bytes.len() {
+            match file.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(e)),
+            }
+        }
+        bytes.truncate(filled);
         Ok(bytes)
     }
 
@@ -513,14 +531,24 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
     let words: Vec<memchr::memmem::Finder<'_>> =
         INTEREST.iter().map(|p| memchr::memmem::Finder::new(p.trim_matches('*'))).collect();
     let found = std::sync::Mutex::new(Vec::new());
-    let root_buf = root.to_path_buf();
+    // Folders holding a `.git` of their own are other repositories, which git does not look
+    // into. Noting them when their `.git` entry turns up, and dropping what was found below
+    // them afterwards, costs nothing in the common case, where testing every folder for a
+    // `.git` cost one failed stat per folder.
+    let nested = std::sync::Arc::new(std::sync::Mutex::new(Vec::<PathBuf>::new()));
+    let (root_buf, nested_in) = (root.to_path_buf(), nested.clone());
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(false)
         .threads(std::thread::available_parallelism().map_or(1, |n| n.get()).min(4))
         .filter_entry(move |e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            e.file_name() != ".git" && !(is_dir && e.path() != root_buf && e.path().join(".git").exists())
+            if e.file_name() != ".git" {
+                return true;
+            }
+            if let Some(dir) = e.path().parent().filter(|d| *d != root_buf) {
+                nested_in.lock().map(|mut n| n.push(dir.to_path_buf())).ok();
+            }
+            false
         })
         .build_parallel()
         .run(|| {
@@ -544,7 +572,17 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
                 ignore::WalkState::Continue
             })
         });
-    found.into_inner().unwrap_or_default()
+    let found = found.into_inner().unwrap_or_default();
+    let nested: Vec<String> = match nested.lock() {
+        Ok(n) => {
+            n.iter().filter_map(|d| d.strip_prefix(root).ok()).map(|d| format!("{}/", to_slash(d))).collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    if nested.is_empty() {
+        return found;
+    }
+    found.into_iter().filter(|f| !nested.iter().any(|n| f.starts_with(n.as_str()))).collect()
 }
 
 fn io_error(e: std::io::Error) -> ReadError {

@@ -167,3 +167,24 @@ fn the_direct_index_reader_agrees_with_git() {
     assert!(direct(d).is_none());
     assert_eq!(codes(&minipaas(d, &["lint", "--format", "json"])).len(), 1, "git itself reads it instead");
 }
+
+#[test]
+fn untracked_files_count_but_nested_repositories_do_not() {
+    let dir = repo(&[("README", "x\n")]);
+    let d = dir.path();
+    // Untracked, in this repository (and under an ignored folder, which is left alone).
+    write(d, "new/compose.yaml", LEAK);
+    write(d, ".gitignore", "ignored/\n");
+    write(d, "ignored/compose.yaml", LEAK);
+    // Another repository inside the work tree (a clone, not a submodule): git does not look in.
+    write(d, "vendor/other/compose.yaml", LEAK);
+    git(&d.join("vendor/other"), &["init", "-q"]);
+    // A folder with a `.git` file (how worktrees and submodules point to their git dir).
+    write(d, "wt/compose.yaml", LEAK);
+    write(d, "wt/.git", "gitdir: /nowhere\n");
+    let run = minipaas(d, &["lint", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let paths: Vec<&str> =
+        doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["new/compose.yaml"], "{}", run.stdout);
+}
