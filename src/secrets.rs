@@ -126,9 +126,29 @@ fn words(key: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn listed(list: &[&str], word: &str) -> bool {
-    list.iter().any(|w| w.eq_ignore_ascii_case(word))
+fn listed(list: &WordList, word: &str) -> bool {
+    list.by_len.get(word.len()).is_some_and(|same| same.iter().any(|w| w.eq_ignore_ascii_case(word)))
 }
+
+/// A word list grouped by length: a name's word is compared with the few listed words of its
+/// length, not all of them (this runs for every value of every file).
+struct WordList {
+    by_len: Vec<Vec<&'static str>>,
+}
+
+impl WordList {
+    fn new(words: &[&'static str]) -> WordList {
+        let mut by_len = vec![Vec::new(); words.iter().map(|w| w.len() + 1).max().unwrap_or(0)];
+        for w in words {
+            by_len[w.len()].push(*w);
+        }
+        WordList { by_len }
+    }
+}
+
+static CREDENTIAL_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(CREDENTIAL_WORDS));
+static QUALIFIER_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(KEY_QUALIFIERS));
+static SETTING_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(SETTING_WORDS));
 
 /// How a variable name relates to credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,9 +189,9 @@ impl Detector {
         }
         let (mut hit, mut count, mut prev) = (None, 0, "");
         for (i, word) in words(key).enumerate() {
-            let single = listed(CREDENTIAL_WORDS, word)
+            let single = listed(&CREDENTIAL_LIST, word)
                 || self.extra_words.iter().any(|x| x.eq_ignore_ascii_case(word));
-            let pair = word.eq_ignore_ascii_case("KEY") && i > 0 && listed(KEY_QUALIFIERS, prev);
+            let pair = word.eq_ignore_ascii_case("KEY") && i > 0 && listed(&QUALIFIER_LIST, prev);
             if single || pair {
                 hit = Some(i);
             }
@@ -179,7 +199,7 @@ impl Detector {
             count = i + 1;
         }
         match hit {
-            Some(_) if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(SETTING_WORDS, w)) => {
+            Some(_) if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(&SETTING_LIST, w)) => {
                 KeyClass::Plain
             }
             Some(i) => KeyClass::Credential { last: i + 1 == count },
@@ -342,7 +362,8 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
     if det.allowed(value) {
         return None;
     }
-    if let Some(ac) = PREFILTER.as_ref() {
+    // Most values hold no keyword: one unanchored scan says so before the overlapping search.
+    if let Some(ac) = PREFILTER.as_ref().filter(|ac| ac.is_match(value)) {
         for hit in ac.find_overlapping_iter(value) {
             let i = hit.pattern().as_usize();
             let Some(Some(re)) = REGEXES.get(i) else {
