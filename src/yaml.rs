@@ -226,6 +226,11 @@ impl Tree {
                 tree.attach(&mut stack, &mut pending, id, text)?;
             }
         }
+        // Thousands of trees stay alive for the whole run: hand back what doubling reserved.
+        tree.nodes.shrink_to_fit();
+        tree.text.shrink_to_fit();
+        tree.items.shrink_to_fit();
+        tree.entries.shrink_to_fit();
         Ok(tree)
     }
 
