@@ -157,7 +157,9 @@ impl Tree {
     /// Parses without collecting comments (a third of the parser's work) unless `comments`.
     pub fn parse_with(text: &str, comments: bool) -> Result<Tree, SyntaxError> {
         let options = granit_parser::options! { emit_anchor_events: false, emit_comments: comments };
-        let mut tree = Tree::default();
+        // Decoded scalars are never longer than their source (escapes, folding and indentation
+        // only shrink them; aliases are not copied): one allocation holds them all.
+        let mut tree = Tree { text: String::with_capacity(text.len()), ..Tree::default() };
         let mut anchors: std::collections::HashMap<usize, NodeId> = Default::default();
         let mut stack: Vec<Open> = Vec::new();
         let mut pending = Pending::default();
