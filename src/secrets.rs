@@ -3,7 +3,7 @@
 //! the same values in every output so a report never shows what it found.
 
 use std::ops::Range;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -345,8 +345,13 @@ const PATTERNS: &[(&str, Pattern)] = &[
 static PREFILTER: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
 
-static REGEXES: LazyLock<Vec<Option<Regex>>> =
-    LazyLock::new(|| PATTERNS.iter().map(|(_, p)| Regex::new(p.regex).ok()).collect());
+/// Each pattern's regex, compiled the first time a value holds its keyword: a repository
+/// with one URL password should not pay for compiling all of them.
+static REGEXES: [OnceLock<Option<Regex>>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
+
+fn regex(i: usize) -> Option<&'static Regex> {
+    REGEXES.get(i)?.get_or_init(|| Regex::new(PATTERNS.get(i)?.1.regex).ok()).as_ref()
+}
 
 /// A secret found in a value: what it looks like and where (in the decoded value).
 #[derive(Debug, Clone, PartialEq)]
@@ -366,7 +371,7 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
     if let Some(ac) = PREFILTER.as_ref().filter(|ac| ac.is_match(value)) {
         for hit in ac.find_overlapping_iter(value) {
             let i = hit.pattern().as_usize();
-            let Some(Some(re)) = REGEXES.get(i) else {
+            let Some(re) = regex(i) else {
                 continue;
             };
             let Some(caps) = re.captures(value) else {
@@ -498,6 +503,14 @@ fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for (i, (keyword, p)) in PATTERNS.iter().enumerate() {
+            assert!(regex(i).is_some(), "{}", p.what);
+            assert!(PREFILTER.as_ref().unwrap().is_match(keyword));
+        }
+    }
 
     #[test]
     fn every_credential_word_passes_the_prefilter() {
