@@ -10,16 +10,11 @@ use crate::yaml::{Kind, NodeId, Tree};
 /// Byte ranges of `text` that hold secret values: credential-named values, values that look
 /// like keys or tokens, every `content:`, and comments that contain a token.
 pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
-    let Ok(tree) = Tree::parse(text) else {
-        return Vec::new();
-    };
-    let mut out = value_ranges(text, &tree, det);
-    for comment in &tree.comments {
-        if det.find_pattern(&comment.text).is_some() {
-            out.push(comment.span.clone());
-        }
+    // Comments come from the lexical scan below, so the parser need not collect them.
+    match Tree::parse_with(text, false) {
+        Ok(tree) => sensitive_ranges_in(text, &tree, det),
+        Err(_) => Vec::new(),
     }
-    out
 }
 
 /// [`sensitive_ranges`] with a tree already parsed from `text`, with or without comments:
