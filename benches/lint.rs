@@ -5,9 +5,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use minipaas::compose::Compose;
-use minipaas::project::{LoadOptions, Project};
-use minipaas::workspace::Workspace;
+use minipaas::discover::Workspace;
+use minipaas::model::compose::Compose;
+use minipaas::model::{LoadOptions, Project};
 use minipaas::yaml::Tree;
 
 /// A realistic Compose file: anchors, secrets, configs, environment, a planted literal.
@@ -25,7 +25,7 @@ fn project(c: &mut Criterion) {
     c.bench_function("load + rules (rule fixtures)", |b| {
         b.iter(|| {
             let project = Project::load(&ws, &LoadOptions::default()).ok();
-            black_box(project.map(|p| minipaas::rules::check_all(&p).len()))
+            black_box(project.map(|p| minipaas::rules::check_all(&p, &Default::default()).len()))
         })
     });
 }

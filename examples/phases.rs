@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use minipaas::project::{LoadOptions, Project};
+use minipaas::discover::Workspace;
+use minipaas::model::{LoadOptions, Project};
 use minipaas::render::{Format, Report, TextOptions, render};
-use minipaas::workspace::Workspace;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
@@ -17,11 +17,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project = Project::load(&ws, &LoadOptions::default())?;
     let load = t.elapsed();
     let t = Instant::now();
-    let findings = minipaas::rules::check_all(&project);
+    let findings = minipaas::rules::check_all(&project, &Default::default());
     let rules = t.elapsed();
     let t = Instant::now();
     let mut sink = Vec::new();
-    let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
+    let report = Report {
+        project: &project,
+        settings: &Default::default(),
+        findings: &findings,
+        fixed: &[],
+        fix_problems: &[],
+    };
     render(Format::Text, &report, TextOptions { color: false, quiet: true }, &mut sink)?;
     let text = t.elapsed();
     let out = format!(

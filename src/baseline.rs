@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::finding::{Finding, Suppression};
-use crate::project::Project;
+use crate::model::Project;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

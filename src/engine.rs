@@ -8,12 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use crate::discover::Workspace;
 use crate::error::Error;
 use crate::finding::{FileId, Finding, Severity};
 use crate::fix::{Applicability, Edit, splice};
-use crate::project::{LoadOptions, Project};
+use crate::model::{LoadOptions, Project};
 use crate::rules::check_all;
-use crate::workspace::Workspace;
+use crate::settings::Settings;
 use crate::yaml::Tree;
 
 /// How many lint-and-fix passes run before the engine gives up converging.
@@ -67,9 +68,9 @@ fn key(project: &Project, f: &Finding) -> Key {
     (f.code, project.files[f.primary.file].path.clone(), f.message.clone())
 }
 
-fn load(ws: &Workspace, opts: &LoadOptions) -> Result<(Project, Vec<Finding>), Error> {
+fn load(ws: &Workspace, opts: &LoadOptions, settings: &Settings) -> Result<(Project, Vec<Finding>), Error> {
     let project = Project::load(ws, opts)?;
-    let findings = check_all(&project);
+    let findings = check_all(&project, settings);
     Ok((project, findings))
 }
 
@@ -134,8 +135,13 @@ fn choose(
 
 /// Applies every fix at or above `required` until nothing changes (or [`MAX_PASSES`]).
 /// The workspace is left holding the fixed texts as overrides.
-pub fn fix(ws: &mut Workspace, opts: &LoadOptions, required: Applicability) -> Result<FixRun, Error> {
-    let (mut project, mut findings) = load(ws, opts)?;
+pub fn fix(
+    ws: &mut Workspace,
+    opts: &LoadOptions,
+    settings: &Settings,
+    required: Applicability,
+) -> Result<FixRun, Error> {
+    let (mut project, mut findings) = load(ws, opts, settings)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     let mut blocked: HashSet<Key> = HashSet::new();
@@ -186,7 +192,7 @@ pub fn fix(ws: &mut Workspace, opts: &LoadOptions, required: Applicability) -> R
             originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
             ws.set_override(path, new.clone());
         }
-        let (next, next_findings) = load(ws, opts)?;
+        let (next, next_findings) = load(ws, opts, settings)?;
         let gained: Vec<Key> = errors(&next, &next_findings).difference(&before).cloned().collect();
         if !gained.is_empty() {
             for (path, text) in previous {

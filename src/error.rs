@@ -1,7 +1,7 @@
 //! The errors that stop a command; only `main` turns them into exit codes.
 //!
 //! Problems with one input file (bad YAML, unreadable, too large) are not errors here: they are
-//! [`crate::project::InputError`]s, reported beside the findings while the other files are linted.
+//! [`crate::model::InputError`]s, reported beside the findings while the other files are linted.
 
 use std::path::PathBuf;
 

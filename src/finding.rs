@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::fix::{Applicability, Fix};
 
-/// Index of a file in [`crate::project::Project::files`].
+/// Index of a file in [`crate::model::Project::files`].
 pub type FileId = usize;
 
 /// How serious a finding is; only errors fail a run.
@@ -57,8 +57,11 @@ pub struct Finding {
     pub related: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
-    /// The env of the lint unit it was found in, if any.
+    /// The env of the (first) lint unit it was found in, if any.
     pub env: Option<String>,
+    /// The labels of every lint unit it was found in (one finding per place, however many
+    /// units share the file).
+    pub units: Vec<String>,
     /// What `--fix` can do about it.
     pub fix: Option<FixPlan>,
     /// What it is about, stable across edits that move lines (`db/POSTGRES_PASSWORD`): the

@@ -1,24 +1,23 @@
 //! minipaas: lints Docker Compose secrets and configs for Docker Swarm deployments.
 //!
-//! The pipeline is: [`workspace`] finds files (git-native), [`project`] parses them with
-//! exact spans ([`yaml`], [`compose`], [`manifest`]) and groups them into lint units,
-//! [`rules`] report [`finding::Finding`]s, and [`render`] prints them with values masked
-//! ([`redact`]). Only `main` maps outcomes to exit codes.
+//! The pipeline is: [`discover`] finds files (git-native, by name and by content), [`model`]
+//! parses them with exact spans ([`yaml`]) and models them the way Compose does (units,
+//! `extends`, `include`, interpolation), [`rules`] report [`finding::Finding`]s, the fix
+//! [`engine`] applies their fixes, and [`render`] prints them with values masked ([`redact`]).
+//! Only `main` maps outcomes to exit codes.
 
 pub mod baseline;
 pub mod cli;
 pub mod commands;
-pub mod compose;
+pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod fix;
-pub mod gitindex;
-pub mod interp;
-pub mod manifest;
+pub mod lines;
+pub mod model;
 pub mod patch;
 pub mod progress;
-pub mod project;
 pub mod redact;
 pub mod render;
 pub mod rules;
@@ -26,7 +25,6 @@ pub mod secrets;
 pub mod settings;
 pub mod suppress;
 pub mod swarm;
-pub mod workspace;
 pub mod write;
 pub mod yaml;
 
@@ -51,10 +49,10 @@ pub fn run(
     match &cli.command {
         Command::Lint(args) => commands::lint::lint(args, out, err),
         Command::Secret(action) => {
-            commands::resource::resource(compose::ResourceKind::Secret, action, input, out, &backend)
+            commands::resource::resource(model::compose::ResourceKind::Secret, action, input, out, &backend)
         }
         Command::Config(action) => {
-            commands::resource::resource(compose::ResourceKind::Config, action, input, out, &backend)
+            commands::resource::resource(model::compose::ResourceKind::Config, action, input, out, &backend)
         }
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),

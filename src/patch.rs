@@ -6,8 +6,8 @@
 //! never gives a service its own list when it inherits one through `<<` (merge keys are
 //! shallow, so that would replace the inherited list).
 
-use crate::compose::ResourceKind;
 use crate::fix::Edit;
+use crate::model::compose::ResourceKind;
 use crate::yaml::{Entry, NodeId, Tree};
 
 /// Why an edit cannot be made safely.

@@ -8,7 +8,7 @@ use std::sync::{LazyLock, OnceLock};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
-use crate::interp::{Piece, pieces};
+use crate::model::interp::{Piece, pieces};
 
 /// Words that make a variable name a credential.
 const CREDENTIAL_WORDS: &[&str] = &[

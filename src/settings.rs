@@ -46,11 +46,26 @@ struct RawLint {
     #[serde(default)]
     per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     #[serde(default)]
-    include: Vec<String>,
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    project: Vec<RawProject>,
     #[serde(default)]
     credential_words: Vec<String>,
     #[serde(default)]
     allowed_values: Vec<String>,
+}
+
+/// One `[[lint.project]]`: Compose files deployed together.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawProject {
+    files: Spanned<Vec<String>>,
+    #[serde(default)]
+    tool: Option<Spanned<String>>,
+    #[serde(default)]
+    env_file: Option<String>,
 }
 
 /// What to report and how, after layering.
@@ -66,6 +81,10 @@ pub struct Settings {
     pub per_file_ignores: Vec<(String, GlobMatcher, BTreeSet<&'static str>)>,
     /// Extra globs naming Compose files.
     pub include: Vec<String>,
+    /// Globs of files never taken for Compose files.
+    pub exclude: Vec<String>,
+    /// Projects spelled out (`[[lint.project]]`).
+    pub projects: Vec<crate::model::ProjectSpec>,
     /// Extra words that make a variable name a credential.
     pub credential_words: Vec<String>,
     /// Values never reported as secrets (placeholders such as `changeme`).
@@ -97,14 +116,40 @@ impl Settings {
     /// Parses a config file's text.
     pub fn parse(text: &str, file: &Path) -> Result<Settings, Error> {
         let at = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = span.map(|s| crate::yaml::line_col(text, s.start)).unwrap_or((1, 1));
+            let (line, column) = span.map(|s| crate::lines::line_col(text, s.start)).unwrap_or((1, 1));
             Error::Config { path: file.to_path_buf(), line, column, message }
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
         let lint = raw.lint;
         let code_at = |s: &Spanned<String>| code(s.get_ref()).map_err(|m| at(Some(s.span()), m));
+        let glob_at = |g: &Spanned<String>| -> Result<String, Error> {
+            GlobBuilder::new(g.get_ref())
+                .build()
+                .map_err(|e| at(Some(g.span()), format!("invalid glob: {e}")))?;
+            Ok(g.get_ref().clone())
+        };
+        let mut projects = Vec::new();
+        for p in &lint.project {
+            if p.files.get_ref().is_empty() {
+                return Err(at(Some(p.files.span()), "a project needs at least one file".into()));
+            }
+            let tool = match p.tool.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
+                None | Some(("compose", _)) => crate::model::chains::Tool::Compose,
+                Some(("stack", _)) => crate::model::chains::Tool::Stack,
+                Some((other, span)) => {
+                    return Err(at(Some(span), format!("unknown tool `{other}` (compose or stack)")));
+                }
+            };
+            projects.push(crate::model::ProjectSpec {
+                files: p.files.get_ref().clone(),
+                tool,
+                env_file: p.env_file.clone(),
+            });
+        }
         let mut settings = Settings {
-            include: lint.include,
+            include: lint.include.iter().map(glob_at).collect::<Result<_, _>>()?,
+            exclude: lint.exclude.iter().map(glob_at).collect::<Result<_, _>>()?,
+            projects,
             credential_words: lint.credential_words.iter().map(|w| w.to_ascii_uppercase()).collect(),
             allowed_values: lint.allowed_values,
             source: Some(file.to_path_buf()),
@@ -143,6 +188,22 @@ impl Settings {
         }
         self.ignore.extend(parse(ignore)?);
         Ok(())
+    }
+
+    /// What the loader needs from this configuration, with the command line's `--include`s.
+    pub fn load_options(
+        &self,
+        include: &[String],
+        paths: Vec<String>,
+        env: Option<String>,
+    ) -> crate::model::LoadOptions {
+        crate::model::LoadOptions {
+            include: include.iter().chain(&self.include).cloned().collect(),
+            exclude: self.exclude.clone(),
+            projects: self.projects.clone(),
+            paths,
+            env,
+        }
     }
 
     /// The secret detectors with this configuration's words and placeholders.
@@ -212,6 +273,20 @@ mod tests {
         assert_eq!(s.levels["MP003"], Level::Error);
         assert!(s.per_file_ignores[0].1.is_match("legacy/a/compose.yaml"));
         assert_eq!(s.credential_words, ["PIN"]);
+        let s = parse(
+            "[lint]\nexclude = [\"k8s/**\"]\n[[lint.project]]\nfiles = [\"a.yml\", \"b.yml\"]\ntool = \"stack\"\n[[lint.project]]\nfiles = [\"c.yml\"]\nenv-file = \"c.env\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.exclude, ["k8s/**"]);
+        assert_eq!(s.projects.len(), 2);
+        assert_eq!(s.projects[0].tool, crate::model::chains::Tool::Stack);
+        assert_eq!(s.projects[1].env_file.as_deref(), Some("c.env"));
+        let err = parse("[[lint.project]]\nfiles = []\n").unwrap_err();
+        assert!(matches!(&err, Error::Config { line: 2, .. }), "{err}");
+        let err = parse("[[lint.project]]\nfiles = [\"a\"]\ntool = \"helm\"\n").unwrap_err();
+        assert!(matches!(&err, Error::Config { line: 3, .. }), "{err}");
+        let err = parse("[lint]\ninclude = [\"a/[\"]\n").unwrap_err();
+        assert!(matches!(&err, Error::Config { line: 2, .. }), "{err}");
     }
 
     #[test]

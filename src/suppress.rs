@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::finding::FileId;
-use crate::project::Project;
+use crate::model::Project;
 
 static DIRECTIVE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^\s*minipaas:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$").ok());
@@ -41,7 +41,7 @@ pub fn directives(project: &Project) -> Vec<Directive> {
         for comment in &tree.comments {
             let Some(caps) = re.captures(&comment.text) else { continue };
             let codes = caps.get(1).map(|m| m.as_str()).unwrap_or_default();
-            let (line, _) = crate::yaml::line_col(&f.text, comment.span.start);
+            let (line, _) = f.line_col(comment.span.start);
             let line_start = f.text[..comment.span.start].rfind('\n').map_or(0, |i| i + 1);
             let alone = f.text[line_start..comment.span.start].trim().is_empty();
             out.push(Directive {

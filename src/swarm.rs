@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::compose::ResourceKind;
 use crate::error::Error;
+use crate::model::compose::ResourceKind;
 
 /// Label on every object minipaas creates.
 pub const LABEL_MANAGED: &str = "com.minipaas.managed";

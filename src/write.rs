@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::discover::Workspace;
 use crate::error::Error;
-use crate::workspace::Workspace;
 
 /// Held while a run reads, fixes and writes; released on drop.
 pub struct RepoLock {

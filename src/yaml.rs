@@ -261,8 +261,8 @@ impl Tree {
             Some(key) => {
                 if let Some(dup) = self.duplicate_key(&pending.entries[open.first..], key) {
                     let at = self.nodes[key].span.start;
-                    let (line, column) = line_col(text, at);
-                    let (first, _) = line_col(text, self.nodes[dup].span.start);
+                    let (line, column) = crate::lines::line_col(text, at);
+                    let (first, _) = crate::lines::line_col(text, self.nodes[dup].span.start);
                     return Err(SyntaxError {
                         message: format!(
                             "duplicate mapping key `{}` (first defined on line {first})",
@@ -522,32 +522,16 @@ impl From<ScalarStyle> for Style {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
 /// A buffer range as a [`Slot`]; a tree needs more than 4 GiB of one buffer only for input
 /// far past the size limit, but that is an error at `offset`, not a wrap-around.
 fn slot(range: Range<usize>, text: &str, offset: usize) -> Result<Slot, SyntaxError> {
     match (u32::try_from(range.start), u32::try_from(range.end)) {
         (Ok(start), Ok(end)) => Ok(Slot { start, end }),
         _ => {
-            let (line, column) = line_col(text, offset);
+            let (line, column) = crate::lines::line_col(text, offset);
             Err(SyntaxError { message: "document too large".into(), offset, line, column })
         }
     }
-}
-
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {

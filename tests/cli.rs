@@ -138,18 +138,25 @@ fn outside_git_the_tree_is_walked_and_mp005_is_silent() {
     );
     write(dir.path(), "pw.txt", "x");
     write(dir.path(), "skip/compose.yaml", UNDECLARED);
-    write(dir.path(), "values.yaml", UNDECLARED);
+    // Helm values: a `services:` key, but also keys Compose does not have.
+    const VALUES: &str = "replicaCount: 1\nservices:\n  web:\n    secrets: [db_password]\n";
+    write(dir.path(), "values.yaml", VALUES);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(codes(&run).is_empty());
-    // --include makes another name a Compose file; a named file is linted whatever its name.
+    // --include makes another file a Compose file.
     let run = minipaas(dir.path(), &["lint", "--format", "json", "--include", "*.yaml"]);
     assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)]);
+    // A named file is a Compose file only by its name or content (pre-commit passes every
+    // YAML file): Helm values are not linted, a stack file with any name is.
     let run = minipaas(dir.path(), &["lint", "--format", "json", "values.yaml"]);
+    assert!(codes(&run).is_empty(), "{}", run.stdout);
+    write(dir.path(), "stacks/web.yml", UNDECLARED);
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "stacks/web.yml"]);
     assert_eq!(codes(&run), [("MP001".to_string(), 4, 15)]);
     // Several paths outside git: the current folder is the project root.
     write(dir.path(), "sub/compose.yaml", UNDECLARED);
-    let run = minipaas(dir.path(), &["lint", "--format", "json", "sub", "values.yaml"]);
+    let run = minipaas(dir.path(), &["lint", "--format", "json", "sub", "stacks"]);
     assert_eq!(codes(&run).len(), 2, "{} {}", run.stdout, run.stderr);
     assert_eq!(minipaas(dir.path(), &["lint", "--staged"]).code, 2);
 }

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use minipaas::commands::lint::lint_workspace;
-use minipaas::project::{Content, LoadOptions};
-use minipaas::workspace::Workspace;
+use minipaas::discover::Workspace;
+use minipaas::model::{Content, LoadOptions};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
 /// MANIFEST rows: repo folder -> YAML paths in it.
@@ -50,8 +50,10 @@ fn lint_corpus() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
         let root = corpus().join(&repo);
         let ws = Workspace::with_tracked(&root, tracked(&root));
         let opts = LoadOptions { paths: paths.clone(), ..LoadOptions::default() };
-        let (project, findings) = lint_workspace(&ws, &opts).unwrap();
-        for path in &paths {
+        let (project, findings) = lint_workspace(&ws, &opts, &Default::default()).unwrap();
+        for path in paths.iter().filter(|p| {
+            minipaas::discover::names::classify(p) == Some(minipaas::discover::names::Kind::ComposeName)
+        }) {
             let parsed = project
                 .files
                 .iter()
@@ -87,8 +89,6 @@ fn corpus_findings_match_the_manifest_notes() {
     has("BretFisher__udemy-docker-mastery", "secrets-sample-2/docker-compose.yml", "MP005", 2);
     has("dockersamples__atsea-sample-shop-app", "docker-compose.yml", "MP005", 2);
     has("kubernetes__kompose", "script/test/fixtures/secrets/docker-compose-secrets-long.yml", "MP005", 1);
-    // A secret file that is a committed folder.
-    has("sixeyed__diamol", "ch10/exercises/todo-list-configured-windows/docker-compose-test.yml", "MP005", 1);
     // Declared but unused.
     has("kubernetes__kompose", "script/test/fixtures/secrets/docker-compose-secrets-long.yml", "MP003", 1);
     has(
@@ -109,9 +109,6 @@ fn corpus_findings_match_the_manifest_notes() {
     let example: Vec<_> =
         all["sombrahq__minipaas"].iter().filter(|(p, _)| p.starts_with("example-app/")).collect();
     assert!(example.is_empty(), "example app: {example:?}");
-    // The diamol overlays (docker-compose-test.yml beside docker-compose.yml) are one unit,
-    // so the reference in the base file is satisfied by the overlay's declaration.
-    has("sixeyed__diamol", "ch10/exercises/todo-list-configured-windows/docker-compose.yml", "MP001", 0);
 }
 
 #[test]
@@ -130,7 +127,7 @@ fn the_binary_never_crashes_on_the_corpus() {
 /// secrets/configs, and environment names (except `KEY` becoming `KEY_FILE`).
 fn shape(text: &str) -> Option<(Vec<String>, Vec<String>)> {
     let tree = minipaas::yaml::Tree::parse(text).ok()?;
-    let (compose, _) = minipaas::compose::Compose::read(&tree, text);
+    let (compose, _) = minipaas::model::compose::Compose::read(&tree, text);
     let mut services: Vec<String> = compose
         .services
         .iter()
@@ -181,9 +178,13 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
         common::copy_dir(&src, work.path());
         let mut ws = Workspace::with_tracked(work.path(), tracked(&src));
         let opts = LoadOptions { paths: paths.clone(), ..LoadOptions::default() };
-        let run = minipaas::engine::fix(&mut ws, &opts, minipaas::fix::Applicability::Unsafe).unwrap();
+        let run =
+            minipaas::engine::fix(&mut ws, &opts, &Default::default(), minipaas::fix::Applicability::Unsafe)
+                .unwrap();
         // Idempotent: the engine over its own result has nothing left to do.
-        let again = minipaas::engine::fix(&mut ws, &opts, minipaas::fix::Applicability::Unsafe).unwrap();
+        let again =
+            minipaas::engine::fix(&mut ws, &opts, &Default::default(), minipaas::fix::Applicability::Unsafe)
+                .unwrap();
         assert!(
             again.changes.is_empty(),
             "{repo}: a second pass changed {:?}",

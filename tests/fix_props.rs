@@ -6,11 +6,11 @@
 
 use std::collections::BTreeSet;
 
+use minipaas::discover::Workspace;
 use minipaas::engine;
 use minipaas::fix::Applicability;
-use minipaas::project::LoadOptions;
+use minipaas::model::LoadOptions;
 use minipaas::rules::check_all;
-use minipaas::workspace::Workspace;
 use proptest::prelude::*;
 
 const NAMES: [&str; 4] = ["alpha", "bravo", "charlie.1a2b3c4d", "delta_key"];
@@ -177,7 +177,7 @@ fn fix(text: &str, required: Applicability) -> (String, Vec<&'static str>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
     let mut ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
-    let run = engine::fix(&mut ws, &LoadOptions::default(), required).unwrap();
+    let run = engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), required).unwrap();
     assert!(run.problems.is_empty(), "{:?}\n{text}", run.problems);
     let codes = run.findings.iter().map(|f| f.code).collect();
     (run.changes.into_iter().next().map(|c| c.after).unwrap_or_else(|| text.to_string()), codes)
@@ -230,8 +230,8 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("compose.yaml"), &output).unwrap();
         let ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
-        let project = minipaas::project::Project::load(&ws, &LoadOptions::default()).unwrap();
+        let project = minipaas::model::Project::load(&ws, &LoadOptions::default()).unwrap();
         prop_assert!(project.errors.is_empty(), "{:?}", project.errors);
-        prop_assert!(check_all(&project).iter().all(|f| f.code != "MP009"));
+        prop_assert!(check_all(&project, &Default::default()).iter().all(|f| f.code != "MP009"));
     }
 }

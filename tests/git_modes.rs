@@ -134,7 +134,7 @@ fn ls_files(dir: &std::path::Path) -> Vec<(String, String)> {
 
 fn direct(dir: &std::path::Path) -> Option<Vec<(String, String)>> {
     let git = dir.join(".git");
-    let mut entries: Vec<(String, String)> = minipaas::gitindex::read(&git, &git)?
+    let mut entries: Vec<(String, String)> = minipaas::discover::gitindex::read(&git, &git)?
         .into_iter()
         .map(|(p, id)| (p, id.iter().map(|b| format!("{b:02x}")).collect()))
         .collect();

@@ -13,7 +13,7 @@ use common::{minipaas, minipaas_stdin, repo};
 use minipaas::cli::ResourceAction;
 use minipaas::commands::Outcome;
 use minipaas::commands::resource::{Backend, resource};
-use minipaas::compose::ResourceKind;
+use minipaas::model::compose::ResourceKind;
 use minipaas::swarm::{FakeSwarm, Swarm};
 
 const COMMON: &str = "# shared by every env\nservices:\n  api:\n    image: api\n";

@@ -2,9 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use minipaas::project::{LoadOptions, Project};
+use minipaas::model::{LoadOptions, Project};
 use minipaas::render::{Format, Report, TextOptions, render};
-use minipaas::workspace::Workspace;
+use minipaas::discover::Workspace;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -13,8 +13,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let ws = Workspace::with_tracked(dir.path(), Default::default());
     let Ok(project) = Project::load(&ws, &LoadOptions::default()) else { return };
-    let findings = minipaas::rules::check_all(&project);
-    let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
+    let findings = minipaas::rules::check_all(&project, &Default::default());
+    let report = Report { project: &project, settings: &Default::default(), findings: &findings, fixed: &[], fix_problems: &[] };
     for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
         let mut out = Vec::new();
         let _ = render(format, &report, TextOptions { color: false, quiet: false }, &mut out);

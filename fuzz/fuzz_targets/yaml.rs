@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use minipaas::yaml::Tree;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = minipaas::gitindex::parse(data);
+    let _ = minipaas::discover::gitindex::parse(data);
     let Ok(text) = std::str::from_utf8(data) else { return };
     match Tree::parse(text) {
         Err(e) => assert!(e.offset <= text.len() && e.line >= 1),
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
                     let _ = tree.get(id, tree.scalar(e.key).unwrap_or_default());
                 }
             }
-            let (_, _) = minipaas::compose::Compose::read(&tree, text);
+            let (_, _) = minipaas::model::compose::Compose::read(&tree, text);
             let _ = minipaas::redact::mask(text);
         }
     }

@@ -8,11 +8,12 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Outcome;
+use crate::discover::Workspace;
 use crate::error::Error;
-use crate::project::{LoadOptions, Project};
+use crate::model::{LoadOptions, Project};
 use crate::render::Format;
 use crate::rules::{active, check_all};
-use crate::workspace::Workspace;
+use crate::settings::Settings;
 
 /// The rules about values: the ones a commit can leak.
 const LEAK_RULES: [&str; 3] = ["MP005", "MP006", "MP007"];
@@ -45,13 +46,7 @@ type Signature = (Vec<(String, String)>, Vec<bool>);
 fn signature(ws: &Workspace, referenced: &[String]) -> Signature {
     let blobs = ws
         .files()
-        .filter(|p| {
-            let name = p.rsplit('/').next().unwrap_or(p);
-            name.ends_with(".yml")
-                || name.ends_with(".yaml")
-                || name.contains(".env")
-                || name.ends_with(".env")
-        })
+        .filter(|p| crate::discover::names::classify(p).is_some() || p.contains(".env"))
         .map(|p| (p.clone(), ws.blob_id(p).unwrap_or_default()))
         .collect();
     (blobs, referenced.iter().map(|p| ws.is_tracked(p)).collect())
@@ -61,6 +56,7 @@ fn signature(ws: &Workspace, referenced: &[String]) -> Signature {
 pub fn history(
     ws: &Workspace,
     opts: &LoadOptions,
+    settings: &Settings,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -81,14 +77,13 @@ pub fn history(
         let project = Project::load(&at, opts)?;
         referenced = project.facts.keys().cloned().collect();
         last = Some(signature(&at, &referenced));
-        let findings = check_all(&project);
+        let findings = check_all(&project, settings);
         for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
             let path = project.files[f.primary.file].path.clone();
             if !seen.insert((f.code, path.clone(), f.subject.clone(), f.value_hash)) {
                 continue;
             }
-            let (line, column) =
-                crate::yaml::line_col(&project.files[f.primary.file].text, f.primary.span.start);
+            let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
             leaks.push(Leak {
                 commit: id.clone(),
                 summary: summary.clone(),

@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Outcome;
+use crate::discover::Workspace;
 use crate::error::Error;
 use crate::rules::RULES;
 use crate::settings::CONFIG_NAME;
-use crate::workspace::Workspace;
 
 /// The starter configuration: every key, commented out, with every rule listed.
 pub fn template() -> String {

@@ -6,30 +6,30 @@ use std::path::PathBuf;
 use super::Outcome;
 use crate::baseline::Baseline;
 use crate::cli::LintArgs;
+use crate::discover::Workspace;
 use crate::engine;
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
-use crate::project::{LoadOptions, Project};
+use crate::model::{LoadOptions, Project};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
 use crate::settings::Settings;
-use crate::workspace::Workspace;
 use crate::write::{lock, write_atomic};
 
 /// Runs a lint as the command line asks.
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
     let progress = crate::progress::Progress::start(!args.quiet);
-    let (ws, opts) = open(args)?;
+    let (ws, opts, settings) = open(args)?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let text = TextOptions { color, quiet: args.quiet };
     if args.history {
-        return super::history::history(&ws, &opts, args.format, out);
+        return super::history::history(&ws, &opts, &settings, args.format, out);
     }
     if !(args.fix || args.diff) {
         let project = Project::load(&ws, &opts)?;
-        let mut findings = check_all(&project);
+        let mut findings = check_all(&project, &settings);
         if let Some(path) = &args.write_baseline {
             let n = Baseline::write(path, &project, &findings)?;
             writeln!(err, "Recorded {n} finding(s) in {}.", path.display())?;
@@ -39,10 +39,16 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             Baseline::load(path)?.apply(&project, &mut findings);
         }
         if let Some(rev) = &args.since {
-            since(&ws, &opts, rev, &project, &mut findings)?;
+            since(&ws, &opts, &settings, rev, &project, &mut findings)?;
         }
         drop(progress);
-        let report = Report { project: &project, findings: &findings, fixed: &[], fix_problems: &[] };
+        let report = Report {
+            project: &project,
+            settings: &settings,
+            findings: &findings,
+            fixed: &[],
+            fix_problems: &[],
+        };
         render(args.format, &report, text, out)?;
         if args.stats {
             stats(&report, started, err)?;
@@ -57,10 +63,10 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     // Held from the first read to the last write, so parallel runs never lose an edit.
     let _lock = if args.fix { Some(lock(&ws)?) } else { None };
     let mut ws = ws;
-    let run = engine::fix(&mut ws, &opts, required)?;
+    let run = engine::fix(&mut ws, &opts, &settings, required)?;
     drop(progress);
     if args.diff {
-        diff::render(&run.changes, &run.project.settings.redaction(), out)?;
+        diff::render(&run.changes, &settings.redaction(), out)?;
         for p in &run.problems {
             writeln!(err, "warning: {p}")?;
         }
@@ -87,6 +93,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let report = Report {
         project: &run.project,
+        settings: &settings,
         findings: &run.findings,
         fixed: &run.applied,
         fix_problems: &run.problems,
@@ -99,12 +106,13 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
 fn since(
     ws: &Workspace,
     opts: &LoadOptions,
+    settings: &Settings,
     rev: &str,
     project: &Project,
     findings: &mut [Finding],
 ) -> Result<(), Error> {
     let then = ws.at_commit(rev)?;
-    let (old_project, old) = lint_workspace(&then, opts)?;
+    let (old_project, old) = lint_workspace(&then, opts, settings)?;
     let key = |p: &Project, f: &Finding| {
         (f.code, p.files[f.primary.file].path.clone(), f.subject.clone(), f.value_hash)
     };
@@ -135,8 +143,8 @@ fn stats(report: &Report<'_>, started: std::time::Instant, err: &mut dyn Write) 
     Ok(())
 }
 
-/// The workspace and load options the arguments describe.
-fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
+/// The workspace, load options and configuration the arguments describe.
+fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions, Settings), Error> {
     let start: PathBuf = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     for p in &args.paths {
         if !p.exists() {
@@ -175,7 +183,8 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions), Error> {
         })?;
         paths.push(rel);
     }
-    Ok((ws, LoadOptions { include: args.include.clone(), paths, env: args.env.clone(), settings }))
+    let opts = settings.load_options(&args.include, paths, args.env.clone());
+    Ok((ws, opts, settings))
 }
 
 fn outcome(project: &Project, findings: &[Finding]) -> Outcome {
@@ -189,8 +198,12 @@ fn outcome(project: &Project, findings: &[Finding]) -> Outcome {
 }
 
 /// Lints a workspace from Rust (used by tests and embedders): the project and its findings.
-pub fn lint_workspace(ws: &Workspace, opts: &LoadOptions) -> Result<(Project, Vec<Finding>), Error> {
+pub fn lint_workspace(
+    ws: &Workspace,
+    opts: &LoadOptions,
+    settings: &Settings,
+) -> Result<(Project, Vec<Finding>), Error> {
     let project = Project::load(ws, opts)?;
-    let findings = check_all(&project);
+    let findings = check_all(&project, settings);
     Ok((project, findings))
 }

@@ -13,16 +13,16 @@ use sha2::{Digest, Sha256};
 
 use super::Outcome;
 use crate::cli::ResourceAction;
-use crate::compose::{ResourceKind, valid_object_name};
+use crate::discover::Workspace;
 use crate::engine::{Change, Step, apply_steps};
 use crate::error::Error;
 use crate::finding::{FileId, Severity};
 use crate::fix::{Applicability, Fix};
-use crate::manifest::{Endpoint, MANIFEST_NAMES};
+use crate::model::compose::{ResourceKind, valid_object_name};
+use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
+use crate::model::{Content, LoadOptions, Project, Unit};
 use crate::patch::{NewReference, Patcher, Unfixable};
-use crate::project::{Content, LoadOptions, Project, Unit};
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
-use crate::workspace::Workspace;
 use crate::write::{lock, write_atomic};
 
 /// Which Swarm the commands use.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::engine::Applied;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
-use crate::project::Project;
+use crate::model::Project;
 
 pub mod diff;
 pub mod github;
@@ -33,6 +33,8 @@ pub enum Format {
 pub struct Report<'a> {
     /// What was looked at.
     pub project: &'a Project,
+    /// The configuration (its credential words decide what is masked).
+    pub settings: &'a crate::settings::Settings,
     /// What the rules found, sorted.
     pub findings: &'a [Finding],
     /// Fixes applied by `--fix`.
@@ -106,5 +108,5 @@ pub(crate) fn fix_hint(f: &Finding) -> Option<String> {
 
 /// 1-based (line, column) of a byte offset in a project file; columns count characters.
 pub(crate) fn position(project: &Project, file: usize, offset: usize) -> (usize, usize) {
-    crate::yaml::line_col(&project.files[file].text, offset)
+    project.files[file].line_col(offset)
 }

@@ -7,7 +7,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 
 use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
-use crate::project::{Content, InputError};
+use crate::model::{Content, InputError};
 use crate::redact::{mask_parsed, mask_with};
 
 /// One report as miette draws it.
@@ -75,7 +75,7 @@ impl Sources<'_> {
             .masked
             .entry(file)
             .or_insert_with(|| {
-                let det = self.report.project.settings.redaction();
+                let det = self.report.settings.redaction();
                 match &f.tree {
                     Some(tree) => mask_parsed(&f.text, tree, &det),
                     None => mask_with(&f.text, &det),

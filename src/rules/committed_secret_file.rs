@@ -3,7 +3,8 @@
 use super::{Rule, RuleMeta, finding, plan};
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
-use crate::project::Project;
+use crate::model::Project;
+use crate::settings::Settings;
 
 /// MP005.
 pub(super) struct CommittedSecretFile;
@@ -52,7 +53,7 @@ impl Rule for CommittedSecretFile {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
         if !project.git {
             return;
         }
@@ -98,7 +99,7 @@ impl Rule for CommittedSecretFile {
                         let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else {
                             continue;
                         };
-                        let keys = project.settings.detector().env_file_credentials(text);
+                        let keys = settings.detector().env_file_credentials(text);
                         if keys.is_empty() {
                             continue;
                         }

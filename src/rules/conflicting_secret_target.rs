@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
-use crate::compose::{Reference, ResourceKind, Service};
 use crate::finding::{FileId, Finding, Label, Severity};
 use crate::fix::{Applicability, Fix};
+use crate::model::Project;
+use crate::model::compose::{Reference, ResourceKind, Service};
 use crate::patch::Unfixable;
-use crate::project::Project;
+use crate::settings::Settings;
 
 /// MP008.
 pub(super) struct ConflictingSecretTarget;
@@ -18,10 +19,12 @@ static META: RuleMeta = RuleMeta {
     summary: "two secrets (or configs) of one service are mounted at the same target",
     severity: Severity::Error,
     doc: r#"## What it does
-Collects each service's `secrets:` (and `configs:`) across every file of the lint unit (a
-later file's entry for the same source replaces an earlier one, as Compose merges them) and
-reports a reference whose target (`target:`, or the source name when there is none;
-`/run/secrets/x` and `x` are the same place) is already taken by a different source.
+Collects each service's `secrets:` (and `configs:`) as deployed: across the files of the
+lint unit and through `extends`, where a later entry replaces an earlier one with the same
+key (its `target` for `docker compose`, its `source` for `docker stack deploy` and MiniPaaS,
+as each merges them). Reports a reference whose target (`target:`, or the source name when
+there is none; `/run/secrets/x` and `x` are the same place) is already taken, by another
+source or by the same one written twice.
 
 ## Why is this bad?
 Swarm rejects the service: "secret references 'a' and 'b' have a conflicting target". The
@@ -55,15 +58,12 @@ the service then reads the other version, which must exist in Swarm.
 };
 
 /// Per service name: its references by (kind, source), a later file's entry replacing an earlier.
-type ByService<'a> = BTreeMap<&'a str, BTreeMap<(ResourceKind, String), Placed<'a>>>;
-
-/// A reference with the file and service definition it is written in.
-type Placed<'a> = (FileId, &'a Service, &'a Reference);
-
-/// Removes the earlier reference, keeping the last one (MiniPaaS appends the newest version).
+/// Removes the reference that comes first, in its own definition.
 fn remove_first(
     project: &Project,
-    (file, def, r): Placed<'_>,
+    file: FileId,
+    def: &Service,
+    r: &Reference,
     kind: ResourceKind,
     source: &str,
 ) -> Result<crate::finding::FixPlan, Unfixable> {
@@ -81,52 +81,49 @@ impl Rule for ConflictingSecretTarget {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         for unit in &project.units {
-            let mut services: ByService<'_> = BTreeMap::new();
-            let mut order: Vec<(&str, ResourceKind, String)> = Vec::new();
-            for (file, service) in project.services(unit) {
+            for service in &unit.services {
                 for kind in [ResourceKind::Secret, ResourceKind::Config] {
-                    for r in service.refs(kind).iter().filter(|r| !r.build) {
-                        let Some(source) = project.resolve(unit, &r.source.value) else {
+                    // target -> the first reference mounted there
+                    let mut taken: BTreeMap<String, (FileId, &Service, &Reference, String)> = BTreeMap::new();
+                    for r in service.refs(kind) {
+                        let Some((def, written)) = project.reference(service, r, kind) else { continue };
+                        let Some(def_service) = project.service_def(def) else { continue };
+                        if written.build {
+                            continue;
+                        }
+                        let Some(source) = r.name.exact() else { continue };
+                        let (vars, _) = project.context(unit, def.file);
+                        let raw_target = written.target.as_ref().unwrap_or(&written.source);
+                        let Some(target) = crate::model::interp::resolve(&raw_target.value, vars) else {
                             continue;
                         };
-                        let refs = services.entry(&service.name.value).or_default();
-                        if refs.insert((kind, source.clone()), (file, service, r)).is_none() {
-                            order.push((&service.name.value, kind, source));
-                        }
-                    }
-                }
-            }
-            let mut targets: BTreeMap<(&str, ResourceKind, String), (Placed<'_>, String)> = BTreeMap::new();
-            for (service, kind, source) in order {
-                let Some(&(file, def, r)) =
-                    services.get(service).and_then(|m| m.get(&(kind, source.clone())))
-                else {
-                    continue;
-                };
-                let Some(target) = project.resolve(unit, &r.target.as_ref().unwrap_or(&r.source).value)
-                else {
-                    continue;
-                };
-                let target = kind.normalize_target(&target);
-                match targets.get(&(service, kind, target.clone())) {
-                    None => {
-                        targets.insert((service, kind, target), ((file, def, r), source));
-                    }
-                    Some(((first_file, first_def, first), first_source)) => {
+                        let target = kind.normalize_target(&target);
+                        let Some((first_file, first_def, first, first_source)) = taken.get(&target) else {
+                            taken.insert(target, (def.file, def_service, written, source.to_string()));
+                            continue;
+                        };
+                        let name = &service.name;
                         let mut f = finding(
                             &META,
                             Some(unit),
-                            file,
-                            r.item.clone(),
+                            def.file,
+                            written.item.clone(),
                             "same target",
-                            format!(
-                                "service `{service}` mounts {} `{source}` at `{target}`, where `{first_source}` is already mounted",
-                                kind.noun()
-                            ),
+                            if first_source == source {
+                                format!(
+                                    "service `{name}` mounts {} `{source}` twice at `{target}`",
+                                    kind.noun()
+                                )
+                            } else {
+                                format!(
+                                    "service `{name}` mounts {} `{source}` at `{target}`, where `{first_source}` is already mounted",
+                                    kind.noun()
+                                )
+                            },
                         );
-                        f.subject = format!("{service}/{target}");
+                        f.subject = format!("{name}/{target}");
                         f.related.push(Label {
                             file: *first_file,
                             span: first.item.clone(),
@@ -136,9 +133,10 @@ impl Rule for ConflictingSecretTarget {
                             "keep one {} per target; after a rotation keep the newest version only",
                             kind.noun()
                         ));
-                        let result =
-                            remove_first(project, (*first_file, first_def, first), kind, first_source);
-                        offer(&mut f, result);
+                        offer(
+                            &mut f,
+                            remove_first(project, *first_file, first_def, first, kind, first_source),
+                        );
                         out.push(f);
                     }
                 }

@@ -1,12 +1,13 @@
 //! MP009 file-env-without-secret: `X_FILE: /run/secrets/NAME` in a service not granted NAME.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Rule, RuleMeta, finding, grant_fixes, offer, plan};
-use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
-use crate::project::Project;
+use crate::model::Project;
+use crate::model::compose::{EnvVar, ResourceKind};
+use crate::settings::Settings;
 
 /// MP009.
 pub(super) struct FileEnvWithoutSecret;
@@ -18,8 +19,9 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     doc: r#"## What it does
 For every `environment` variable whose name ends in `_FILE` and whose value is a path under
-`/run/secrets/`, checks that the service (all its definitions in the lint unit) mounts a
-secret at that path (`target:`, or the source name in short syntax).
+`/run/secrets/`, checks that the service (as deployed: all its definitions in the lint unit
+and what it `extends`) mounts a secret at that path (`target:`, or the source name in short
+syntax).
 
 ## Why is this bad?
 The image reads the file at start-up and finds nothing: the container exits ("cannot read
@@ -61,57 +63,73 @@ impl Rule for FileEnvWithoutSecret {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
-        for unit in project.units.iter().filter(|u| !u.incomplete) {
-            let services: BTreeSet<&str> =
-                project.services(unit).map(|(_, s)| s.name.value.as_str()).collect();
-            for name in services {
-                let defs: Vec<_> = project.services(unit).filter(|(_, s)| s.name.value == name).collect();
-                let granted: BTreeSet<String> = defs
-                    .iter()
-                    .flat_map(|(_, s)| s.secrets.iter().filter(|r| !r.build))
-                    .filter_map(|r| {
-                        let target = r.target.as_ref().unwrap_or(&r.source);
-                        project
-                            .resolve(unit, &target.value)
-                            .map(|t| ResourceKind::Secret.normalize_target(&t))
-                    })
-                    .collect();
-                for (file, service) in &defs {
-                    for var in &service.environment {
-                        let Some(value) = &var.value else { continue };
-                        let Some(secret) = value.value.strip_prefix("/run/secrets/") else {
-                            continue;
-                        };
-                        if !var.key.value.ends_with("_FILE")
-                            || secret.is_empty()
-                            || secret.contains('$')
-                            || granted.contains(secret)
-                        {
-                            continue;
-                        }
-                        let mut f = finding(
-                            &META,
-                            Some(unit),
-                            *file,
-                            value.span.clone(),
-                            "nothing is mounted here",
-                            format!(
-                                "`{}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there",
-                                var.key.value
-                            ),
-                        );
-                        f.subject = format!("{name}/{}", var.key.value);
-                        f.help = Some(format!(
-                            "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
-                        ));
-                        let result = grant_fixes(project, unit, *file, service, secret).map(|fixes| {
-                            let title = format!("Grant secret `{secret}` to service `{name}`");
-                            plan(title, Applicability::Unsafe, fixes, None)
-                        });
-                        offer(&mut f, result);
-                        out.push(f);
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+        for unit in project.units.iter().filter(|u| !u.may_use_more()) {
+            for service in &unit.services {
+                let name = service.name.as_str();
+                let mut granted: BTreeSet<String> = BTreeSet::new();
+                for r in service.refs(ResourceKind::Secret) {
+                    let Some((def, written)) = project.reference(service, r, ResourceKind::Secret) else {
+                        continue;
+                    };
+                    if written.build {
+                        continue;
                     }
+                    let target = written.target.as_ref().unwrap_or(&written.source);
+                    let (vars, _) = project.context(unit, def.file);
+                    if let Some(t) = crate::model::interp::resolve(&target.value, vars) {
+                        granted.insert(ResourceKind::Secret.normalize_target(&t));
+                    }
+                }
+                // `environment` merges as a mapping: a later definition's value for a key wins.
+                let mut vars: BTreeMap<&str, (&crate::model::Def, &EnvVar)> = BTreeMap::new();
+                for def in &service.defs {
+                    let Some(written) = project.service_def(def) else { continue };
+                    for var in &written.environment {
+                        vars.insert(var.key.value.as_str(), (def, var));
+                    }
+                }
+                for (key, (def, var)) in vars {
+                    let Some(value) = &var.value else { continue };
+                    let Some(secret) = value.value.strip_prefix("/run/secrets/") else {
+                        continue;
+                    };
+                    if !key.ends_with("_FILE")
+                        || secret.is_empty()
+                        || secret.contains('$')
+                        || granted.contains(secret)
+                    {
+                        continue;
+                    }
+                    let mut f = finding(
+                        &META,
+                        Some(unit),
+                        def.file,
+                        value.span.clone(),
+                        "nothing is mounted here",
+                        format!(
+                            "`{key}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there"
+                        ),
+                    );
+                    f.subject = format!("{name}/{key}");
+                    f.help = Some(format!(
+                        "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
+                    ));
+                    // The grant goes in the service's own definition, never in a shared one.
+                    let own = service.defs.iter().rev().find(|d| !d.extended);
+                    let result = match own.and_then(|d| Some((d.file, project.service_def(d)?))) {
+                        Some((file, written)) => {
+                            grant_fixes(project, unit, file, written, secret).map(|fixes| {
+                                let title = format!("Grant secret `{secret}` to service `{name}`");
+                                plan(title, Applicability::Unsafe, fixes, None)
+                            })
+                        }
+                        None => Err(crate::patch::Unfixable(format!(
+                            "service `{name}` has no definition of its own"
+                        ))),
+                    };
+                    offer(&mut f, result);
+                    out.push(f);
                 }
             }
         }

@@ -1,11 +1,12 @@
 //! MP006 literal-secret-env: a credential-named environment variable has a literal value.
 
 use super::{Rule, RuleMeta, finding, first_unit, grant_fixes, offer, plan};
-use crate::compose::{EnvVar, Service};
 use crate::finding::{FileId, Finding, FixPlan, Severity};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::model::compose::{EnvVar, Service};
+use crate::model::{Project, Unit};
 use crate::patch::{Unfixable, scalar};
-use crate::project::{Project, Unit};
+use crate::settings::Settings;
 
 /// MP006.
 pub(super) struct LiteralSecretEnv;
@@ -185,8 +186,10 @@ fn move_to_secret(
         edits,
         isolation: None,
     }];
-    let granted =
-        service.secrets.iter().any(|r| r.effective_target(crate::compose::ResourceKind::Secret) == name);
+    let granted = service
+        .secrets
+        .iter()
+        .any(|r| r.effective_target(crate::model::compose::ResourceKind::Secret) == name);
     if !granted {
         fixes.extend(grant_fixes(project, unit, file, service, &name)?);
     }
@@ -209,8 +212,8 @@ impl Rule for LiteralSecretEnv {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
-        let det = project.settings.detector();
+    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
+        let det = settings.detector();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;

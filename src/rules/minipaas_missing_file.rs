@@ -2,7 +2,8 @@
 
 use super::{Rule, RuleMeta, finding};
 use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use crate::model::Project;
+use crate::settings::Settings;
 
 /// MP010.
 pub(super) struct MinipaasMissingFile;
@@ -49,7 +50,7 @@ impl Rule for MinipaasMissingFile {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         for unit in &project.units {
             let Some(manifest) = unit.manifest else {
                 continue;

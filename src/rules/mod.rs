@@ -5,11 +5,12 @@
 
 use std::ops::Range;
 
-use crate::compose::{ResourceKind, Service};
 use crate::finding::{FileId, Finding, FixPlan, Label, Severity};
 use crate::fix::{Applicability, Fix};
+use crate::model::compose::{ResourceKind, Service};
+use crate::model::{Project, Unit};
 use crate::patch::{NewReference, Patcher, Unfixable};
-use crate::project::{Project, Unit};
+use crate::settings::Settings;
 
 mod committed_secret_file;
 mod conflicting_secret_target;
@@ -47,9 +48,9 @@ pub trait Rule: Sync {
     /// The rule's identity and documentation.
     fn meta(&self) -> &'static RuleMeta;
     /// Appends the rule's findings for the whole project.
-    fn check(&self, _project: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, _project: &Project, _settings: &Settings, _out: &mut Vec<Finding>) {}
     /// Looks at (and may silence or add to) the other rules' findings.
-    fn review(&self, _project: &Project, _findings: &mut Vec<Finding>) {}
+    fn review(&self, _project: &Project, _settings: &Settings, _findings: &mut Vec<Finding>) {}
 }
 
 /// Every rule, in code order.
@@ -76,11 +77,12 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
     })
 }
 
-/// Runs every rule and returns the findings sorted, each place reported once per rule
-/// (content shared through anchors is seen once per alias, but written once), with the
-/// configuration applied and inline suppressions marked. Suppressed findings are kept (SARIF
-/// records them); everything else skips them.
-pub fn check_all(project: &Project) -> Vec<Finding> {
+/// Runs every rule and returns the findings sorted, each place reported once per rule: a
+/// finding several units (or anchors, or services extending one definition) produce at one
+/// span is one finding that names every unit. The configuration is applied and inline
+/// suppressions marked. Suppressed findings are kept (SARIF records them); everything else
+/// skips them.
+pub fn check_all(project: &Project, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads > 1 && project.files.len() >= 64 {
@@ -91,29 +93,42 @@ pub fn check_all(project: &Project) -> Vec<Finding> {
             let handle = scope.spawn(|| {
                 let mut found = Vec::new();
                 for (_, rule) in &b {
-                    rule.check(project, &mut found);
+                    rule.check(project, settings, &mut found);
                 }
                 found
             });
             for (_, rule) in &a {
-                rule.check(project, &mut out);
+                rule.check(project, settings, &mut out);
             }
             handle.join().unwrap_or_default()
         });
         out.extend(other);
     } else {
         for rule in RULES {
-            rule.check(project, &mut out);
+            rule.check(project, settings, &mut out);
         }
     }
+    // Stable: of the findings at one place, the first unit's comes first and is kept.
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    out.dedup_by(|b, a| a.code == b.code && a.primary == b.primary);
+    out.dedup_by(|later, kept| {
+        let same = kept.code == later.code
+            && kept.primary.file == later.primary.file
+            && kept.primary.span == later.primary.span;
+        if same {
+            for unit in later.units.drain(..) {
+                if !kept.units.contains(&unit) {
+                    kept.units.push(unit);
+                }
+            }
+        }
+        same
+    });
     let path_of = |f: &Finding| project.files[f.primary.file].path.clone();
-    project.settings.apply(&mut out, &path_of);
+    settings.apply(&mut out, &path_of);
     for rule in RULES {
-        rule.review(project, &mut out);
+        rule.review(project, settings, &mut out);
     }
-    project.settings.apply(&mut out, &path_of);
+    settings.apply(&mut out, &path_of);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
@@ -141,6 +156,7 @@ fn finding(
         related: Vec::new(),
         help: None,
         env: unit.and_then(|u| u.env.clone()),
+        units: unit.map(|u| vec![u.label.clone()]).unwrap_or_default(),
         fix: None,
         subject: String::new(),
         value_hash: None,
@@ -167,7 +183,7 @@ fn declare_fix(
     name: &str,
     applicability: Applicability,
 ) -> Result<Fix, Unfixable> {
-    if !crate::compose::valid_object_name(name) {
+    if !crate::model::compose::valid_object_name(name) {
         return Err(Unfixable(format!("`{name}` is not a valid {} name", kind.noun())));
     }
     let (edits, created) = with_patcher(project, file, |p| p.declare_external(kind, name))?;

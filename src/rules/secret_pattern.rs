@@ -2,8 +2,9 @@
 
 use super::{Rule, RuleMeta, finding, first_unit};
 use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use crate::model::Project;
 use crate::secrets::Detector;
+use crate::settings::Settings;
 
 /// MP007.
 pub(super) struct SecretPattern;
@@ -55,8 +56,8 @@ impl Rule for SecretPattern {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
-        let det = project.settings.detector();
+    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
+        let det = settings.detector();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;

@@ -2,7 +2,8 @@
 
 use super::{Rule, RuleMeta, finding, first_unit};
 use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use crate::model::Project;
+use crate::settings::Settings;
 use crate::suppress::directives;
 
 /// MP012.
@@ -41,7 +42,7 @@ impl Rule for SuppressionWithoutReason {
         &META
     }
 
-    fn review(&self, project: &Project, findings: &mut Vec<Finding>) {
+    fn review(&self, project: &Project, _settings: &Settings, findings: &mut Vec<Finding>) {
         for d in directives(project).into_iter().filter(|d| d.reason.is_empty()) {
             let mut f = finding(
                 &META,

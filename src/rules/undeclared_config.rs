@@ -2,9 +2,10 @@
 
 use super::undeclared_secret::check_undeclared;
 use super::{Rule, RuleMeta};
-use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use crate::model::Project;
+use crate::model::compose::ResourceKind;
+use crate::settings::Settings;
 
 /// MP002.
 pub(super) struct UndeclaredConfig;
@@ -49,7 +50,7 @@ impl Rule for UndeclaredConfig {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         check_undeclared(project, ResourceKind::Config, &META, out);
     }
 }

@@ -3,11 +3,13 @@
 use std::collections::BTreeSet;
 
 use super::{Rule, RuleMeta, declare_fix, finding, home_file, offer, plan};
-use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::model::Project;
+use crate::model::compose::ResourceKind;
+use crate::model::interp::Name;
 use crate::patch::{Unfixable, scalar};
-use crate::project::Project;
+use crate::settings::Settings;
 
 /// MP001.
 pub(super) struct UndeclaredSecret;
@@ -20,8 +22,12 @@ static META: RuleMeta = RuleMeta {
     doc: r#"## What it does
 Checks that every secret a service references (in `secrets:`, short or long syntax, and in
 `build.secrets`) is declared under the top-level `secrets:` of some file in the same lint
-unit: the env's files from `minipaas.yaml`, or a base file with its overlays, includes and
-extended files.
+unit: the env's files from `minipaas.yaml`, a chain of files the repository deploys
+together, or a base file with its overlays, and the files they include. A service that
+`extends` another brings that service's references with it (only that service's: the
+extended file's other services and its declarations are not the unit's, as Compose does not
+import them). A unit with a part the tool cannot see (a remote include, a file that does not
+parse) is not checked.
 
 ## Why is this bad?
 `docker stack deploy` refuses the whole stack ("service web: undefined secret db_password").
@@ -47,7 +53,9 @@ secrets:
   db_password:
     external: true
 ```
-Names with `${VAR}` that cannot be resolved from the env's `vars` are skipped.
+Names with `${VAR}` are resolved with the project's `.env` and the env's `vars`; one that
+cannot be resolved is skipped, and a declaration whose name cannot be resolved satisfies any
+reference it could become.
 
 ## Fix safety
 When the name is close to a declared one (a typo), the fix points the reference at the
@@ -63,46 +71,57 @@ impl Rule for UndeclaredSecret {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         check_undeclared(project, ResourceKind::Secret, &META, out);
     }
 }
 
-/// MP001 and MP002: every reference whose name no declaration in the unit has.
+/// MP001 and MP002: every reference of a service (after `extends` and merging) whose name no
+/// declaration of the unit has. Units with a part the tool cannot see are skipped: that part
+/// may declare it.
 pub(super) fn check_undeclared(
     project: &Project,
     kind: ResourceKind,
     meta: &'static RuleMeta,
     out: &mut Vec<Finding>,
 ) {
-    for unit in project.units.iter().filter(|u| !u.incomplete) {
-        let declared: BTreeSet<String> = project
-            .declarations(unit, kind)
-            .filter_map(|(_, d)| project.resolve(unit, &d.name.value))
-            .collect();
-        for (file, service) in project.services(unit) {
+    for unit in project.units.iter().filter(|u| !u.may_declare_more()) {
+        let declared: Vec<Name> =
+            project.declarations(unit, kind).map(|(f, d)| project.name_in(unit, f, &d.name.value)).collect();
+        let exact: BTreeSet<String> = declared.iter().filter_map(|d| d.exact().map(str::to_string)).collect();
+        for service in &unit.services {
             for r in service.refs(kind) {
-                let Some(name) = project.resolve(unit, &r.source.value) else {
-                    continue;
-                };
-                if declared.contains(&name) {
+                // A name with an unknown variable is not a name the unit can be wrong about.
+                let Name::Exact(name) = &r.name else { continue };
+                if exact.contains(name) || declared.iter().any(|d| d.matches(name)) {
                     continue;
                 }
-                let place = if r.build { "build of service" } else { "service" };
+                let Some((def, written)) = project.reference(service, r, kind) else { continue };
+                let file = def.file;
+                let place = if written.build { "build of service" } else { "service" };
+                let through = match project.service_def(def) {
+                    Some(base) if def.extended => format!(
+                        " (through `extends` of `{}` in {})",
+                        base.name.value, project.files[file].path
+                    ),
+                    _ => String::new(),
+                };
                 let mut f = finding(
                     meta,
                     Some(unit),
                     file,
-                    r.source.span.clone(),
+                    written.source.span.clone(),
                     &format!("not declared in {}", unit.label),
                     format!(
-                        "{place} `{}` uses {} `{name}`, which is not declared",
-                        service.name.value,
+                        "{place} `{}`{through} uses {} `{name}`, which is not declared",
+                        service.name,
                         kind.noun()
                     ),
                 );
-                f.subject = format!("{}/{name}", service.name.value);
-                let near = did_you_mean(&name, &declared);
+                f.subject = format!("{}/{name}", service.name);
+                // A near miss is a typo, but only in the service's own text: an extended
+                // definition is shared with whatever else extends it.
+                let near = did_you_mean(name, &exact).filter(|_| !def.extended);
                 f.help = Some(match near {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
@@ -115,7 +134,7 @@ pub(super) fn check_undeclared(
                     // A near miss is a typo: point the reference at the declared name.
                     Some(near) => {
                         let title = format!("Replace `{name}` with `{near}`");
-                        let edit = Edit::replace(r.source.span.clone(), scalar(near));
+                        let edit = Edit::replace(written.source.span.clone(), scalar(near));
                         let fix = Fix {
                             title: title.clone(),
                             applicability: Applicability::Unsafe,
@@ -125,9 +144,9 @@ pub(super) fn check_undeclared(
                         };
                         Ok(plan(title, Applicability::Unsafe, vec![fix], None))
                     }
-                    None => home_file(project, unit, &service.name.value)
-                        .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name.value)))
-                        .and_then(|home| declare_fix(project, home, kind, &name, Applicability::Safe))
+                    None => home_file(project, unit, &service.name)
+                        .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name)))
+                        .and_then(|home| declare_fix(project, home, kind, name, Applicability::Safe))
                         .map(|fix| plan(fix.title.clone(), Applicability::Safe, vec![fix], None)),
                 };
                 offer(&mut f, result);

@@ -2,9 +2,10 @@
 
 use super::unused_secret::check_unused;
 use super::{Rule, RuleMeta};
-use crate::compose::ResourceKind;
 use crate::finding::{Finding, Severity};
-use crate::project::Project;
+use crate::model::Project;
+use crate::model::compose::ResourceKind;
+use crate::settings::Settings;
 
 /// MP004.
 pub(super) struct UnusedConfig;
@@ -53,7 +54,7 @@ impl Rule for UnusedConfig {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         check_unused(project, ResourceKind::Config, &META, out);
     }
 }

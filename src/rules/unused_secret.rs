@@ -4,10 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
-use crate::compose::ResourceKind;
 use crate::finding::{FileId, Finding, Severity};
 use crate::fix::{Applicability, Fix};
-use crate::project::Project;
+use crate::model::Project;
+use crate::model::compose::ResourceKind;
+use crate::model::interp::Name;
+use crate::settings::Settings;
 
 /// MP003.
 pub(super) struct UnusedSecret;
@@ -19,8 +21,10 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     doc: r#"## What it does
 Reports a top-level `secrets:` entry that no service uses, in any profile, in any file of
-the lint unit (build secrets count). A file deployed in several envs is reported only when
-the declaration is unused in every one of them.
+the lint unit (build secrets count; so do references brought in by `extends`). A file
+deployed in several units is reported only when the declaration is unused in every one of
+them, and never while a unit holding it has a part the tool cannot see (a remote include, a
+missing `extends` file) or a reference whose `${VAR}` could make it this name.
 
 ## Why is this bad?
 A stale declaration keeps a secret alive in Swarm after the code stopped needing it, hides
@@ -60,65 +64,73 @@ impl Rule for UnusedSecret {
         &META
     }
 
-    fn check(&self, project: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
         check_unused(project, ResourceKind::Secret, &META, out);
     }
 }
 
-/// MP003 and MP004: declarations unused in every complete unit that contains them.
+/// MP003 and MP004: declarations that no service of any unit containing them uses (after
+/// `extends` and merging), reported only when every such unit is fully seen.
 pub(super) fn check_unused(
     project: &Project,
     kind: ResourceKind,
     meta: &'static RuleMeta,
     out: &mut Vec<Finding>,
 ) {
-    // (file, key span) -> (units that saw it, units where it was unused, first finding)
+    // (file, key span) -> (units that have it, units where it is unused, the finding)
     let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
     for unit in &project.units {
-        let used: BTreeSet<String> = project
-            .services(unit)
-            .flat_map(|(_, s)| s.refs(kind).iter())
-            .filter_map(|r| project.resolve(unit, &r.source.value))
-            .collect();
+        let used: Vec<&Name> = unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| &r.name).collect();
+        let exact: BTreeSet<&str> = used.iter().filter_map(|n| n.exact()).collect();
         for (file, decl) in project.declarations(unit, kind) {
             let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
             entry.0 += 1;
-            let Some(name) = project.resolve(unit, &decl.name.value) else {
+            let Name::Exact(name) = project.name_in(unit, file, &decl.name.value) else {
                 continue;
             };
-            if unit.incomplete || used.contains(&name) {
+            // A part the tool cannot see may use it; a reference with an unknown variable
+            // may be it.
+            if unit.may_use_more() || exact.contains(name.as_str()) || used.iter().any(|u| u.matches(&name)) {
                 continue;
             }
             entry.1 += 1;
-            if entry.2.is_none() {
-                let span: Range<usize> = decl.name.span.clone();
-                let mut f = finding(
-                    meta,
-                    Some(unit),
-                    file,
-                    span,
-                    "declared here",
-                    format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
-                );
-                f.subject = name.clone();
-                f.help = Some(format!(
-                    "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
-                    kind.key()
-                ));
-                let raw = decl.name.value.clone();
-                let result = with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
-                    let title = format!("Remove the unused {} `{name}`", kind.noun());
-                    let fix = Fix {
-                        title: title.clone(),
-                        applicability: Applicability::Safe,
+            match &mut entry.2 {
+                Some(f) => f.units.push(unit.label.clone()),
+                None => {
+                    let span: Range<usize> = decl.name.span.clone();
+                    let mut f = finding(
+                        meta,
+                        Some(unit),
                         file,
-                        edits,
-                        isolation: None,
-                    };
-                    plan(title, Applicability::Safe, vec![fix], None)
-                });
-                offer(&mut f, result);
-                entry.2 = Some(f);
+                        span,
+                        "declared here",
+                        format!(
+                            "{} `{name}` is declared but no service in {} uses it",
+                            kind.noun(),
+                            unit.label
+                        ),
+                    );
+                    f.subject = name.clone();
+                    f.help = Some(format!(
+                        "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
+                        kind.key()
+                    ));
+                    let raw = decl.name.value.clone();
+                    let result =
+                        with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
+                            let title = format!("Remove the unused {} `{name}`", kind.noun());
+                            let fix = Fix {
+                                title: title.clone(),
+                                applicability: Applicability::Safe,
+                                file,
+                                edits,
+                                isolation: None,
+                            };
+                            plan(title, Applicability::Safe, vec![fix], None)
+                        });
+                    offer(&mut f, result);
+                    entry.2 = Some(f);
+                }
             }
         }
     }

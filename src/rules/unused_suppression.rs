@@ -2,8 +2,9 @@
 
 use super::{Rule, RuleMeta, finding, first_unit};
 use crate::finding::{Finding, Severity, Suppression};
-use crate::project::Project;
+use crate::model::Project;
 use crate::rules::lookup;
+use crate::settings::Settings;
 use crate::suppress::directives;
 
 /// MP011.
@@ -53,7 +54,7 @@ impl Rule for UnusedSuppression {
         &META
     }
 
-    fn review(&self, project: &Project, findings: &mut Vec<Finding>) {
+    fn review(&self, project: &Project, _settings: &Settings, findings: &mut Vec<Finding>) {
         let mut out = Vec::new();
         for d in directives(project) {
             let unit = first_unit(project, d.file);
@@ -73,7 +74,7 @@ impl Rule for UnusedSuppression {
             let codes: Vec<&str> = d.codes.iter().filter_map(|c| lookup(c)).map(|r| r.meta().code).collect();
             let mut used = false;
             for f in findings.iter_mut() {
-                let line = crate::yaml::line_col(&project.files[f.primary.file].text, f.primary.span.start).0;
+                let line = project.files[f.primary.file].line_col(f.primary.span.start).0;
                 if f.primary.file == d.file
                     && line == d.target_line
                     && codes.contains(&f.code)

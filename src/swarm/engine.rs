@@ -12,9 +12,9 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::{Swarm, SwarmObject};
-use crate::compose::ResourceKind;
 use crate::error::Error;
-use crate::manifest::Endpoint;
+use crate::model::compose::ResourceKind;
+use crate::model::manifest::Endpoint;
 
 /// How to reach the engine, after resolving the env's settings and the caller's environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

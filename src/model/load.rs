@@ -1,0 +1,328 @@
+//! Reading the repository: every candidate file is read once (on several threads), judged by
+//! name ([`crate::discover::names`]) and content ([`crate::discover::sniff`]), parsed when it is
+//! a Compose file or a `minipaas.yaml`, and scanned for chains when it is a script, a
+//! workflow or a `.env` file.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::chains::{self, Chain, Tool};
+use super::dotenv::{self, DotEnv};
+use super::source::{Content, InputError, Loaded, read_source};
+use super::units::FoundChain;
+use super::{LoadOptions, Project};
+use crate::discover::names::{Kind, classify};
+use crate::discover::{ReadError, Workspace, parent};
+use crate::error::Error;
+use crate::finding::{FileId, Severity};
+
+/// What the survey of the repository found.
+#[derive(Debug, Default)]
+pub(super) struct Survey {
+    /// Compose files: by name, by content, by `include` glob.
+    pub compose: BTreeSet<String>,
+    /// `minipaas.yaml` files.
+    pub manifests: Vec<String>,
+    /// Chains written in scripts, workflows and `.env` files.
+    pub chains: Vec<FoundChain>,
+}
+
+/// What to do with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Manifest,
+    /// A Compose file by name or `include` glob.
+    Compose,
+    /// A YAML file that may be a Compose file (by content) or a workflow (chains).
+    Yaml,
+    Script,
+    DotEnv,
+}
+
+/// What one file turned out to be.
+enum Outcome {
+    Source(Box<Loaded>),
+    Chains(Vec<Chain>),
+    DotEnv(DotEnv),
+    Warning(InputError),
+    Nothing,
+}
+
+/// The `--include` and `exclude` globs, matched against root-relative paths.
+pub(super) struct Globs {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl Globs {
+    pub(super) fn new(opts: &LoadOptions) -> Result<Globs, Error> {
+        Ok(Globs {
+            include: glob_set(&opts.include, "include")?,
+            exclude: glob_set(&opts.exclude, "exclude")?,
+        })
+    }
+}
+
+fn glob_set(globs: &[String], what: &str) -> Result<GlobSet, Error> {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        let glob = GlobBuilder::new(g)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| Error::Usage(format!("invalid {what} glob `{g}`: {e}")))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| Error::Usage(e.to_string()))
+}
+
+impl Project {
+    /// Reads every candidate file the workspace holds (only manifests when `env_only`), plus
+    /// the files named on the command line.
+    pub(super) fn survey(
+        &mut self,
+        ws: &Workspace,
+        opts: &LoadOptions,
+        globs: &Globs,
+        env_only: bool,
+    ) -> Survey {
+        let job_of = |path: &str| -> Option<Job> {
+            let kind = classify(path);
+            if kind == Some(Kind::Manifest) {
+                return Some(Job::Manifest);
+            }
+            if env_only || globs.exclude.is_match(path) {
+                return None;
+            }
+            if globs.include.is_match(path) {
+                return Some(Job::Compose);
+            }
+            Some(match kind? {
+                Kind::Manifest => Job::Manifest,
+                Kind::ComposeName => Job::Compose,
+                Kind::Yaml => Job::Yaml,
+                Kind::Script => Job::Script,
+                Kind::DotEnv => Job::DotEnv,
+            })
+        };
+        let mut survey = Survey::default();
+        // Tracked files first: they are known before the walk for untracked ones ends.
+        let early: Vec<(String, Job)> =
+            ws.tracked_files().filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
+        let done: BTreeSet<String> = early.iter().map(|(p, _)| p.clone()).collect();
+        self.run_jobs(ws, early, &mut survey);
+        let mut rest: Vec<(String, Job)> =
+            ws.files().filter(|p| !done.contains(*p)).filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
+        // A file named on the command line is read even if git ignores it (as ripgrep searches
+        // a file it is given); whether it is a Compose file is still up to its name or content.
+        for path in &opts.paths {
+            if ws.exists(path) && !done.contains(path) && !rest.iter().any(|(p, _)| p == path) {
+                rest.extend(job_of(path).map(|j| (path.clone(), j)));
+            } else if !ws.exists(path) && ws.root.join(path).exists() && !ws.root.join(path).is_dir() {
+                // Named, but not a regular file (a FIFO, a socket, a device): say so, never read it.
+                self.errors.push(InputError {
+                    path: path.clone(),
+                    file: None,
+                    span: None,
+                    position: None,
+                    message: "not a regular file; not read".into(),
+                    severity: Severity::Error,
+                });
+            }
+        }
+        self.run_jobs(ws, rest, &mut survey);
+        survey.manifests.sort();
+        survey
+    }
+
+    /// Runs the jobs (on several threads when there are many and the files are on disk) and
+    /// files their outcomes.
+    fn run_jobs(&mut self, ws: &Workspace, jobs: Vec<(String, Job)>, survey: &mut Survey) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let outcomes: Vec<(String, Job, Outcome)> = match ws.disk_reader() {
+            Some(reader) if threads > 1 && jobs.len() >= 64 => {
+                // Files differ in size: threads take the next file as they finish.
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let work = || {
+                    let mut done = Vec::new();
+                    while let Some((path, job)) =
+                        jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        done.push((path.clone(), *job, process(path, *job, reader.read(path))));
+                    }
+                    done
+                };
+                std::thread::scope(|scope| {
+                    let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                    let mut all = work();
+                    for h in helpers {
+                        all.extend(h.join().unwrap_or_default());
+                    }
+                    all
+                })
+            }
+            _ => jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p)))).collect(),
+        };
+        for (path, job, outcome) in outcomes {
+            match outcome {
+                Outcome::Source(loaded) => {
+                    match job {
+                        Job::Manifest => survey.manifests.push(path.clone()),
+                        _ => {
+                            survey.compose.insert(path.clone());
+                        }
+                    }
+                    self.preloaded.insert(path, *loaded);
+                }
+                Outcome::Chains(found) => {
+                    survey.chains.extend(found.into_iter().map(|chain| FoundChain {
+                        path: path.clone(),
+                        chain,
+                        dotenv: false,
+                    }));
+                }
+                Outcome::DotEnv(env) => {
+                    if let Some(value) = env.vars.get("COMPOSE_FILE") {
+                        let line = env.lines.get("COMPOSE_FILE").copied().unwrap_or(1);
+                        let files = chains::split_compose_file(value);
+                        let chain =
+                            Chain { files, env_file: None, project_dir: None, tool: Tool::Compose, line };
+                        survey.chains.push(FoundChain { path: path.clone(), chain, dotenv: true });
+                    }
+                    self.dotenv.insert(parent(&path).to_string(), Some(env));
+                }
+                Outcome::Warning(w) => self.errors.push(w),
+                Outcome::Nothing => {}
+            }
+        }
+    }
+
+    /// Reads and parses one file once; later calls return the same id. A file that cannot be
+    /// read is still added (with its problem), so a unit that names it can say so.
+    pub(super) fn load_file(&mut self, ws: &Workspace, path: &str, manifest: bool) -> FileId {
+        if let Some(&id) = self.by_path.get(path) {
+            return id;
+        }
+        let loaded = match self.preloaded.remove(path) {
+            Some(loaded) => loaded,
+            None => read_source(path, ws.read(path), manifest),
+        };
+        self.add(loaded)
+    }
+
+    /// Adds a read file, giving it (and its problems) an id.
+    fn add(&mut self, (file, problems): Loaded) -> FileId {
+        let id = self.files.len();
+        self.by_path.insert(file.path.clone(), id);
+        self.errors.extend(problems.into_iter().map(|mut e| {
+            e.file = Some(id);
+            e
+        }));
+        self.files.push(file);
+        id
+    }
+
+    /// The variables of a `.env`-format file in the workspace (cached), if there is one.
+    pub(super) fn env_file(&mut self, ws: &Workspace, path: &str) -> Option<&DotEnv> {
+        let key = format!("file:{path}");
+        if !self.dotenv.contains_key(&key) {
+            let env = if ws.holds(path) {
+                ws.read(path).ok().map(|b| dotenv::parse(&String::from_utf8_lossy(&b)))
+            } else {
+                None
+            };
+            self.dotenv.insert(key.clone(), env);
+        }
+        self.dotenv.get(&key).and_then(Option::as_ref)
+    }
+
+    /// The variables of the `.env` in a folder (Compose reads the one in the project
+    /// directory), if the workspace holds one.
+    pub(super) fn dotenv_in(&mut self, ws: &Workspace, dir: &str) -> Option<&DotEnv> {
+        if !self.dotenv.contains_key(dir) {
+            let path = if dir.is_empty() { ".env".to_string() } else { format!("{dir}/.env") };
+            let env = self.env_file(ws, &path).cloned();
+            self.dotenv.insert(dir.to_string(), env);
+        }
+        self.dotenv.get(dir).and_then(Option::as_ref)
+    }
+
+    /// Records an input problem at a place in a loaded file.
+    pub(super) fn problem(&mut self, file: FileId, span: Range<usize>, message: String, severity: Severity) {
+        let position = Some(self.files[file].line_col(span.start));
+        let path = self.files[file].path.clone();
+        self.errors.push(InputError {
+            path,
+            file: Some(file),
+            span: Some(span),
+            position,
+            message,
+            severity,
+        });
+    }
+}
+
+/// Reads what one job needs from one file's bytes: a pure function, so any thread can run it.
+fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>) -> Outcome {
+    // Git lists a tracked file even when the work tree no longer has it.
+    if bytes == Err(ReadError::Missing) {
+        return Outcome::Nothing;
+    }
+    match job {
+        Job::Manifest => Outcome::Source(Box::new(read_source(path, bytes, true))),
+        Job::Compose => Outcome::Source(Box::new(read_source(path, bytes, false))),
+        Job::DotEnv => match bytes {
+            Ok(b) => Outcome::DotEnv(dotenv::parse(&String::from_utf8_lossy(&b))),
+            Err(_) => Outcome::Nothing,
+        },
+        Job::Script => match bytes {
+            Ok(b) if chains::may_hold_chains(&b) => {
+                Outcome::Chains(chains::scan(&String::from_utf8_lossy(&b)))
+            }
+            _ => Outcome::Nothing,
+        },
+        Job::Yaml => {
+            // Not known to be a Compose file: a file that cannot be read is not reported.
+            let Ok(bytes) = bytes else { return Outcome::Nothing };
+            if crate::discover::sniff::looks_like_compose(&bytes) {
+                compose_by_content(path, bytes)
+            } else if chains::may_hold_chains(&bytes) {
+                Outcome::Chains(chains::scan(&String::from_utf8_lossy(&bytes)))
+            } else {
+                Outcome::Nothing
+            }
+        }
+    }
+}
+
+/// A YAML file whose top level looks like Compose's: parsed, and kept when its `services` is
+/// a mapping. One that does not parse is reported as a warning (it may be a template): a
+/// linter that fails on every YAML file it cannot read would be uninstalled.
+fn compose_by_content(path: &str, bytes: Vec<u8>) -> Outcome {
+    let (file, problems) = read_source(path, Ok(bytes), false);
+    let services_map = file.tree.as_ref().is_some_and(|tree| {
+        tree.roots.iter().any(|&r| {
+            tree.is_map(r)
+                && tree.get(r, "services").is_some_and(|e| tree.is_map(e.value) || tree.is_null(e.value))
+        })
+    });
+    match (&file.content, services_map) {
+        (Content::Compose(_), true) => Outcome::Source(Box::new((file, problems))),
+        (Content::Broken, _) if file.tree.is_none() && !file.text.is_empty() => {
+            let first = problems.into_iter().next();
+            let message = first.as_ref().map_or_else(String::new, |p| p.message.clone());
+            Outcome::Warning(InputError {
+                path: path.to_string(),
+                file: None,
+                span: None,
+                position: first.and_then(|p| p.position),
+                message: format!(
+                    "looks like a Compose file (a top-level `services:`), but: {message}; not linted"
+                ),
+                severity: Severity::Warning,
+            })
+        }
+        _ => Outcome::Nothing,
+    }
+}

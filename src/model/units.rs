@@ -1,0 +1,418 @@
+//! Which Compose files are deployed together: the plans the loader turns into lint units.
+//!
+//! In order of authority: each `minipaas.yaml` (an env), each `[[lint.project]]` of
+//! `.minipaas.toml`, each chain the repository writes down (`docker compose -f a -f b`,
+//! `docker stack deploy -c a -c b`, `COMPOSE_FILE`, in scripts, Makefiles, CI workflows and
+//! `.env` files). A file used in any of those is linted only there. Every other Compose file is
+//! grouped by name: `<name>.yml` with `<name>.override.yml` beside it (what `docker compose`
+//! loads by default), and with each `<name>.<variant>.yml` (what `-f <name>.yml -f
+//! <name>.<variant>.yml` deploys); any other file is its own unit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::chains::{Chain, Tool};
+use crate::discover::{join_normalized, parent};
+
+/// Why a unit's files were grouped, for `minipaas units` and messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Listed in an env's `minipaas.yaml`.
+    Env {
+        /// The manifest's path.
+        manifest: String,
+    },
+    /// A `[[lint.project]]` entry of `.minipaas.toml` (0-based).
+    Config {
+        /// Which entry.
+        index: usize,
+    },
+    /// A command in a script, Makefile or workflow.
+    Chain {
+        /// The file holding the command.
+        path: String,
+        /// Its 1-based line.
+        line: usize,
+    },
+    /// `COMPOSE_FILE` in a `.env` file.
+    DotEnv {
+        /// The `.env` file.
+        path: String,
+        /// Its 1-based line.
+        line: usize,
+    },
+    /// `<name>.yml` with `<name>.override.yml` beside it.
+    Override,
+    /// `<name>.yml` with `<name>.<variant>.yml` beside it.
+    Variant,
+    /// A file on its own.
+    Alone,
+}
+
+impl Origin {
+    /// One line saying why, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Env { manifest } => format!("listed in {manifest}"),
+            Origin::Config { index } => format!("[[lint.project]] #{} in .minipaas.toml", index + 1),
+            Origin::Chain { path, line } => format!("command at {path}:{line}"),
+            Origin::DotEnv { path, line } => format!("COMPOSE_FILE at {path}:{line}"),
+            Origin::Override => "an override file beside its base file".into(),
+            Origin::Variant => "a variant file beside its base file".into(),
+            Origin::Alone => "a Compose file on its own".into(),
+        }
+    }
+
+    /// A short tag for JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Origin::Env { .. } => "env",
+            Origin::Config { .. } => "config",
+            Origin::Chain { .. } => "chain",
+            Origin::DotEnv { .. } => "dotenv",
+            Origin::Override => "override",
+            Origin::Variant => "variant",
+            Origin::Alone => "alone",
+        }
+    }
+
+    /// True for the groupings inferred from file names, which a stronger one replaces.
+    pub fn inferred(&self) -> bool {
+        matches!(self, Origin::Override | Origin::Variant | Origin::Alone)
+    }
+}
+
+/// A unit to build: its files by path, before anything is parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Compose files in merge order, root-relative.
+    pub files: Vec<String>,
+    /// Why these.
+    pub origin: Origin,
+    /// Who merges them.
+    pub tool: Tool,
+    /// An `--env-file` that gives the variables instead of the project's `.env`.
+    pub env_file: Option<String>,
+    /// An explicit project directory (`--project-directory`).
+    pub project_dir: Option<String>,
+}
+
+/// A chain found in a file, with where it was found.
+#[derive(Debug, Clone)]
+pub struct FoundChain {
+    /// The script, Makefile, workflow or `.env` holding it.
+    pub path: String,
+    /// The chain as written.
+    pub chain: Chain,
+    /// True when it is `COMPOSE_FILE` in a `.env` file (relative to that file's folder).
+    pub dotenv: bool,
+}
+
+/// A chain that names files the tool cannot find, kept so `minipaas units` can say why it is
+/// not a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Where it is written.
+    pub origin: Origin,
+    /// Why it is not a unit.
+    pub reason: String,
+}
+
+/// Plans for the chains: each resolved against the Compose files discovered, relative to the
+/// folder of the file that writes it, or else to the repository root (where CI runs).
+/// Variables in a path (`docker-compose.${ENV}.yml`) match any discovered file.
+pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Plan>, Vec<Skipped>) {
+    let mut plans = Vec::new();
+    let mut skipped = Vec::new();
+    for f in found {
+        let origin = if f.dotenv {
+            Origin::DotEnv { path: f.path.clone(), line: f.chain.line }
+        } else {
+            Origin::Chain { path: f.path.clone(), line: f.chain.line }
+        };
+        let dir = parent(&f.path);
+        let bases: Vec<&str> = if f.dotenv || dir.is_empty() { vec![dir] } else { vec![dir, ""] };
+        let resolved = bases.iter().find_map(|base| resolve_all(&f.chain.files, base, compose));
+        match resolved {
+            Some(combos) => {
+                for files in combos {
+                    let env_file = f.chain.env_file.as_deref().and_then(|e| {
+                        bases.iter().find_map(|b| join_normalized(b, e)).filter(|p| !p.contains('$'))
+                    });
+                    let project_dir = f.chain.project_dir.as_deref().and_then(|d| join_normalized(dir, d));
+                    plans.push(Plan {
+                        files,
+                        origin: origin.clone(),
+                        tool: f.chain.tool,
+                        env_file,
+                        project_dir,
+                    });
+                }
+            }
+            None => skipped.push(Skipped {
+                origin,
+                reason: format!("names files that are not Compose files here: {}", f.chain.files.join(", ")),
+            }),
+        }
+    }
+    (plans, skipped)
+}
+
+/// Every way to read `files` from `base` as discovered Compose files (several when variables
+/// stand for parts of names), or `None` when one of them matches nothing.
+fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Option<Vec<Vec<String>>> {
+    const MAX_COMBINATIONS: usize = 16;
+    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    for raw in files {
+        let path = join_normalized(base, raw.trim_start_matches("./"))?;
+        let options: Vec<String> = if has_variable(&path) {
+            let pattern = wildcard(&path);
+            compose.iter().filter(|c| glob_match(&pattern, c)).cloned().collect()
+        } else if compose.contains(&path) {
+            vec![path]
+        } else {
+            Vec::new()
+        };
+        if options.is_empty() {
+            return None;
+        }
+        let mut next = Vec::new();
+        for combo in &combos {
+            for o in &options {
+                if !combo.contains(o) {
+                    let mut c = combo.clone();
+                    c.push(o.clone());
+                    next.push(c);
+                }
+            }
+        }
+        if next.is_empty() || next.len() > MAX_COMBINATIONS {
+            return None;
+        }
+        combos = next;
+    }
+    Some(combos)
+}
+
+fn has_variable(path: &str) -> bool {
+    path.contains('$') || path.contains('%')
+}
+
+/// A path with its variables (`$X`, `${X}`, `$(X)`, `%X%`) turned into `*`.
+fn wildcard(path: &str) -> String {
+    let mut out = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => {
+                match chars.peek() {
+                    Some('{') | Some('(') => {
+                        let close = if chars.next() == Some('{') { '}' } else { ')' };
+                        for v in chars.by_ref() {
+                            if v == close {
+                                break;
+                            }
+                        }
+                    }
+                    _ => {
+                        while chars.peek().is_some_and(|v| v.is_ascii_alphanumeric() || *v == '_') {
+                            chars.next();
+                        }
+                    }
+                }
+                out.push('*');
+            }
+            '%' => {
+                for v in chars.by_ref() {
+                    if v == '%' {
+                        break;
+                    }
+                }
+                out.push('*');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `*` matches any run of characters other than `/`.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(tail) = text.strip_prefix(head) else { return false };
+            (0..=tail.len())
+                .take_while(|&i| i == 0 || !tail[..i].contains('/'))
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob_match(rest, &tail[i..]))
+        }
+    }
+}
+
+/// Plans for the Compose files no env, configured project or chain uses, by name.
+pub fn inferred_plans(compose: &BTreeSet<String>, used: &BTreeSet<String>) -> Vec<Plan> {
+    let plan = |files: Vec<String>, origin: Origin| Plan {
+        files,
+        origin,
+        tool: Tool::Compose,
+        env_file: None,
+        project_dir: None,
+    };
+    // (folder, stem) -> the base file; a base may itself be used elsewhere and still take the
+    // overlays nobody else uses.
+    let mut bases: BTreeMap<(&str, &str), &String> = BTreeMap::new();
+    for path in compose {
+        if let Some(stem) = base_stem(path) {
+            bases.entry((parent(path), stem)).or_insert(path);
+        }
+    }
+    let mut overlays: BTreeMap<&String, (Option<&String>, Vec<&String>)> = BTreeMap::new();
+    let mut alone: Vec<&String> = Vec::new();
+    for path in compose.iter().filter(|p| !used.contains(*p)) {
+        let base =
+            overlay_stems(path).find_map(|stem| bases.get(&(parent(path), stem))).filter(|b| **b != path);
+        match base {
+            Some(&b) => {
+                let entry = overlays.entry(b).or_default();
+                if is_override(path) && entry.0.is_none() {
+                    entry.0 = Some(path);
+                } else {
+                    entry.1.push(path);
+                }
+            }
+            None => alone.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for path in alone {
+        // A base with overlays is deployed with them, not alone.
+        if !overlays.contains_key(path) {
+            out.push(plan(vec![path.clone()], Origin::Alone));
+        }
+    }
+    for (base, (over, variants)) in overlays {
+        if let Some(o) = over {
+            out.push(plan(vec![base.clone(), o.clone()], Origin::Override));
+        }
+        for v in variants {
+            out.push(plan(vec![base.clone(), v.clone()], Origin::Variant));
+        }
+    }
+    out
+}
+
+/// The stem a base file's overlays share: `compose.yaml` → `compose`, `blog.yml` → `blog`.
+/// A name with more than one dot is an overlay, not a base.
+fn base_stem(path: &str) -> Option<&str> {
+    let name = crate::discover::names::file_name(path);
+    let (stem, ext) = name.split_once('.')?;
+    (matches!(ext, "yml" | "yaml") && !stem.is_empty()).then_some(stem)
+}
+
+/// The stems an overlay may belong to: `compose.override.yaml` → `compose`;
+/// `docker-compose.prod.yml` and `docker-compose-prod.yml` → `docker-compose`.
+fn overlay_stems(path: &str) -> impl Iterator<Item = &str> {
+    let name = crate::discover::names::file_name(path);
+    let dotted = name.split_once('.').filter(|(_, rest)| rest.contains('.')).map(|(stem, _)| stem);
+    let dashed = ["docker-compose", "docker-stack"]
+        .into_iter()
+        .find(|stem| name.strip_prefix(stem).is_some_and(|rest| rest.starts_with('-')));
+    dotted.into_iter().chain(dashed)
+}
+
+fn is_override(path: &str) -> bool {
+    let name = crate::discover::names::file_name(path);
+    name.split_once('.').is_some_and(|(_, rest)| rest == "override.yml" || rest == "override.yaml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn files(plans: &[Plan]) -> Vec<(Vec<&str>, &'static str)> {
+        plans.iter().map(|p| (p.files.iter().map(String::as_str).collect(), p.origin.kind())).collect()
+    }
+
+    #[test]
+    fn names_group_bases_with_overrides_and_variants() {
+        let compose = set(&[
+            "a/docker-compose.yml",
+            "a/docker-compose.override.yml",
+            "a/docker-compose.prod.yml",
+            "a/docker-compose-test.yml",
+            "blog.yml",
+            "blog.features.yml",
+            "stacks/registry.yml",
+            "x/compose.dev.yml",
+        ]);
+        let plans = inferred_plans(&compose, &BTreeSet::new());
+        assert_eq!(
+            files(&plans),
+            vec![
+                (vec!["stacks/registry.yml"], "alone"),
+                (vec!["x/compose.dev.yml"], "alone"),
+                (vec!["a/docker-compose.yml", "a/docker-compose.override.yml"], "override"),
+                (vec!["a/docker-compose.yml", "a/docker-compose-test.yml"], "variant"),
+                (vec!["a/docker-compose.yml", "a/docker-compose.prod.yml"], "variant"),
+                (vec!["blog.yml", "blog.features.yml"], "variant"),
+            ]
+        );
+        // A file some chain uses is not grouped again; its base still takes the other overlays.
+        let used = set(&["blog.features.yml", "a/docker-compose.yml"]);
+        let plans = inferred_plans(&compose, &used);
+        assert!(files(&plans).iter().all(|(f, _)| !f.contains(&"blog.features.yml")));
+        assert!(
+            files(&plans).contains(&(vec!["a/docker-compose.yml", "a/docker-compose.prod.yml"], "variant"))
+        );
+        assert!(files(&plans).contains(&(vec!["blog.yml"], "alone")));
+    }
+
+    #[test]
+    fn chains_resolve_from_the_script_folder_or_the_root() {
+        let compose = set(&[
+            "deploy/a.yml",
+            "deploy/b.yml",
+            "docker-compose.yml",
+            "docker-compose.prod.yml",
+            "docker-compose.dev.yml",
+        ]);
+        let chain = |files: &[&str]| Chain {
+            files: files.iter().map(|s| s.to_string()).collect(),
+            env_file: None,
+            project_dir: None,
+            tool: Tool::Stack,
+            line: 3,
+        };
+        let found = vec![
+            FoundChain { path: "deploy/run.sh".into(), chain: chain(&["a.yml", "./b.yml"]), dotenv: false },
+            FoundChain {
+                path: ".github/workflows/ci.yml".into(),
+                chain: chain(&["deploy/a.yml"]),
+                dotenv: false,
+            },
+            FoundChain {
+                path: "Makefile".into(),
+                chain: chain(&["docker-compose.yml", "docker-compose.${ENV}.yml"]),
+                dotenv: false,
+            },
+            FoundChain { path: "scripts/x.sh".into(), chain: chain(&["missing.yml"]), dotenv: false },
+        ];
+        let (plans, skipped) = chain_plans(&found, &compose);
+        assert_eq!(
+            files(&plans),
+            vec![
+                (vec!["deploy/a.yml", "deploy/b.yml"], "chain"),
+                (vec!["deploy/a.yml"], "chain"),
+                (vec!["docker-compose.yml", "docker-compose.dev.yml"], "chain"),
+                (vec!["docker-compose.yml", "docker-compose.prod.yml"], "chain"),
+            ]
+        );
+        assert_eq!(skipped.len(), 1);
+        assert!(glob_match("a/*.yml", "a/b.yml") && !glob_match("a/*.yml", "a/b/c.yml"));
+        assert_eq!(wildcard("x.$(E).${F}.$G.%H%.yml"), "x.*.*.*.*.yml");
+    }
+}
