@@ -23,6 +23,12 @@ pub enum Command {
         after_help = "Examples:\n  minipaas lint                  # the whole repository\n  minipaas lint --env dev        # only the env in dev/minipaas.yaml\n  minipaas lint --staged         # what the next commit contains\n  minipaas lint --format json deploy/\n  minipaas lint --fix            # apply safe fixes\n  minipaas lint --diff --unsafe-fixes\n  minipaas lint --write-baseline .minipaas-baseline.json\n  minipaas lint --baseline .minipaas-baseline.json\n  minipaas lint --since origin/main --format sarif > minipaas.sarif\n  minipaas lint --history\n\nExit codes: 0 no error-level finding, 1 findings, 2 usage or input error."
     )]
     Lint(LintArgs),
+    /// List the lint units: which Compose files are deployed together, why, and what each
+    /// unit cannot see.
+    #[command(
+        after_help = "Examples:\n  minipaas units                 # every unit of the repository\n  minipaas units --format json\n  minipaas units deploy/         # the units holding these files\n  minipaas units --env prod\n\nTo group files differently, list them in .minipaas.toml:\n  [[lint.project]]\n  files = [\"compose.yml\", \"compose.prod.yml\"]"
+    )]
+    Units(UnitsArgs),
     /// Print the documentation of one rule (by code or name).
     #[command(after_help = "Examples:\n  minipaas rule MP001\n  minipaas rule unused-secret")]
     Rule {
@@ -103,6 +109,37 @@ pub enum ResourceAction {
         #[arg(long)]
         env: PathBuf,
     },
+}
+
+/// Options of `minipaas units`.
+#[derive(Debug, Args)]
+pub struct UnitsArgs {
+    /// Only the units holding these files or folders (default: the whole repository).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = UnitsFormat::Text)]
+    pub format: UnitsFormat,
+    /// Only this env (the folder of its minipaas.yaml, relative to the repository root).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Read the blobs staged in the git index, not the work tree.
+    #[arg(long)]
+    pub staged: bool,
+    /// Also treat files matching this glob (relative to the repository root) as Compose files.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Read this configuration file instead of `.minipaas.toml` at the repository root.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// Output formats of `minipaas units`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnitsFormat {
+    /// For people.
+    Text,
+    /// A versioned JSON document.
+    Json,
 }
 
 /// Options of `minipaas lint`.

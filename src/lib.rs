@@ -54,6 +54,7 @@ pub fn run(
         Command::Config(action) => {
             commands::resource::resource(model::compose::ResourceKind::Config, action, input, out, &backend)
         }
+        Command::Units(args) => commands::units::units(args, out),
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
         Command::Init { force } => commands::init::init(*force, out),

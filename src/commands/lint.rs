@@ -21,7 +21,19 @@ use crate::write::{lock, write_atomic};
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
     let progress = crate::progress::Progress::start(!args.quiet);
-    let (ws, opts, settings) = open(args)?;
+    // pre-commit sets PRE_COMMIT for its hooks: with no files passed, lint what is staged.
+    let staged = args.staged
+        || (args.paths.is_empty() && !args.fix && !args.diff && std::env::var_os("PRE_COMMIT").is_some());
+    let scope = Scope {
+        paths: &args.paths,
+        staged,
+        include: &args.include,
+        config: args.config.as_deref(),
+        select: &args.select,
+        ignore: &args.ignore,
+        env: args.env.clone(),
+    };
+    let (ws, opts, settings) = open(&scope)?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let text = TextOptions { color, quiet: args.quiet };
     if args.history {
@@ -143,22 +155,38 @@ fn stats(report: &Report<'_>, started: std::time::Instant, err: &mut dyn Write) 
     Ok(())
 }
 
-/// The workspace, load options and configuration the arguments describe.
-fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions, Settings), Error> {
+/// What a command looks at: the command-line options `lint` and `units` share.
+pub(crate) struct Scope<'a> {
+    /// Files or folders named (all of the repository when empty).
+    pub paths: &'a [PathBuf],
+    /// Read the git index instead of the work tree.
+    pub staged: bool,
+    /// `--include` globs.
+    pub include: &'a [String],
+    /// `--config`.
+    pub config: Option<&'a std::path::Path>,
+    /// `--select`.
+    pub select: &'a [String],
+    /// `--ignore`.
+    pub ignore: &'a [String],
+    /// `--env`.
+    pub env: Option<String>,
+}
+
+/// The workspace, load options and configuration a scope describes.
+pub(crate) fn open(args: &Scope<'_>) -> Result<(Workspace, LoadOptions, Settings), Error> {
     let start: PathBuf = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    for p in &args.paths {
+    for p in args.paths {
         if !p.exists() {
             return Err(Error::Path { path: p.clone(), message: "no such file or folder".into() });
         }
     }
-    // pre-commit sets PRE_COMMIT for its hooks: with no files passed, lint what is staged.
-    let staged = args.staged
-        || (args.paths.is_empty() && !args.fix && !args.diff && std::env::var_os("PRE_COMMIT").is_some());
+    let staged = args.staged;
     // The configuration lives at the root and may name more Compose files (`include`), which
     // the workspace must know before it looks for untracked files.
     let root = Workspace::root_of(&start).unwrap_or_else(|| start.clone());
-    let mut settings = Settings::load(args.config.as_deref(), &root)?;
-    settings.override_with(&args.select, &args.ignore)?;
+    let mut settings = Settings::load(args.config, &root)?;
+    settings.override_with(args.select, args.ignore)?;
     let extra: Vec<String> = args.include.iter().chain(&settings.include).cloned().collect();
     let mut ws = Workspace::open_with(&start, staged, &extra)?;
     // Outside git there is no repository root: the current folder is the natural one when it
@@ -183,7 +211,7 @@ fn open(args: &LintArgs) -> Result<(Workspace, LoadOptions, Settings), Error> {
         })?;
         paths.push(rel);
     }
-    let opts = settings.load_options(&args.include, paths, args.env.clone());
+    let opts = settings.load_options(args.include, paths, args.env.clone());
     Ok((ws, opts, settings))
 }
 

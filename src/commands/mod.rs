@@ -5,6 +5,7 @@ pub mod init;
 pub mod lint;
 pub mod resource;
 pub mod rule;
+pub mod units;
 
 /// How a command ended, for `main` to map to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

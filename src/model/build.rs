@@ -342,7 +342,7 @@ fn resolve_listed(ws: &Workspace, raw: &str, env_dir: &str, schema: Schema) -> R
 }
 
 /// Includes Compose fetches from elsewhere (`git@…`, `https://…`, `oci://…`, `remote:…`).
-fn is_remote(raw: &str) -> bool {
+pub(super) fn is_remote(raw: &str) -> bool {
     let scheme = raw.split_once(':').map(|(s, _)| s);
     raw.starts_with("git@")
         || scheme.is_some_and(|s| {

@@ -41,16 +41,77 @@ pub fn may_hold_chains(text: &[u8]) -> bool {
         || memmem::find(text, b"stack").is_some()
 }
 
-/// Every chain in a script's text.
+/// Every chain in a script's text, with the variables the script itself assigns
+/// (`FILE = a.yml` in a Makefile, `FILE=a.yml` in a shell script) put in.
 pub fn scan(text: &str) -> Vec<Chain> {
+    let lines = logical_lines(text);
+    let vars = assignments(&lines);
     let mut out = Vec::new();
-    for (line, logical) in logical_lines(text) {
-        for command in commands(&logical) {
-            if let Some(chain) = chain_of(&command, line) {
+    for (line, logical) in &lines {
+        for command in commands(logical) {
+            if let Some(mut chain) = chain_of(&command, *line) {
+                // PowerShell and cmd write `.\\a.yml`; Compose takes `/` everywhere.
+                chain.files = chain.files.iter().map(|f| substitute(f, &vars).replace('\\', "/")).collect();
                 out.push(chain);
             }
         }
     }
+    out
+}
+
+/// `NAME = value`, `NAME := value`, `NAME ?= value` (Makefiles), `NAME=value` and
+/// `export NAME=value` (shells): the last single-word value of each name.
+fn assignments(lines: &[(usize, String)]) -> std::collections::HashMap<String, String> {
+    let mut vars = std::collections::HashMap::new();
+    for (_, line) in lines {
+        let line = line.trim();
+        let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+        let name_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
+        let (name, rest) = line.split_at(name_end);
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let rest = rest.trim_start();
+        let Some(value) = ["::=", ":=", "?=", "="].iter().find_map(|op| rest.strip_prefix(op)) else {
+            continue;
+        };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if !value.is_empty() && !value.contains(char::is_whitespace) {
+            vars.insert(name.to_string(), value.to_string());
+        }
+    }
+    vars
+}
+
+/// A path with the variables `vars` knows (`$(X)`, `${X}`, `$X`) replaced; unknown ones stay.
+fn substitute(path: &str, vars: &std::collections::HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, len) = match after.chars().next() {
+            Some(open @ ('(' | '{')) => {
+                let close = if open == '(' { ')' } else { '}' };
+                match after.find(close) {
+                    Some(end) => (&after[1..end], end + 1),
+                    None => ("", 0),
+                }
+            }
+            _ => {
+                let end =
+                    after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match vars.get(name).filter(|_| len > 0) {
+            // One level: a value that names another variable is left for the wildcard.
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[at..at + 1 + len]),
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -255,8 +316,13 @@ mod tests {
                 (v(&["a.yml", "b.yml"]), Tool::Compose)
             ]
         );
-        let make_vars = "up:\n\t$(DOCKER) compose -f $(BASE) -f docker-compose.$(ENV).yml up\n";
-        assert_eq!(files(make_vars), vec![(v(&["$(BASE)", "docker-compose.$(ENV).yml"]), Tool::Compose)]);
+        let make_vars = "BASE = docker-compose.yml\nup:\n\t$(DOCKER) compose -f $(BASE) -f docker-compose.$(ENV).yml up\n";
+        assert_eq!(
+            files(make_vars),
+            vec![(v(&["docker-compose.yml", "docker-compose.$(ENV).yml"]), Tool::Compose)]
+        );
+        let sh = "export STACK_FILE=\"stacks/app.yml\"\ndocker stack deploy -c ${STACK_FILE} -c $EXTRA app\n";
+        assert_eq!(files(sh), vec![(v(&["stacks/app.yml", "$EXTRA"]), Tool::Stack)]);
         let opts = "docker compose --env-file ./config/.env.prod -f a.yml --project-directory . up\n";
         let c = &scan(opts)[0];
         assert_eq!(

@@ -277,6 +277,12 @@ impl Project {
             found.unknowns.push(unknown(format!("`extends: file: {}` cannot be resolved", raw.value)));
             return None;
         };
+        if super::build::is_remote(&path) {
+            found
+                .unknowns
+                .push(unknown(format!("`extends` names `{path}`, a remote file minipaas does not fetch")));
+            return None;
+        }
         let rel = if path.starts_with('/') {
             ws.relative(std::path::Path::new(&path))
         } else {

@@ -164,6 +164,9 @@ impl Project {
             }
             _ => jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p)))).collect(),
         };
+        // Threads finish in any order; the results must not depend on it.
+        let mut outcomes = outcomes;
+        outcomes.sort_by(|a, b| a.0.cmp(&b.0));
         for (path, job, outcome) in outcomes {
             match outcome {
                 Outcome::Source(loaded) => {

@@ -166,6 +166,12 @@ fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Opti
         let path = join_normalized(base, raw.trim_start_matches("./"))?;
         let options: Vec<String> = if has_variable(&path) {
             let pattern = wildcard(&path);
+            // A name that is all variable (`-f $FILE`) could be any file: not a chain to guess.
+            let name = pattern.rsplit('/').next().unwrap_or(&pattern);
+            let literal = name.trim_end_matches(".yml").trim_end_matches(".yaml").replace('*', "");
+            if literal.len() < 3 {
+                return None;
+            }
             compose.iter().filter(|c| glob_match(&pattern, c)).cloned().collect()
         } else if compose.contains(&path) {
             vec![path]
@@ -400,6 +406,7 @@ mod tests {
                 dotenv: false,
             },
             FoundChain { path: "scripts/x.sh".into(), chain: chain(&["missing.yml"]), dotenv: false },
+            FoundChain { path: "scripts/y.sh".into(), chain: chain(&["$FILE"]), dotenv: false },
         ];
         let (plans, skipped) = chain_plans(&found, &compose);
         assert_eq!(
@@ -411,7 +418,7 @@ mod tests {
                 (vec!["docker-compose.yml", "docker-compose.prod.yml"], "chain"),
             ]
         );
-        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped.len(), 2);
         assert!(glob_match("a/*.yml", "a/b.yml") && !glob_match("a/*.yml", "a/b/c.yml"));
         assert_eq!(wildcard("x.$(E).${F}.$G.%H%.yml"), "x.*.*.*.*.yml");
     }

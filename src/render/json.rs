@@ -48,6 +48,7 @@ struct FindingV1<'a> {
     #[serde(flatten)]
     location: LocationV1<'a>,
     env: Option<&'a str>,
+    units: &'a [String],
     related: Vec<RelatedV1<'a>>,
     fix: Option<FixV1<'a>>,
 }
@@ -104,6 +105,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             help: f.help.as_deref(),
             location: location(report, &f.primary),
             env: f.env.as_deref(),
+            units: &f.units,
             related: f
                 .related
                 .iter()

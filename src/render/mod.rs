@@ -15,6 +15,7 @@ pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
+pub mod units;
 
 /// Output formats of `minipaas lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -59,6 +59,9 @@ fn result(report: &Report<'_>, f: &Finding) -> Value {
     if let Some(s) = &f.suppressed {
         r["suppressions"] = json!([{ "kind": if s.in_source { "inSource" } else { "external" }, "justification": s.justification }]);
     }
+    if !f.units.is_empty() {
+        r["properties"] = json!({ "units": f.units });
+    }
     if let Some(plan) = f.fix.as_ref().filter(|p| !p.fixes.is_empty()) {
         let changes: Vec<Value> = plan
             .fixes

@@ -112,10 +112,10 @@ fn shown_finding(sources: &mut Sources<'_>, f: &Finding) -> Shown {
             });
         }
     }
-    let help = match (f.help.clone(), fix_hint(f)) {
-        (Some(h), Some(x)) => Some(format!("{h}\n{x}")),
-        (h, x) => h.or(x),
-    };
+    // One finding per place: the units that share it are named once, here.
+    let units = (f.units.len() > 1).then(|| format!("in {} units: {}", f.units.len(), f.units.join(", ")));
+    let help = [f.help.clone(), fix_hint(f), units].into_iter().flatten().collect::<Vec<_>>().join("\n");
+    let help = (!help.is_empty()).then_some(help);
     Shown {
         message: f.message.clone(),
         code: Some(format!("{} {}", f.code, f.name)),

@@ -1,0 +1,35 @@
+//! `minipaas units`: which Compose files form which lint unit, and why, so a user can see the
+//! grouping and correct it (`[[lint.project]]` in `.minipaas.toml`).
+
+use std::io::Write;
+
+use super::Outcome;
+use super::lint::{Scope, open};
+use crate::cli::{UnitsArgs, UnitsFormat};
+use crate::error::Error;
+use crate::finding::Severity;
+use crate::model::Project;
+
+/// Lists the units.
+pub fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let scope = Scope {
+        paths: &args.paths,
+        staged: args.staged,
+        include: &args.include,
+        config: args.config.as_deref(),
+        select: &[],
+        ignore: &[],
+        env: args.env.clone(),
+    };
+    let (ws, opts, _) = open(&scope)?;
+    let project = Project::load(&ws, &opts)?;
+    match args.format {
+        UnitsFormat::Text => crate::render::units::text(&project, out)?,
+        UnitsFormat::Json => crate::render::units::json(&project, out)?,
+    }
+    Ok(if project.errors.iter().any(|e| e.severity == Severity::Error) {
+        Outcome::InputError
+    } else {
+        Outcome::Clean
+    })
+}
