@@ -24,29 +24,51 @@ const TOP_LEVEL: [&[u8]; 9] = [
     b"models",
 ];
 
-/// True when the bytes look like a Compose file: a `services:` key at column 0 and no
-/// top-level key Compose does not define.
-pub fn looks_like_compose(bytes: &[u8]) -> bool {
+/// What a YAML file's top level says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Compose's top-level keys only, `services` among them: a Compose file.
+    Compose,
+    /// Compose's top-level keys only, but no `services` (`secrets:` alone, an `include:`
+    /// list): a part of a project, combined with other files, never a project alone.
+    Part,
+    /// Anything else.
+    Other,
+}
+
+/// The shape of a YAML file, from its column-0 keys. Stops at the first key Compose does not
+/// define, which for most other YAML files is the first line.
+pub fn shape(bytes: &[u8]) -> Shape {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // Most YAML files have no `services` at all: one vectorised search rules them out.
-    if memmem::find(bytes, b"services").is_none() {
-        return false;
-    }
-    let mut has_services = false;
+    let (mut services, mut other) = (false, false);
     for line in bytes.split(|&b| b == b'\n') {
         match top_level_key(line) {
             Line::Other => {}
-            Line::Sequence => return false,
+            Line::Sequence => return Shape::Other,
             Line::Key(key) => {
                 if key == b"services" {
-                    has_services = true;
-                } else if !key.starts_with(b"x-") && !TOP_LEVEL.contains(&key) {
-                    return false;
+                    services = true;
+                } else if TOP_LEVEL.contains(&key) {
+                    // `version` and `name` alone say nothing: many YAML files have them.
+                    other |= !matches!(key, b"version" | b"name");
+                } else if !key.starts_with(b"x-") {
+                    return Shape::Other;
                 }
             }
         }
     }
-    has_services
+    match (services, other) {
+        (true, _) => Shape::Compose,
+        (false, true) => Shape::Part,
+        (false, false) => Shape::Other,
+    }
+}
+
+/// True when the bytes look like a Compose file: a `services:` key at column 0 and no
+/// top-level key Compose does not define.
+pub fn looks_like_compose(bytes: &[u8]) -> bool {
+    // Most YAML files have no `services` at all: one vectorised search rules them out.
+    memmem::find(bytes, b"services").is_some() && shape(bytes) == Shape::Compose
 }
 
 /// What a line says about the top level of its document.
@@ -126,5 +148,9 @@ mod tests {
         for text in no {
             assert!(!looks_like_compose(text.as_bytes()), "{text:?}");
         }
+        assert_eq!(shape(b"secrets:\n  a:\n    external: true\n"), Shape::Part);
+        assert_eq!(shape(b"include:\n  - a.yml\n"), Shape::Part);
+        assert_eq!(shape(b"name: x\nversion: 2\n"), Shape::Other);
+        assert_eq!(shape(b"on: push\nsecrets: {}\n"), Shape::Other);
     }
 }

@@ -187,6 +187,14 @@ impl Project {
             }
         }
         unit.unknowns.extend(found.unknowns);
+        if services.is_empty() && plan.origin.inferred() {
+            // Declarations with no services are deployed with other files.
+            unit.unknowns.push(Unknown {
+                hides: Hidden::References,
+                message: "no services: these files are deployed together with others".into(),
+                at: None,
+            });
+        }
         unit.services = services;
         unit
     }

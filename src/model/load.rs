@@ -14,6 +14,7 @@ use super::source::{Content, InputError, Loaded, read_source};
 use super::units::FoundChain;
 use super::{LoadOptions, Project};
 use crate::discover::names::{Kind, classify};
+use crate::discover::sniff::Shape;
 use crate::discover::{ReadError, Workspace, parent};
 use crate::error::Error;
 use crate::finding::{FileId, Severity};
@@ -23,6 +24,8 @@ use crate::finding::{FileId, Severity};
 pub(super) struct Survey {
     /// Compose files: by name, by content, by `include` glob.
     pub compose: BTreeSet<String>,
+    /// Files with Compose's top level but no services: parts of chains and overlays.
+    pub parts: BTreeSet<String>,
     /// `minipaas.yaml` files.
     pub manifests: Vec<String>,
     /// Chains written in scripts, workflows and `.env` files.
@@ -44,6 +47,7 @@ enum Job {
 /// What one file turned out to be.
 enum Outcome {
     Source(Box<Loaded>),
+    Part(Box<Loaded>),
     Chains(Vec<Chain>),
     DotEnv(DotEnv),
     Warning(InputError),
@@ -178,6 +182,10 @@ impl Project {
                     }
                     self.preloaded.insert(path, *loaded);
                 }
+                Outcome::Part(loaded) => {
+                    survey.parts.insert(path.clone());
+                    self.preloaded.insert(path, *loaded);
+                }
                 Outcome::Chains(found) => {
                     survey.chains.extend(found.into_iter().map(|chain| FoundChain {
                         path: path.clone(),
@@ -288,12 +296,16 @@ fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>) -> Outcome {
         Job::Yaml => {
             // Not known to be a Compose file: a file that cannot be read is not reported.
             let Ok(bytes) = bytes else { return Outcome::Nothing };
-            if crate::discover::sniff::looks_like_compose(&bytes) {
-                compose_by_content(path, bytes)
-            } else if chains::may_hold_chains(&bytes) {
-                Outcome::Chains(chains::scan(&String::from_utf8_lossy(&bytes)))
-            } else {
-                Outcome::Nothing
+            match crate::discover::sniff::shape(&bytes) {
+                Shape::Compose => compose_by_content(path, bytes),
+                Shape::Part => match read_source(path, Ok(bytes), false) {
+                    (file, problems) if file.compose().is_some() => Outcome::Part(Box::new((file, problems))),
+                    _ => Outcome::Nothing,
+                },
+                Shape::Other if chains::may_hold_chains(&bytes) => {
+                    Outcome::Chains(chains::scan(&String::from_utf8_lossy(&bytes)))
+                }
+                Shape::Other => Outcome::Nothing,
             }
         }
     }

@@ -191,7 +191,8 @@ impl Project {
                     project_dir: None,
                 });
             }
-            let (chained, skipped) = units::chain_plans(&survey.chains, &survey.compose);
+            let known: BTreeSet<String> = survey.compose.union(&survey.parts).cloned().collect();
+            let (chained, skipped) = units::chain_plans(&survey.chains, &known);
             project.skipped = skipped;
             for plan in chained {
                 let same =
@@ -202,7 +203,7 @@ impl Project {
                 }
             }
             used.extend(plans.iter().flat_map(|p| p.files.iter().cloned()));
-            plans.extend(units::inferred_plans(&survey.compose, &used));
+            plans.extend(units::inferred_plans(&survey.compose, &survey.parts, &used));
         }
         for listing in listings {
             let unit = project.env_unit(ws, listing);

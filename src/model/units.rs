@@ -255,8 +255,13 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     }
 }
 
-/// Plans for the Compose files no env, configured project or chain uses, by name.
-pub fn inferred_plans(compose: &BTreeSet<String>, used: &BTreeSet<String>) -> Vec<Plan> {
+/// Plans for the Compose files no env, configured project or chain uses, by name. Parts (files
+/// without services) are overlays of a base or nothing: never a unit alone.
+pub fn inferred_plans(
+    compose: &BTreeSet<String>,
+    parts: &BTreeSet<String>,
+    used: &BTreeSet<String>,
+) -> Vec<Plan> {
     let plan = |files: Vec<String>, origin: Origin| Plan {
         files,
         origin,
@@ -274,7 +279,7 @@ pub fn inferred_plans(compose: &BTreeSet<String>, used: &BTreeSet<String>) -> Ve
     }
     let mut overlays: BTreeMap<&String, (Option<&String>, Vec<&String>)> = BTreeMap::new();
     let mut alone: Vec<&String> = Vec::new();
-    for path in compose.iter().filter(|p| !used.contains(*p)) {
+    for path in compose.iter().chain(parts).filter(|p| !used.contains(*p)) {
         let base =
             overlay_stems(path).find_map(|stem| bases.get(&(parent(path), stem))).filter(|b| **b != path);
         match base {
@@ -286,7 +291,8 @@ pub fn inferred_plans(compose: &BTreeSet<String>, used: &BTreeSet<String>) -> Ve
                     entry.1.push(path);
                 }
             }
-            None => alone.push(path),
+            None if compose.contains(path) => alone.push(path),
+            None => {}
         }
     }
     let mut out = Vec::new();
@@ -355,7 +361,7 @@ mod tests {
             "stacks/registry.yml",
             "x/compose.dev.yml",
         ]);
-        let plans = inferred_plans(&compose, &BTreeSet::new());
+        let plans = inferred_plans(&compose, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(
             files(&plans),
             vec![
@@ -369,7 +375,7 @@ mod tests {
         );
         // A file some chain uses is not grouped again; its base still takes the other overlays.
         let used = set(&["blog.features.yml", "a/docker-compose.yml"]);
-        let plans = inferred_plans(&compose, &used);
+        let plans = inferred_plans(&compose, &BTreeSet::new(), &used);
         assert!(files(&plans).iter().all(|(f, _)| !f.contains(&"blog.features.yml")));
         assert!(
             files(&plans).contains(&(vec!["a/docker-compose.yml", "a/docker-compose.prod.yml"], "variant"))

@@ -1,0 +1,337 @@
+//! The Compose model, one semantic point per test, each on a small repository: how files are
+//! found, how they are grouped, what `extends`, `include` and `.env` mean, what the tool
+//! cannot see, and that a finding several units share is printed once.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{minipaas, repo};
+use serde_json::Value;
+
+/// `(code, path, line)` of every finding, with the finding itself.
+fn findings(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, u64, Value)> {
+    let mut all = vec!["lint", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = minipaas(dir, &all);
+    let doc: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {} {}", run.stdout, run.stderr));
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f.clone(),
+            )
+        })
+        .collect()
+}
+
+fn short(found: &[(String, String, u64, Value)]) -> Vec<(&str, &str, u64)> {
+    found.iter().map(|(c, p, l, _)| (c.as_str(), p.as_str(), *l)).collect()
+}
+
+/// `minipaas units --format json`, as (label, own files, origin kind).
+fn units(dir: &std::path::Path) -> Vec<(String, Vec<String>, String)> {
+    let run = minipaas(dir, &["units", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    doc["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let files =
+                u["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+            (
+                u["label"].as_str().unwrap().to_string(),
+                files,
+                u["origin"]["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const LIBRARY: &str = "services:\n  db:\n    image: postgres\n    secrets: [db_pass]\n  cache:\n    image: redis\n    secrets: [cache_pass]\n";
+
+#[test]
+fn extends_brings_only_the_named_service() {
+    let dir = repo(&[
+        ("lib/databases.yaml", LIBRARY),
+        (
+            "compose.yaml",
+            "services:\n  api:\n    extends:\n      file: lib/databases.yaml\n      service: db\nsecrets:\n  db_pass:\n    external: true\n",
+        ),
+    ]);
+    // `cache` and its secret are not part of the project; `db_pass` is used through `api`.
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // The library is a part, not a project of its own.
+    assert_eq!(units(dir.path()).len(), 1);
+
+    // Without the declaration: one finding, in the library where the reference is written,
+    // naming the service that extends it.
+    common::write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  api:\n    extends:\n      file: lib/databases.yaml\n      service: db\n",
+    );
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP001", "lib/databases.yaml", 4)]);
+    let message = found[0].3["message"].as_str().unwrap();
+    assert!(message.contains("service `api`") && message.contains("extends"), "{message}");
+}
+
+#[test]
+fn nested_extends_and_merge_order() {
+    let dir = repo(&[(
+        "compose.yaml",
+        "services:\n  base:\n    image: busybox\n    secrets: [a]\n  common:\n    extends: base\n    secrets: [b]\n  cli:\n    extends:\n      service: common\n    environment:\n      A_FILE: /run/secrets/a\n      B_FILE: /run/secrets/b\nsecrets:\n  a:\n    external: true\n  b:\n    external: true\n  c:\n    external: true\n",
+    )]);
+    // `cli` gets `a` from `base` through `common`: its `_FILE`s are granted; only `c` is unused.
+    assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "compose.yaml", 19)]);
+}
+
+#[test]
+fn extends_cycles_and_missing_targets_are_unknowns() {
+    let dir = repo(&[(
+        "compose.yaml",
+        "services:\n  a:\n    extends: b\n  b:\n    extends: a\n  c:\n    extends:\n      file: missing.yaml\n      service: x\nsecrets:\n  s:\n    external: true\n",
+    )]);
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let messages: Vec<&str> =
+        doc["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("circle")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("missing.yaml")), "{messages:?}");
+    // The missing file may use `s`: not reported as unused.
+    assert!(doc["findings"].as_array().unwrap().is_empty(), "{}", run.stdout);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn include_with_project_directory_and_env_file() {
+    let dir = repo(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: db/compose.yaml\n    project_directory: db\n    env_file: db/db.env\nservices:\n  api:\n    image: api\n    secrets: [api_key]\nsecrets:\n  api_key:\n    external: true\n",
+        ),
+        ("db/db.env", "DB_SECRET=db_password\nSECRETS_DIR=./secrets\n"),
+        (
+            "db/compose.yaml",
+            "services:\n  db:\n    image: postgres\n    secrets: [\"${DB_SECRET}\"]\nsecrets:\n  db_password:\n    file: ${SECRETS_DIR}/pw.txt\n",
+        ),
+        ("db/secrets/pw.txt", "hunter2\n"),
+    ]);
+    // The included file's names come from its env_file; its secret file is relative to its
+    // project directory, and tracked.
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP005", "db/compose.yaml", 7)], "{found:?}");
+    assert!(found[0].3["message"].as_str().unwrap().contains("db/secrets/pw.txt"));
+    assert_eq!(units(dir.path()).len(), 1, "the included file is a part, not a unit");
+}
+
+#[test]
+fn dotenv_gives_paths_and_compose_file() {
+    let dir = repo(&[
+        ("app/.env", "ENV_VARS_DIRECTORY=./env_vars\nCOMPOSE_FILE=base.yml:db.yml\n"),
+        ("app/base.yml", "services:\n  web:\n    image: web\n    secrets: [mysql_password]\n"),
+        ("app/db.yml", "secrets:\n  mysql_password:\n    file: ${ENV_VARS_DIRECTORY}/.MYSQL_PASSWORD\n"),
+        ("app/env_vars/.MYSQL_PASSWORD", "secret\n"),
+    ]);
+    assert_eq!(
+        units(dir.path()),
+        [(
+            "app/base.yml + app/db.yml".to_string(),
+            vec!["app/base.yml".into(), "app/db.yml".into()],
+            "dotenv".into()
+        )]
+    );
+    assert_eq!(short(&findings(dir.path(), &[])), [("MP005", "app/db.yml", 3)]);
+}
+
+#[test]
+fn chains_in_makefiles_scripts_and_workflows_group_files() {
+    let dir = repo(&[
+        ("Makefile", "BASE = compose.yml\nup:\n\tdocker compose -f $(BASE) -f compose.prod.yml up -d\n"),
+        ("compose.yml", "services:\n  web:\n    image: web\n    secrets: [web_token]\n"),
+        ("compose.prod.yml", "secrets:\n  web_token:\n    external: true\n"),
+        (
+            "deploy/run.sh",
+            "#!/bin/sh\ncd \"$(dirname \"$0\")\"\ndocker stack deploy -c stack.yml -c stack.secrets.yml app\n",
+        ),
+        ("deploy/stack.yml", "services:\n  api:\n    image: api\n    secrets: [api_token]\n"),
+        ("deploy/stack.secrets.yml", "secrets:\n  api_token:\n    external: true\n"),
+        (
+            ".github/workflows/deploy.yml",
+            "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose -f jobs/a.yml -f jobs/b.yml config\n",
+        ),
+        ("jobs/a.yml", "services:\n  job:\n    image: job\n    configs: [job_conf]\n"),
+        ("jobs/b.yml", "configs:\n  job_conf:\n    file: ./job.conf\n"),
+    ]);
+    // Each chain is one unit; no file of a chain is linted alone (it would report MP001).
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    let mut kinds: Vec<(Vec<String>, String)> =
+        units(dir.path()).into_iter().map(|(_, f, k)| (f, k)).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            (vec!["compose.yml".into(), "compose.prod.yml".into()], "chain".into()),
+            (vec!["deploy/stack.yml".into(), "deploy/stack.secrets.yml".into()], "chain".into()),
+            (vec!["jobs/a.yml".into(), "jobs/b.yml".into()], "chain".into()),
+        ]
+    );
+}
+
+#[test]
+fn override_and_variant_files_beside_a_base() {
+    let dir = repo(&[
+        ("blog.yml", "services:\n  blog:\n    image: blog\n    secrets: [blog_key]\n"),
+        ("blog.override.yml", "secrets:\n  blog_key:\n    external: true\n"),
+        ("blog.features.yml", "services:\n  blog:\n    environment:\n      FEATURES: all\n"),
+    ]);
+    let mut got: Vec<(Vec<String>, String)> = units(dir.path()).into_iter().map(|(_, f, k)| (f, k)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (vec!["blog.yml".into(), "blog.features.yml".into()], "variant".into()),
+            (vec!["blog.yml".into(), "blog.override.yml".into()], "override".into()),
+        ]
+    );
+    // `-f blog.yml -f blog.features.yml` does not declare `blog_key`: that deploy fails.
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP001", "blog.yml", 4)]);
+    assert_eq!(found[0].3["units"], serde_json::json!(["blog.yml + blog.features.yml"]));
+}
+
+#[test]
+fn stack_files_with_any_name_are_found_and_other_yaml_is_not() {
+    let dir = repo(&[
+        ("apps/web.yml", "version: '3.8'\nservices:\n  web:\n    image: nginx\n    secrets: [tls_key]\n"),
+        (
+            "k8s/service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nservices:\n  web:\n    secrets: [nope]\n",
+        ),
+        ("ansible/site.yml", "- hosts: all\n  services:\n    web:\n      secrets: [nope]\n"),
+        ("broken.yml", "services:\n  web: [unclosed\n"),
+    ]);
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP001", "apps/web.yml", 5)]);
+    // A file that looks like Compose but does not parse is a warning: it may be a template.
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0]["path"].as_str(), errors[0]["severity"].as_str()),
+        (Some("broken.yml"), Some("warning"))
+    );
+    assert_eq!(run.code, 1, "the MP001 fails the run, the warning does not make it 2");
+    // The configuration can say otherwise.
+    common::write(
+        dir.path(),
+        ".minipaas.toml",
+        "[lint]\nexclude = [\"apps/**\"]\ninclude = [\"k8s/*.yaml\"]\n",
+    );
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP001", "k8s/service.yaml", 7)]);
+}
+
+#[test]
+fn a_finding_shared_by_three_envs_is_printed_once() {
+    let mut files = vec![("compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_password]\n")];
+    for env in ["dev", "prod", "staging"] {
+        files.push((
+            match env {
+                "dev" => "dev/minipaas.yaml",
+                "prod" => "prod/minipaas.yaml",
+                _ => "staging/minipaas.yaml",
+            },
+            "compose:\n  files:\n    - ../compose.yaml\n",
+        ));
+    }
+    let dir = repo(&files);
+    let found = findings(dir.path(), &[]);
+    assert_eq!(short(&found), [("MP001", "compose.yaml", 4)]);
+    assert_eq!(found[0].3["units"], serde_json::json!(["env dev", "env prod", "env staging"]));
+    let text = minipaas(dir.path(), &["lint", "--no-color"]);
+    assert_eq!(text.stdout.matches("MP001").count(), 1, "{}", text.stdout);
+    assert!(text.stdout.contains("in 3 units: env dev, env prod, env staging"), "{}", text.stdout);
+    assert!(text.stdout.contains("Found 1 error"), "{}", text.stdout);
+    let sarif: Value =
+        serde_json::from_str(&minipaas(dir.path(), &["lint", "--format", "sarif"]).stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn what_cannot_be_seen_is_never_guessed() {
+    let dir = repo(&[(
+        "compose.yaml",
+        "include:\n  - oci://registry.example.com/shared:1\nservices:\n  web:\n    image: web\n    secrets: [from_remote]\nsecrets:\n  unused_here:\n    external: true\n",
+    )]);
+    // The remote include may declare `from_remote` and use `unused_here`.
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    let text = minipaas(dir.path(), &["units"]);
+    assert!(
+        text.stdout.contains("cannot see: `oci://registry.example.com/shared:1` is a remote include"),
+        "{}",
+        text.stdout
+    );
+
+    // A reference with a variable the repository does not define may be any matching name.
+    let dir = repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: web\n    secrets: [\"app_${TAG}\"]\nsecrets:\n  app_v1:\n    external: true\n  db_v1:\n    external: true\n",
+    )]);
+    assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "compose.yaml", 8)]);
+}
+
+#[test]
+fn overrides_merge_the_way_the_deploying_tool_does() {
+    // `docker compose` merges `secrets` by target: the override's version replaces the base's,
+    // so the old version is unused and no target conflicts.
+    let compose = repo(&[
+        (
+            "compose.yaml",
+            "services:\n  api:\n    image: api\n    secrets:\n      - source: pw.1111aaaa\n        target: pw\nsecrets:\n  pw.1111aaaa:\n    external: true\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  api:\n    secrets:\n      - source: pw.2222bbbb\n        target: pw\nsecrets:\n  pw.2222bbbb:\n    external: true\n",
+        ),
+    ]);
+    assert_eq!(short(&findings(compose.path(), &[])), [("MP003", "compose.yaml", 8)]);
+    // `docker stack deploy` merges them by source: both stay, and Swarm rejects the target twice.
+    let stack = repo(&[
+        ("deploy.sh", "docker stack deploy -c compose.yaml -c compose.override.yaml app\n"),
+        (
+            "compose.yaml",
+            "services:\n  api:\n    image: api\n    secrets:\n      - source: pw.1111aaaa\n        target: pw\nsecrets:\n  pw.1111aaaa:\n    external: true\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  api:\n    secrets:\n      - source: pw.2222bbbb\n        target: pw\nsecrets:\n  pw.2222bbbb:\n    external: true\n",
+        ),
+    ]);
+    assert_eq!(short(&findings(stack.path(), &[])), [("MP008", "compose.override.yaml", 4)]);
+}
+
+#[test]
+fn configured_projects_win_and_units_explains_why() {
+    let dir = repo(&[
+        (".minipaas.toml", "[[lint.project]]\nfiles = [\"a.yml\", \"b.yml\"]\ntool = \"stack\"\n"),
+        ("a.yml", "services:\n  a:\n    image: a\n    secrets: [s]\n"),
+        ("b.yml", "secrets:\n  s:\n    external: true\n"),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty());
+    let run = minipaas(dir.path(), &["units"]);
+    assert!(
+        run.stdout.contains("why: [[lint.project]] #1 in .minipaas.toml; deployed with docker stack deploy"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("1 unit from 2 Compose files."), "{}", run.stdout);
+}
