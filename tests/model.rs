@@ -335,3 +335,12 @@ fn configured_projects_win_and_units_explains_why() {
     );
     assert!(run.stdout.contains("1 unit from 2 Compose files."), "{}", run.stdout);
 }
+
+#[test]
+fn cluster_volumes_use_secrets() {
+    let dir = repo(&[(
+        "stack.yml",
+        "services:\n  web:\n    image: web\nvolumes:\n  data:\n    driver: csi\n    x-cluster-spec:\n      secrets:\n        - key: token\n          secret: csi_token\nsecrets:\n  csi_token:\n    external: true\n  other:\n    external: true\n",
+    )]);
+    assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "stack.yml", 14)]);
+}

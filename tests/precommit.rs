@@ -38,10 +38,19 @@ fn lint_hook_fails_on_a_bad_repo_and_passes_on_a_clean_one() {
     let bad = repo(&[
         ("deploy/docker-compose.yml", "services:\n  web:\n    image: nginx\n    secrets: [db_password]\n"),
         ("values.yaml", "not: [a compose file\n"),
+        ("k8s/service.yaml", "apiVersion: v1\nkind: Service\nservices:\n  a:\n    secrets: [x]\n"),
+        ("stacks/app.yml", "services:\n  app:\n    image: app\n    secrets: [api_key]\n"),
     ]);
     let out = pre_commit(bad.path(), "minipaas-lint");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // Every YAML file is passed; the stack file with any name is linted, the others are not.
     assert!(text(&out).contains("MP001"), "{}", text(&out));
+    assert!(text(&out).contains("stacks/app.yml"), "{}", text(&out));
+    assert!(
+        !text(&out).contains("k8s/service.yaml") && !text(&out).contains("values.yaml"),
+        "{}",
+        text(&out)
+    );
     let clean = repo(&[
         (
             "deploy/docker-compose.yml",

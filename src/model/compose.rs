@@ -203,6 +203,9 @@ pub struct Compose {
     pub configs: Vec<Declaration>,
     /// `include:` entries.
     pub includes: Vec<Include>,
+    /// Secrets that top-level volumes use: Swarm cluster volumes name them in
+    /// `x-cluster-spec.secrets[].secret` (docker/cli `cli/compose/types`, `ClusterVolumeSpec`).
+    pub volume_secrets: Vec<Spanned>,
     /// Every scalar value (not keys), for the pattern rules.
     pub scalars: Vec<ScalarValue>,
 }
@@ -281,6 +284,23 @@ impl Reader<'_> {
                         match kind {
                             ResourceKind::Secret => self.out.secrets.push(decl),
                             ResourceKind::Config => self.out.configs.push(decl),
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(volumes) = self.tree.get(root, "volumes").filter(|v| self.tree.is_map(v.value)) {
+            for volume in self.tree.entries(volumes.value) {
+                let spec =
+                    self.tree.get(volume.value, "x-cluster-spec").filter(|_| self.tree.is_map(volume.value));
+                let Some(secrets) = spec.and_then(|s| self.tree.get(s.value, "secrets")) else { continue };
+                if self.tree.is_seq(secrets.value) {
+                    for &item in self.tree.items(secrets.value).to_vec().iter() {
+                        if self.tree.is_map(item)
+                            && let Some(name) =
+                                self.tree.get(item, "secret").and_then(|e| self.spanned(e.value))
+                        {
+                            self.out.volume_secrets.push(name);
                         }
                     }
                 }

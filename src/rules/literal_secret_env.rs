@@ -1,6 +1,6 @@
 //! MP006 literal-secret-env: a credential-named environment variable has a literal value.
 
-use super::{Rule, RuleMeta, finding, first_unit, grant_fixes, offer, plan};
+use super::{Rule, RuleMeta, file_finding, first_unit, grant_fixes, offer, plan};
 use crate::finding::{FileId, Finding, FixPlan, Severity};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::compose::{EnvVar, Service};
@@ -230,9 +230,9 @@ impl Rule for LiteralSecretEnv {
                         value.span.clone()
                     };
                     let key = &var.key.value;
-                    let mut f = finding(
+                    let mut f = file_finding(
                         &META,
-                        first_unit(project, file),
+                        project,
                         file,
                         span,
                         "literal value",

@@ -164,6 +164,20 @@ fn finding(
     }
 }
 
+/// Starts a finding of a per-file rule: it names every unit that reads the file.
+fn file_finding(
+    meta: &'static RuleMeta,
+    project: &Project,
+    file: FileId,
+    span: Range<usize>,
+    note: &str,
+    message: String,
+) -> Finding {
+    let mut f = finding(meta, first_unit(project, file), file, span, note, message);
+    f.units = project.units_of(file).map(|u| u.label.clone()).collect();
+    f
+}
+
 /// Runs `build` with a patcher for `file`, or explains why the file cannot be patched.
 pub(crate) fn with_patcher<T>(
     project: &Project,

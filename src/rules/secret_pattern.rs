@@ -1,6 +1,6 @@
 //! MP007 secret-pattern: a value that looks like a key, a token or a password in a URL.
 
-use super::{Rule, RuleMeta, finding, first_unit};
+use super::{Rule, RuleMeta, file_finding};
 use crate::finding::{Finding, Severity};
 use crate::model::Project;
 use crate::secrets::Detector;
@@ -82,9 +82,9 @@ impl Rule for SecretPattern {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),
                 };
-                let mut f = finding(
+                let mut f = file_finding(
                     &META,
-                    first_unit(project, file),
+                    project,
                     file,
                     span,
                     "looks like a secret",

@@ -1,6 +1,6 @@
 //! MP012 suppression-without-reason: a `# minipaas: ignore[...]` comment gives no reason.
 
-use super::{Rule, RuleMeta, finding, first_unit};
+use super::{Rule, RuleMeta, file_finding};
 use crate::finding::{Finding, Severity};
 use crate::model::Project;
 use crate::settings::Settings;
@@ -44,9 +44,9 @@ impl Rule for SuppressionWithoutReason {
 
     fn review(&self, project: &Project, _settings: &Settings, findings: &mut Vec<Finding>) {
         for d in directives(project).into_iter().filter(|d| d.reason.is_empty()) {
-            let mut f = finding(
+            let mut f = file_finding(
                 &META,
-                first_unit(project, d.file),
+                project,
                 d.file,
                 d.span.clone(),
                 "no reason",

@@ -21,7 +21,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     doc: r#"## What it does
 Reports a top-level `secrets:` entry that no service uses, in any profile, in any file of
-the lint unit (build secrets count; so do references brought in by `extends`). A file
+the lint unit (build secrets count; so do references brought in by `extends`, and a Swarm
+cluster volume's `x-cluster-spec.secrets`). A file
 deployed in several units is reported only when the declaration is unused in every one of
 them, and never while a unit holding it has a part the tool cannot see (a remote include, a
 missing `extends` file) or a reference whose `${VAR}` could make it this name.
@@ -80,8 +81,16 @@ pub(super) fn check_unused(
     // (file, key span) -> (units that have it, units where it is unused, the finding)
     let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
     for unit in &project.units {
-        let used: Vec<&Name> = unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| &r.name).collect();
-        let exact: BTreeSet<&str> = used.iter().filter_map(|n| n.exact()).collect();
+        let mut used: Vec<Name> =
+            unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| r.name.clone()).collect();
+        if kind == ResourceKind::Secret {
+            // Swarm cluster volumes use secrets too.
+            for m in &unit.members {
+                let Some(compose) = project.files[m.file].compose() else { continue };
+                used.extend(compose.volume_secrets.iter().map(|s| project.name_in(unit, m.file, &s.value)));
+            }
+        }
+        let exact: BTreeSet<&str> = used.iter().filter_map(Name::exact).collect();
         for (file, decl) in project.declarations(unit, kind) {
             let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
             entry.0 += 1;
