@@ -42,7 +42,7 @@ pub fn directives(project: &Project) -> Vec<Directive> {
             let Some(caps) = re.captures(&comment.text) else { continue };
             let codes = caps.get(1).map(|m| m.as_str()).unwrap_or_default();
             let (line, _) = f.line_col(comment.span.start);
-            let line_start = f.text[..comment.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = f.line_start(line).unwrap_or(0);
             let alone = f.text[line_start..comment.span.start].trim().is_empty();
             out.push(Directive {
                 file,
