@@ -100,12 +100,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut k = 0;
     while written < files {
         let dir = format!("src/mod{}/sub{}", k % 97, k % 11);
-        let rel = match k % 5 {
-            0 => format!("{dir}/values{k}.yaml"),
-            1 => format!("{dir}/README{k}.md"),
-            _ => format!("{dir}/file{k}.rs"),
+        // Other YAML (Helm values with a `services:` key, Kubernetes manifests, workflows
+        // that run Compose) is read and judged by content: the cost content discovery adds.
+        let (rel, text) = match k % 10 {
+            0 => (
+                format!("{dir}/values{k}.yaml"),
+                format!("replicaCount: {k}\nimage:\n  repository: app{k}\nservices:\n  web:\n    port: 80\n"),
+            ),
+            5 => (
+                format!("{dir}/deploy{k}.yaml"),
+                format!(
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc{k}\nspec:\n  ports:\n    - port: 80\n"
+                ),
+            ),
+            1 | 6 => (format!("{dir}/README{k}.md"), format!("# filler {k}\n")),
+            _ => (format!("{dir}/file{k}.rs"), format!("// filler {k}\nfn main() {{}}\n")),
         };
-        write(root, &rel, &format!("// filler {k}\nfn main() {{}}\n"))?;
+        write(root, &rel, &text)?;
         written += 1;
         k += 1;
     }

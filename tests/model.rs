@@ -344,3 +344,23 @@ fn cluster_volumes_use_secrets() {
     )]);
     assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "stack.yml", 14)]);
 }
+
+#[test]
+fn a_named_part_lints_the_units_that_read_it() {
+    // What a hook passes: only the changed library. The units that extend or include it, even
+    // through another file, are linted; unrelated ones are not parsed.
+    let dir = repo(&[
+        ("lib/databases.yaml", LIBRARY),
+        ("app/compose.yaml", "include:\n  - ../mid/compose.yaml\nservices:\n  web:\n    image: web\n"),
+        (
+            "mid/compose.yaml",
+            "services:\n  api:\n    extends:\n      file: ../lib/databases.yaml\n      service: db\n",
+        ),
+        ("other/compose.yaml", "services:\n  x:\n    image: x\n    secrets: [unrelated]\n"),
+    ]);
+    let found = findings(dir.path(), &["lib/databases.yaml"]);
+    assert_eq!(short(&found), [("MP001", "lib/databases.yaml", 4)]);
+    assert_eq!(found[0].3["units"], serde_json::json!(["app/compose.yaml"]));
+    let all = findings(dir.path(), &[]);
+    assert_eq!(short(&all), [("MP001", "lib/databases.yaml", 4), ("MP001", "other/compose.yaml", 4)]);
+}

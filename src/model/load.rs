@@ -10,7 +10,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::chains::{self, Chain, Tool};
 use super::dotenv::{self, DotEnv};
-use super::source::{Content, InputError, Loaded, read_source};
+use super::source::{Content, InputError, Loaded, SourceFile, read_source};
 use super::units::FoundChain;
 use super::{LoadOptions, Project};
 use crate::discover::names::{Kind, classify};
@@ -44,10 +44,24 @@ enum Job {
     DotEnv,
 }
 
+/// How a file whose parsing is deferred was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Found {
+    /// By name (or an `include` glob): a Compose file whatever it holds.
+    Name,
+    /// By content: a Compose file if it parses as one.
+    Content,
+    /// A part (Compose keys, no services).
+    Part,
+}
+
 /// What one file turned out to be.
 enum Outcome {
     Source(Box<Loaded>),
     Part(Box<Loaded>),
+    /// A Compose file or part read but not parsed yet (a run on named files parses only the
+    /// units it needs).
+    Deferred(Vec<u8>, Found),
     Chains(Vec<Chain>),
     DotEnv(DotEnv),
     Warning(InputError),
@@ -115,7 +129,9 @@ impl Project {
         let early: Vec<(String, Job)> =
             ws.tracked_files().filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
         let done: BTreeSet<String> = early.iter().map(|(p, _)| p.clone()).collect();
-        self.run_jobs(ws, early, &mut survey);
+        // A run on named files (a hook) reads every candidate but parses only what its units need.
+        let defer = !opts.paths.is_empty();
+        self.run_jobs(ws, early, &mut survey, defer);
         let mut rest: Vec<(String, Job)> =
             ws.files().filter(|p| !done.contains(*p)).filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
         // A file named on the command line is read even if git ignores it (as ripgrep searches
@@ -135,14 +151,14 @@ impl Project {
                 });
             }
         }
-        self.run_jobs(ws, rest, &mut survey);
+        self.run_jobs(ws, rest, &mut survey, defer);
         survey.manifests.sort();
         survey
     }
 
     /// Runs the jobs (on several threads when there are many and the files are on disk) and
     /// files their outcomes.
-    fn run_jobs(&mut self, ws: &Workspace, jobs: Vec<(String, Job)>, survey: &mut Survey) {
+    fn run_jobs(&mut self, ws: &Workspace, jobs: Vec<(String, Job)>, survey: &mut Survey, defer: bool) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
         let outcomes: Vec<(String, Job, Outcome)> = match ws.disk_reader() {
             Some(reader) if threads > 1 && jobs.len() >= 64 => {
@@ -153,7 +169,7 @@ impl Project {
                     while let Some((path, job)) =
                         jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
                     {
-                        done.push((path.clone(), *job, process(path, *job, reader.read(path))));
+                        done.push((path.clone(), *job, process(path, *job, reader.read(path), defer)));
                     }
                     done
                 };
@@ -166,7 +182,7 @@ impl Project {
                     all
                 })
             }
-            _ => jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p)))).collect(),
+            _ => jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p), defer))).collect(),
         };
         // Threads finish in any order; the results must not depend on it.
         let mut outcomes = outcomes;
@@ -185,6 +201,14 @@ impl Project {
                 Outcome::Part(loaded) => {
                     survey.parts.insert(path.clone());
                     self.preloaded.insert(path, *loaded);
+                }
+                Outcome::Deferred(bytes, found) => {
+                    if found == Found::Part {
+                        survey.parts.insert(path.clone());
+                    } else {
+                        survey.compose.insert(path.clone());
+                    }
+                    self.deferred.insert(path, (bytes, found));
                 }
                 Outcome::Chains(found) => {
                     survey.chains.extend(found.into_iter().map(|chain| FoundChain {
@@ -215,9 +239,22 @@ impl Project {
         if let Some(&id) = self.by_path.get(path) {
             return id;
         }
-        let loaded = match self.preloaded.remove(path) {
-            Some(loaded) => loaded,
-            None => read_source(path, ws.read(path), manifest),
+        let loaded = if let Some(loaded) = self.preloaded.remove(path) {
+            loaded
+        } else if let Some((bytes, found)) = self.deferred.remove(path) {
+            match found {
+                Found::Name | Found::Part => read_source(path, Ok(bytes), manifest),
+                Found::Content => match compose_by_content(path, bytes) {
+                    Outcome::Source(loaded) => *loaded,
+                    Outcome::Warning(w) => {
+                        self.errors.push(w);
+                        (SourceFile::broken(path), Vec::new())
+                    }
+                    _ => (SourceFile::broken(path), Vec::new()),
+                },
+            }
+        } else {
+            read_source(path, ws.read(path), manifest)
         };
         self.add(loaded)
     }
@@ -259,6 +296,14 @@ impl Project {
         self.dotenv.get(dir).and_then(Option::as_ref)
     }
 
+    /// The raw text of a surveyed Compose file not parsed yet, or of one already parsed.
+    pub(super) fn raw_text(&self, path: &str) -> Option<&[u8]> {
+        match self.deferred.get(path) {
+            Some((bytes, _)) => Some(bytes),
+            None => self.preloaded.get(path).map(|(f, _)| f.text.as_bytes()),
+        }
+    }
+
     /// Records an input problem at a place in a loaded file.
     pub(super) fn problem(&mut self, file: FileId, span: Range<usize>, message: String, severity: Severity) {
         let position = Some(self.files[file].line_col(span.start));
@@ -275,13 +320,14 @@ impl Project {
 }
 
 /// Reads what one job needs from one file's bytes: a pure function, so any thread can run it.
-fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>) -> Outcome {
+fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>, defer: bool) -> Outcome {
     // Git lists a tracked file even when the work tree no longer has it.
     if bytes == Err(ReadError::Missing) {
         return Outcome::Nothing;
     }
     match job {
         Job::Manifest => Outcome::Source(Box::new(read_source(path, bytes, true))),
+        Job::Compose if defer && bytes.is_ok() => Outcome::Deferred(bytes.unwrap_or_default(), Found::Name),
         Job::Compose => Outcome::Source(Box::new(read_source(path, bytes, false))),
         Job::DotEnv => match bytes {
             Ok(b) => Outcome::DotEnv(dotenv::parse(&String::from_utf8_lossy(&b))),
@@ -297,6 +343,8 @@ fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>) -> Outcome {
             // Not known to be a Compose file: a file that cannot be read is not reported.
             let Ok(bytes) = bytes else { return Outcome::Nothing };
             match crate::discover::sniff::shape(&bytes) {
+                Shape::Compose if defer => Outcome::Deferred(bytes, Found::Content),
+                Shape::Part if defer => Outcome::Deferred(bytes, Found::Part),
                 Shape::Compose => compose_by_content(path, bytes),
                 Shape::Part => match read_source(path, Ok(bytes), false) {
                     (file, problems) if file.compose().is_some() => Outcome::Part(Box::new((file, problems))),

@@ -153,6 +153,8 @@ pub struct Project {
     preloaded: HashMap<String, Loaded>,
     /// `.env`-format files read, by folder (the `.env` there) or `file:<path>`.
     dotenv: HashMap<String, Option<DotEnv>>,
+    /// Compose files read but not parsed yet (runs on named files parse only what they need).
+    deferred: HashMap<String, (Vec<u8>, load::Found)>,
 }
 
 impl Project {
@@ -205,6 +207,12 @@ impl Project {
             used.extend(plans.iter().flat_map(|p| p.files.iter().cloned()));
             plans.extend(units::inferred_plans(&survey.compose, &survey.parts, &used));
         }
+        if !opts.paths.is_empty() {
+            let wanted = project.touched(&survey, &opts.paths);
+            let given = |p: &str| opts.paths.iter().any(|g| under(p, g));
+            plans.retain(|p| p.files.iter().any(|f| wanted.contains(f)));
+            listings.retain(|l| given(&l.path) || l.paths().any(|f| wanted.contains(f)));
+        }
         for listing in listings {
             let unit = project.env_unit(ws, listing);
             project.units.push(unit);
@@ -239,7 +247,37 @@ impl Project {
         let given = |path: &str| opts.paths.is_empty() || opts.paths.iter().any(|g| under(path, g));
         project.errors.retain(|e| e.file.map_or_else(|| given(&e.path), |f| used.contains(&f)));
         project.preloaded = HashMap::new();
+        project.deferred = HashMap::new();
         Ok(project)
+    }
+
+    /// The Compose files a run on `paths` may need: those under the paths, and those whose text
+    /// mentions the name of one that is needed (it may `include` or `extend` it), to closure.
+    /// A superset: units are filtered exactly once built.
+    fn touched(&self, survey: &load::Survey, paths: &[String]) -> BTreeSet<String> {
+        let candidates: Vec<&String> = survey.compose.iter().chain(&survey.parts).collect();
+        let mut touched: BTreeSet<String> =
+            candidates.iter().filter(|c| paths.iter().any(|g| under(c, g))).map(|c| c.to_string()).collect();
+        let mut names: BTreeSet<String> =
+            touched.iter().chain(paths).map(|p| crate::discover::names::file_name(p).to_string()).collect();
+        loop {
+            let finders: Vec<memchr::memmem::Finder<'_>> = names
+                .iter()
+                .filter(|n| !n.is_empty())
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+                .collect();
+            let more: Vec<String> = candidates
+                .iter()
+                .filter(|c| !touched.contains(**c))
+                .filter(|c| self.raw_text(c).is_some_and(|t| finders.iter().any(|f| f.find(t).is_some())))
+                .map(|c| c.to_string())
+                .collect();
+            if more.is_empty() {
+                return touched;
+            }
+            names.extend(more.iter().map(|p| crate::discover::names::file_name(p).to_string()));
+            touched.extend(more);
+        }
     }
 
     /// Drops the units of files that are only ever included or extended by another unit: such

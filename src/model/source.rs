@@ -39,6 +39,17 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file that could not be read or parsed (its problems are reported elsewhere).
+    pub(super) fn broken(path: &str) -> SourceFile {
+        SourceFile {
+            path: path.to_string(),
+            text: String::new(),
+            tree: None,
+            content: Content::Broken,
+            lines: OnceLock::new(),
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         self.lines.get_or_init(|| LineIndex::new(&self.text)).line_col(&self.text, offset)
@@ -81,13 +92,7 @@ pub(super) type Loaded = (SourceFile, Vec<InputError>);
 /// Reads, decodes and parses one file: a pure function of its bytes, so it runs on any thread.
 pub(super) fn read_source(path: &str, bytes: Result<Vec<u8>, ReadError>, as_manifest: bool) -> Loaded {
     crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut file = SourceFile {
-        path: path.to_string(),
-        text: String::new(),
-        tree: None,
-        content: Content::Broken,
-        lines: OnceLock::new(),
-    };
+    let mut file = SourceFile::broken(path);
     let mut problems = Vec::new();
     let problem = |span: Option<Range<usize>>, position, message, severity| InputError {
         path: path.into(),
