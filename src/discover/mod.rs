@@ -14,4 +14,4 @@ mod workspace;
 
 pub use paths::{join_normalized, parent, to_slash, under};
 pub use read::{DiskReader, MAX_FILE_BYTES, ReadError};
-pub use workspace::Workspace;
+pub use workspace::{SharedReader, ThreadReader, Workspace};

@@ -106,14 +106,13 @@ impl Workspace {
     }
 
     fn from_git(repo: git2::Repository, staged: bool, extra: &[String]) -> Result<Workspace, Error> {
-        let git_err = |e: git2::Error| Error::Git(e.message().to_string());
         let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
         // Untracked files are looked for (on another thread) while the index is read.
         let untracked =
             if staged { Untracked::known(BTreeSet::new()) } else { Untracked::walk(&root, extra) };
-        let index = super::gitindex::entries(&repo, &root);
-        let entries = index.map_err(git_err)?.into_iter();
+        let index = super::gitindex::read(repo.path(), repo.commondir());
+        let entries = index.map_err(Error::Git)?.into_iter();
         if staged {
             // The blob map alone answers "tracked?" (see `is_tracked`): no second copy of the paths.
             let blobs = entries.filter_map(|(p, id)| Some((p, git2::Oid::from_bytes(&id).ok()?))).collect();
@@ -287,10 +286,13 @@ impl Workspace {
         }
     }
 
-    /// A reader that other threads can use, when contents come from disk.
-    pub fn disk_reader(&self) -> Option<DiskReader<'_>> {
-        matches!(self.contents, Contents::Disk)
-            .then_some(DiskReader { root: &self.root, overrides: &self.overrides })
+    /// A reader that other threads can share: each calls [`SharedReader::for_thread`] once.
+    pub fn shared_reader(&self) -> SharedReader<'_> {
+        let blobs = match &self.contents {
+            Contents::Blobs { repo, blobs } => Some((repo.path(), blobs)),
+            Contents::Disk => None,
+        };
+        SharedReader { disk: DiskReader { root: &self.root, overrides: &self.overrides }, blobs }
     }
 
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
@@ -298,14 +300,7 @@ impl Workspace {
         match &self.contents {
             Contents::Disk => DiskReader { root: &self.root, overrides: &self.overrides }.read(rel),
             _ if self.overrides.contains_key(rel) => Ok(self.overrides[rel].as_bytes().to_vec()),
-            Contents::Blobs { repo, blobs } => {
-                let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
-                let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
-                if blob.size() as u64 > MAX_FILE_BYTES {
-                    return Err(ReadError::TooLarge(blob.size() as u64));
-                }
-                Ok(blob.content().to_vec())
-            }
+            Contents::Blobs { repo, blobs } => read_blob(repo, blobs, rel),
         }
     }
 
@@ -316,4 +311,54 @@ impl Workspace {
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
         abs.strip_prefix(&self.root).ok().map(to_slash)
     }
+}
+
+/// Reads files for several threads, from disk or from git objects.
+pub struct SharedReader<'a> {
+    disk: DiskReader<'a>,
+    blobs: Option<(&'a Path, &'a BTreeMap<String, git2::Oid>)>,
+}
+
+impl SharedReader<'_> {
+    /// A reader for one thread: a repository handle of its own when reading git objects
+    /// (libgit2 handles are not shared between threads).
+    pub fn for_thread(&self) -> ThreadReader<'_> {
+        let repo = self.blobs.map(|(dir, _)| git2::Repository::open(dir));
+        ThreadReader { shared: self, repo }
+    }
+}
+
+/// One thread's reader.
+pub struct ThreadReader<'a> {
+    shared: &'a SharedReader<'a>,
+    repo: Option<Result<git2::Repository, git2::Error>>,
+}
+
+impl ThreadReader<'_> {
+    /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        match (&self.repo, self.shared.blobs) {
+            (Some(repo), Some((_, blobs))) => {
+                if let Some(text) = self.shared.disk.overrides.get(rel) {
+                    return Ok(text.as_bytes().to_vec());
+                }
+                let repo = repo.as_ref().map_err(|e| ReadError::Io(e.message().to_string()))?;
+                read_blob(repo, blobs, rel)
+            }
+            _ => self.shared.disk.read(rel),
+        }
+    }
+}
+
+fn read_blob(
+    repo: &git2::Repository,
+    blobs: &BTreeMap<String, git2::Oid>,
+    rel: &str,
+) -> Result<Vec<u8>, ReadError> {
+    let oid = blobs.get(rel).ok_or(ReadError::Missing)?;
+    let blob = repo.find_blob(*oid).map_err(|e| ReadError::Io(e.message().to_string()))?;
+    if blob.size() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(blob.size() as u64));
+    }
+    Ok(blob.content().to_vec())
 }

@@ -160,29 +160,30 @@ impl Project {
     /// files their outcomes.
     fn run_jobs(&mut self, ws: &Workspace, jobs: Vec<(String, Job)>, survey: &mut Survey, defer: bool) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let outcomes: Vec<(String, Job, Outcome)> = match ws.disk_reader() {
-            Some(reader) if threads > 1 && jobs.len() >= 64 => {
-                // Files differ in size: threads take the next file as they finish.
-                let next = std::sync::atomic::AtomicUsize::new(0);
-                let work = || {
-                    let mut done = Vec::new();
-                    while let Some((path, job)) =
-                        jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        done.push((path.clone(), *job, process(path, *job, reader.read(path), defer)));
-                    }
-                    done
-                };
-                std::thread::scope(|scope| {
-                    let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-                    let mut all = work();
-                    for h in helpers {
-                        all.extend(h.join().unwrap_or_default());
-                    }
-                    all
-                })
-            }
-            _ => jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p), defer))).collect(),
+        let outcomes: Vec<(String, Job, Outcome)> = if threads > 1 && jobs.len() >= 64 {
+            let shared = ws.shared_reader();
+            // Files differ in size: threads take the next file as they finish.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let work = || {
+                let reader = shared.for_thread();
+                let mut done = Vec::new();
+                while let Some((path, job)) =
+                    jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    done.push((path.clone(), *job, process(path, *job, reader.read(path), defer)));
+                }
+                done
+            };
+            std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                let mut all = work();
+                for h in helpers {
+                    all.extend(h.join().unwrap_or_default());
+                }
+                all
+            })
+        } else {
+            jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p), defer))).collect()
         };
         // Threads finish in any order; the results must not depend on it.
         let mut outcomes = outcomes;
