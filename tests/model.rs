@@ -287,6 +287,8 @@ fn what_cannot_be_seen_is_never_guessed() {
         "services:\n  web:\n    image: web\n    secrets: [\"app_${TAG}\"]\nsecrets:\n  app_v1:\n    external: true\n  db_v1:\n    external: true\n",
     )]);
     assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "compose.yaml", 8)]);
+    let text = minipaas(dir.path(), &["units"]);
+    assert!(text.stdout.contains("taken as any name like `app_*`"), "{}", text.stdout);
 }
 
 #[test]

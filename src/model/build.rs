@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::compose::Spanned;
+use super::compose::{ResourceKind, Spanned};
 use super::effective::{Def, Expansion, Hidden, Unknown, VarsId};
 use super::interp::{self, Vars};
 use super::manifest::Schema;
@@ -187,6 +187,28 @@ impl Project {
             }
         }
         unit.unknowns.extend(found.unknowns);
+        // Names that stay patterns: the rules treat them as such; `minipaas units` says so.
+        for service in &services {
+            for kind in [ResourceKind::Secret, ResourceKind::Config] {
+                for r in service.refs(kind).iter().filter(|r| r.name.exact().is_none()) {
+                    let Some(def) = service.defs.get(r.def) else { continue };
+                    let Some(written) = self.service_def(def).and_then(|s| s.refs(kind).get(r.index)) else {
+                        continue;
+                    };
+                    let at = Some((def.file, written.source.span.clone()));
+                    if !unit.unknowns.iter().any(|u| u.at == at) {
+                        unit.unknowns.push(Unknown {
+                            hides: Hidden::Nothing,
+                            message: format!(
+                                "`{}` has a variable the repository does not define; taken as any name like `{}`",
+                                written.source.value, r.name
+                            ),
+                            at,
+                        });
+                    }
+                }
+            }
+        }
         if services.is_empty() && plan.origin.inferred() {
             // Declarations with no services are deployed with other files.
             unit.unknowns.push(Unknown {

@@ -229,7 +229,7 @@ fn chain_of(words: &[String], line: usize) -> Option<Chain> {
             }
         };
         if let Some(assigned) = compose_file_assignment(words, i) {
-            chain.files.extend(split_compose_file(&assigned.0));
+            chain.files.extend(split_compose_file(&assigned.0, None));
             i += assigned.1;
             continue;
         }
@@ -273,10 +273,11 @@ fn compose_file_assignment(words: &[String], i: usize) -> Option<(String, usize)
     None
 }
 
-/// A `COMPOSE_FILE` value's files: separated by `COMPOSE_PATH_SEPARATOR`, which is `:` (`;`
-/// on Windows, so a value with `;` and no `:` uses that).
-pub fn split_compose_file(value: &str) -> Vec<String> {
-    let sep = if value.contains(';') && !value.contains(':') { ';' } else { ':' };
+/// A `COMPOSE_FILE` value's files: separated by `COMPOSE_PATH_SEPARATOR` when it is set, else
+/// by `:` (`;` on Windows, so a value with `;` and no `:` uses that).
+pub fn split_compose_file(value: &str, separator: Option<&str>) -> Vec<String> {
+    let default = if value.contains(';') && !value.contains(':') { ";" } else { ":" };
+    let sep = separator.filter(|s| !s.is_empty()).unwrap_or(default);
     value.split(sep).map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
@@ -330,6 +331,7 @@ mod tests {
             (Some("./config/.env.prod"), Some("."), 1)
         );
         assert!(files("docker compose up -d\ncat compose.yml | docker compose -f - config\n# docker compose -f x.yml\n").is_empty());
-        assert_eq!(split_compose_file("a.yml;b.yml"), v(&["a.yml", "b.yml"]));
+        assert_eq!(split_compose_file("a.yml;b.yml", None), v(&["a.yml", "b.yml"]));
+        assert_eq!(split_compose_file("a.yml,b.yml", Some(",")), v(&["a.yml", "b.yml"]));
     }
 }

@@ -221,7 +221,8 @@ impl Project {
                 Outcome::DotEnv(env) => {
                     if let Some(value) = env.vars.get("COMPOSE_FILE") {
                         let line = env.lines.get("COMPOSE_FILE").copied().unwrap_or(1);
-                        let files = chains::split_compose_file(value);
+                        let sep = env.vars.get("COMPOSE_PATH_SEPARATOR").map(String::as_str);
+                        let files = chains::split_compose_file(value, sep);
                         let chain =
                             Chain { files, env_file: None, project_dir: None, tool: Tool::Compose, line };
                         survey.chains.push(FoundChain { path: path.clone(), chain, dotenv: true });
