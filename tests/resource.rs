@@ -232,6 +232,39 @@ fn prune_lists_then_deletes_unused_declarations() {
 }
 
 #[test]
+fn prune_counts_what_services_use_through_extends_and_never_guesses() {
+    let dir = repo(&[
+        (
+            "lib/databases.yaml",
+            "services:\n  db:\n    image: postgres\n    secrets: [db_pass]\n  cache:\n    image: redis\n",
+        ),
+        (
+            "dev/compose.yaml",
+            "services:\n  api:\n    extends:\n      file: ../lib/databases.yaml\n      service: db\nsecrets:\n  db_pass:\n    external: true\n  old_pass:\n    external: true\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+    ]);
+    // `db_pass` is used by `api` through `extends`; only `old_pass` is unused.
+    let run = minipaas(dir.path(), &["secret", "prune", "--env", "dev", "--delete"]);
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    let text = read(dir.path(), "dev/compose.yaml");
+    assert!(text.contains("db_pass:") && !text.contains("old_pass"), "{text}");
+    // A remote include may use anything: nothing is pruned, and the reason is given.
+    common::write(
+        dir.path(),
+        "dev/compose.yaml",
+        "include:\n  - oci://example.com/shared:1\nservices:\n  api:\n    image: api\nsecrets:\n  maybe_used:\n    external: true\n",
+    );
+    let run = minipaas(dir.path(), &["secret", "prune", "--env", "dev", "--delete"]);
+    assert!(
+        run.stdout.contains("Cannot tell what is unused") && run.stdout.contains("Nothing to prune"),
+        "{}",
+        run.stdout
+    );
+    assert!(read(dir.path(), "dev/compose.yaml").contains("maybe_used"));
+}
+
+#[test]
 fn ls_shows_who_uses_what() {
     let dir = env();
     let run = minipaas(dir.path(), &["secret", "ls", "--env", "dev"]);

@@ -285,14 +285,10 @@ fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step
 fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool, even_used: bool) -> Step<'a> {
     Box::new(move |project: &Project| {
         let u = unit(project)?;
-        let used: BTreeSet<String> = project
-            .services(u)
-            .flat_map(|(_, s)| s.refs(kind))
-            .filter_map(|r| project.resolve(u, &r.source.value))
-            .collect();
+        let used = project.uses(u, kind);
         for (file, decl) in project.declarations(u, kind) {
             let Some(name) = project.resolve(u, &decl.name.value) else { continue };
-            if pred(&name) && (even_used || !used.contains(&name)) {
+            if pred(&name) && (even_used || !project.may_use(u, &used, &name)) {
                 let raw = decl.name.value.clone();
                 return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
                     p.remove_declaration(kind, &raw)
@@ -335,6 +331,7 @@ fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Ste
 fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Step<'a> {
     Box::new(move |project: &Project| {
         let u = unit(project)?;
+        let used = project.uses(u, kind);
         let refs_in = |files: &[FileId], name: &str| {
             files
                 .iter()
@@ -350,7 +347,7 @@ fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Ste
             }
             let elsewhere =
                 project.declarations(u, kind).any(|(f, d)| f != file && d.name.value == decl.name.value);
-            if !refs_in(&u.files, &name) || (!refs_in(&[file], &name) && elsewhere) {
+            if !project.may_use(u, &used, &name) || (!refs_in(&[file], &name) && elsewhere) {
                 let raw = decl.name.value.clone();
                 return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
                     p.remove_declaration(kind, &raw)
@@ -638,21 +635,23 @@ fn prune(
     let _lock = if delete { Some(lock(&env.ws)?) } else { None };
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
-    let used: BTreeSet<String> = project
-        .services(u)
-        .flat_map(|(_, s)| s.refs(kind))
-        .filter_map(|r| project.resolve(u, &r.source.value))
-        .collect();
+    let used = project.uses(u, kind);
     let referenced: BTreeSet<String> = used
         .iter()
-        .cloned()
+        .filter_map(|n| n.exact().map(str::to_string))
         .chain(project.declarations(u, kind).filter_map(|(_, d)| project.resolve(u, &d.name.value)))
         .collect();
+    // A part of the env minipaas cannot see (a remote include, a missing `extends` file) may
+    // use anything: nothing is unused then.
     let unused: BTreeSet<String> = project
         .declarations(u, kind)
         .filter_map(|(_, d)| project.resolve(u, &d.name.value))
-        .filter(|n| !used.contains(n))
+        .filter(|n| !project.may_use(u, &used, n))
         .collect();
+    if u.may_use_more() {
+        let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();
+        writeln!(out, "Cannot tell what is unused in env {}: {}", env.name, why.join("; "))?;
+    }
     let handle = env.swarm(backend);
     let mut orphans = Vec::new();
     if let Some(h) = &handle {

@@ -352,6 +352,27 @@ impl Project {
             .flat_map(move |(f, c)| c.decls(kind).iter().map(move |d| (f, d)))
     }
 
+    /// Every name the unit's services use, as deployed (after `extends` and merging; build
+    /// secrets count), plus the secrets Swarm cluster volumes use (`x-cluster-spec.secrets`).
+    /// Names with unknown variables are patterns: a declaration they could match is used.
+    pub fn uses(&self, unit: &Unit, kind: ResourceKind) -> Vec<Name> {
+        let mut used: Vec<Name> =
+            unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| r.name.clone()).collect();
+        if kind == ResourceKind::Secret {
+            for m in &unit.members {
+                let Some(compose) = self.files[m.file].compose() else { continue };
+                used.extend(compose.volume_secrets.iter().map(|s| self.name_in(unit, m.file, &s.value)));
+            }
+        }
+        used
+    }
+
+    /// True when a unit uses `name` (see [`Project::uses`]), or may, because a part of it
+    /// cannot be seen.
+    pub fn may_use(&self, unit: &Unit, used: &[Name], name: &str) -> bool {
+        unit.may_use_more() || used.iter().any(|u| u.matches(name))
+    }
+
     /// The units that read a file.
     pub fn units_of(&self, file: FileId) -> impl Iterator<Item = &Unit> {
         self.units.iter().filter(move |u| u.files.contains(&file))

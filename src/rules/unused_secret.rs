@@ -1,6 +1,6 @@
 //! MP003 unused-secret: a top-level secret that no service of any unit containing it uses.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
@@ -81,16 +81,7 @@ pub(super) fn check_unused(
     // (file, key span) -> (units that have it, units where it is unused, the finding)
     let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
     for unit in &project.units {
-        let mut used: Vec<Name> =
-            unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| r.name.clone()).collect();
-        if kind == ResourceKind::Secret {
-            // Swarm cluster volumes use secrets too.
-            for m in &unit.members {
-                let Some(compose) = project.files[m.file].compose() else { continue };
-                used.extend(compose.volume_secrets.iter().map(|s| project.name_in(unit, m.file, &s.value)));
-            }
-        }
-        let exact: BTreeSet<&str> = used.iter().filter_map(Name::exact).collect();
+        let used = project.uses(unit, kind);
         for (file, decl) in project.declarations(unit, kind) {
             let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
             entry.0 += 1;
@@ -99,7 +90,7 @@ pub(super) fn check_unused(
             };
             // A part the tool cannot see may use it; a reference with an unknown variable
             // may be it.
-            if unit.may_use_more() || exact.contains(name.as_str()) || used.iter().any(|u| u.matches(&name)) {
+            if project.may_use(unit, &used, &name) {
                 continue;
             }
             entry.1 += 1;
