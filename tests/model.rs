@@ -294,7 +294,7 @@ fn what_cannot_be_seen_is_never_guessed() {
 #[test]
 fn overrides_merge_the_way_the_deploying_tool_does() {
     // `docker compose` merges `secrets` by target: the override's version replaces the base's,
-    // so the old version is unused and no target conflicts.
+    // so no target conflicts; the old version stays "used" (the base may be deployed alone).
     let compose = repo(&[
         (
             "compose.yaml",
@@ -305,7 +305,7 @@ fn overrides_merge_the_way_the_deploying_tool_does() {
             "services:\n  api:\n    secrets:\n      - source: pw.2222bbbb\n        target: pw\nsecrets:\n  pw.2222bbbb:\n    external: true\n",
         ),
     ]);
-    assert_eq!(short(&findings(compose.path(), &[])), [("MP003", "compose.yaml", 8)]);
+    assert!(findings(compose.path(), &[]).is_empty());
     // `docker stack deploy` merges them by source: both stay, and Swarm rejects the target twice.
     let stack = repo(&[
         ("deploy.sh", "docker stack deploy -c compose.yaml -c compose.override.yaml app\n"),
@@ -345,6 +345,12 @@ fn cluster_volumes_use_secrets() {
         "services:\n  web:\n    image: web\nvolumes:\n  data:\n    driver: csi\n    x-cluster-spec:\n      secrets:\n        - key: token\n          secret: csi_token\nsecrets:\n  csi_token:\n    external: true\n  other:\n    external: true\n",
     )]);
     assert_eq!(short(&findings(dir.path(), &[])), [("MP003", "stack.yml", 14)]);
+    // So does a `credential_spec` (Windows gMSA) for configs.
+    let dir = repo(&[(
+        "stack.yml",
+        "services:\n  web:\n    image: web\n    credential_spec:\n      config: gmsa\nconfigs:\n  gmsa:\n    file: ./gmsa.json\n",
+    )]);
+    assert!(findings(dir.path(), &[]).is_empty());
 }
 
 #[test]
@@ -365,4 +371,90 @@ fn a_named_part_lints_the_units_that_read_it() {
     assert_eq!(found[0].3["units"], serde_json::json!(["app/compose.yaml"]));
     let all = findings(dir.path(), &[]);
     assert_eq!(short(&all), [("MP001", "lib/databases.yaml", 4), ("MP001", "other/compose.yaml", 4)]);
+}
+
+#[test]
+fn a_run_limited_to_one_env_never_calls_unused_what_another_uses() {
+    let dir = repo(&[
+        ("shared/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
+        ("dev/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_dev]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("prod/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_prod]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+    ]);
+    assert!(findings(dir.path(), &["--env", "dev"]).is_empty());
+    assert!(findings(dir.path(), &["dev/compose.yaml"]).is_empty());
+    assert!(findings(dir.path(), &["shared/secrets.yaml"]).is_empty());
+    let run = minipaas(dir.path(), &["secret", "prune", "--env", "dev"]);
+    assert!(run.stdout.contains("Nothing to prune"), "{}", run.stdout);
+    // Unused by both: reported once, naming the envs in scope.
+    common::write(dir.path(), "prod/compose.yaml", "services:\n  api:\n    image: api\n");
+    let found = findings(dir.path(), &["--env", "dev"]);
+    assert_eq!(short(&found), [("MP003", "shared/secrets.yaml", 4)]);
+    assert_eq!(found[0].3["units"], serde_json::json!(["env dev"]));
+}
+
+#[test]
+fn what_the_review_found_stays_fixed() {
+    // A base file replaced by its variant's version still uses its own (it may deploy alone).
+    let dir = repo(&[
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: web\n    secrets:\n      - source: db_dev\n        target: db\nsecrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n",
+        ),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    secrets:\n      - source: db_prod\n        target: db\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // A `.env` value that needs a variable the repository does not set is unknown, not text;
+    // so is a default of a variable the repository does not set.
+    let dir = repo(&[
+        (".env", "DB_SECRET=$VAULT_DB_SECRET\n"),
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: web\n    secrets: [\"${DB_SECRET}\", \"${OTHER:-db_v1}\"]\nsecrets:\n  db_v1:\n    external: true\n  db_v2:\n    external: true\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // `--env-file` from a workflow at the root.
+    let dir = repo(&[
+        (
+            ".github/workflows/deploy.yml",
+            "on: push\njobs:\n  d:\n    steps:\n      - run: docker compose --env-file .env.prod -f docker-compose.yml up -d\n",
+        ),
+        (".env.prod", "DB_SECRET=db_prod\n"),
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: web\n    secrets: [\"${DB_SECRET:-db_dev}\"]\nsecrets:\n  db_prod:\n    external: true\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // A library named like a variant, extended by the real variant, is not an overlay.
+    let dir = repo(&[
+        ("docker-compose.yml", "services:\n  web:\n    image: web\n"),
+        ("docker-compose.base.yml", "services:\n  app-base:\n    image: app\n    secrets: [db]\n"),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  app:\n    extends:\n      file: docker-compose.base.yml\n      service: app-base\nsecrets:\n  db:\n    external: true\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // A chain with a file the tool cannot know (`-f "$1"`) is a unit that cannot see all; the
+    // subcommand's own `-f` is not a file.
+    let dir = repo(&[
+        (
+            "deploy.sh",
+            "docker compose -f \"$1\" -f prod.yml up -d\ndocker compose -f \"$1\" -f prod.yml logs -f web\n",
+        ),
+        ("prod.yml", "services:\n  web:\n    image: web\n    secrets: [db]\n"),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // A variable in a chain meets a folder with a multi-byte name: no panic.
+    let dir = repo(&[
+        ("Makefile", "up:\n\tdocker compose -f $(DIR)/compose.yml up\n"),
+        ("café/compose.yml", "services:\n  web:\n    image: web\n"),
+    ]);
+    assert_eq!(minipaas(dir.path(), &["lint"]).code, 0);
 }

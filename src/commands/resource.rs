@@ -331,7 +331,6 @@ fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Ste
 fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Step<'a> {
     Box::new(move |project: &Project| {
         let u = unit(project)?;
-        let used = project.uses(u, kind);
         let refs_in = |files: &[FileId], name: &str| {
             files
                 .iter()
@@ -347,7 +346,9 @@ fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Ste
             }
             let elsewhere =
                 project.declarations(u, kind).any(|(f, d)| f != file && d.name.value == decl.name.value);
-            if !project.may_use(u, &used, &name) || (!refs_in(&[file], &name) && elsewhere) {
+            // Kept while any unit reading its file, in this env or another, uses it.
+            let unused = !project.used_anywhere(file, kind, &decl.name.value);
+            if unused || (!refs_in(&[file], &name) && elsewhere) {
                 let raw = decl.name.value.clone();
                 return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
                     p.remove_declaration(kind, &raw)
@@ -641,12 +642,13 @@ fn prune(
         .filter_map(|n| n.exact().map(str::to_string))
         .chain(project.declarations(u, kind).filter_map(|(_, d)| project.resolve(u, &d.name.value)))
         .collect();
-    // A part of the env minipaas cannot see (a remote include, a missing `extends` file) may
-    // use anything: nothing is unused then.
+    // Unused by every unit that reads the file, in this env or any other (and nothing is unused
+    // where a part of a unit cannot be seen): the rule MP003/MP004 reports the same.
     let unused: BTreeSet<String> = project
-        .declarations(u, kind)
-        .filter_map(|(_, d)| project.resolve(u, &d.name.value))
-        .filter(|n| !project.may_use(u, &used, n))
+        .unused(kind)
+        .into_iter()
+        .filter(|n| u.members.iter().any(|m| m.file == n.file))
+        .map(|n| n.name)
         .collect();
     if u.may_use_more() {
         let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// File names that are Compose files whatever their content (the fast path of discovery),
-/// matched against the file name alone.
+/// matched against the file name alone. Not `stack.yaml`: Haskell's Stack has that name too
+/// (a Swarm `stack.yml` is found by its content).
 pub const COMPOSE_GLOBS: &[&str] = &[
     "compose.{yml,yaml}",
     "compose.*.{yml,yaml}",
@@ -14,7 +15,6 @@ pub const COMPOSE_GLOBS: &[&str] = &[
     "docker-compose*.{yml,yaml}",
     "docker-stack*.{yml,yaml}",
     "*-stack.{yml,yaml}",
-    "stack*.{yml,yaml}",
 ];
 
 /// The names a `minipaas.yaml` may have.
@@ -109,12 +109,12 @@ mod tests {
             "docker-compose-dev.yml",
             "docker-stack.yml",
             "web-stack.yaml",
-            "stack.yml",
-            "stack-prod.yml",
         ] {
             assert_eq!(classify(&format!("a/{yes}")), Some(Kind::ComposeName), "{yes}");
         }
-        for other in ["values.yaml", "mycompose.yaml", "stacks/registry.yml", ".github/workflows/ci.yml"] {
+        for other in
+            ["values.yaml", "mycompose.yaml", "stacks/registry.yml", ".github/workflows/ci.yml", "stack.yaml"]
+        {
             assert_eq!(classify(other), Some(Kind::Yaml), "{other}");
         }
         assert_eq!(classify("dev/minipaas.yaml"), Some(Kind::Manifest));

@@ -9,8 +9,6 @@
 //! `jobs`, `on`, `hosts`…) is not a Compose file whatever else it holds. The parse that
 //! follows checks that `services` is a mapping.
 
-use memchr::memmem;
-
 /// Top-level keys the Compose Specification defines.
 const TOP_LEVEL: [&[u8]; 9] = [
     b"version",
@@ -62,13 +60,6 @@ pub fn shape(bytes: &[u8]) -> Shape {
         (false, true) => Shape::Part,
         (false, false) => Shape::Other,
     }
-}
-
-/// True when the bytes look like a Compose file: a `services:` key at column 0 and no
-/// top-level key Compose does not define.
-pub fn looks_like_compose(bytes: &[u8]) -> bool {
-    // Most YAML files have no `services` at all: one vectorised search rules them out.
-    memmem::find(bytes, b"services").is_some() && shape(bytes) == Shape::Compose
 }
 
 /// What a line says about the top level of its document.
@@ -131,7 +122,7 @@ mod tests {
             "name: app\ninclude:\n  - a.yml\nservices: {}\n",
         ];
         for text in yes {
-            assert!(looks_like_compose(text.as_bytes()), "{text:?}");
+            assert_eq!(shape(text.as_bytes()), Shape::Compose, "{text:?}");
         }
         let no = [
             // Kubernetes: Compose rejects `apiVersion` and `kind`.
@@ -146,7 +137,7 @@ mod tests {
             "description: |\n  services:\n    web\n",
         ];
         for text in no {
-            assert!(!looks_like_compose(text.as_bytes()), "{text:?}");
+            assert_ne!(shape(text.as_bytes()), Shape::Compose, "{text:?}");
         }
         assert_eq!(shape(b"secrets:\n  a:\n    external: true\n"), Shape::Part);
         assert_eq!(shape(b"include:\n  - a.yml\n"), Shape::Part);

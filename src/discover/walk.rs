@@ -35,7 +35,9 @@ impl Untracked {
     pub(super) fn get(&self) -> &BTreeSet<String> {
         self.found.get_or_init(|| {
             let handle = self.walk.lock().ok().and_then(|mut w| w.take());
-            handle.and_then(|h| h.join().ok()).unwrap_or_default().into_iter().collect()
+            // A panic in the walk is a crash here, never untracked files silently left out.
+            let found = handle.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            found.unwrap_or_default().into_iter().collect()
         })
     }
 }

@@ -80,6 +80,7 @@ impl Project {
             tool: super::chains::Tool::Stack,
             env_file: None,
             project_dir: None,
+            unknown: Vec::new(),
         };
         let env_dir = parent(&listing.path).to_string();
         let mut unit = self.build_unit(ws, &plan, Some((listing.vars, env_dir.clone())));
@@ -141,8 +142,22 @@ impl Project {
             unknowns: Vec::new(),
             services: Vec::new(),
         };
+        for raw in &plan.unknown {
+            unit.unknowns.push(Unknown {
+                hides: Hidden::Anything,
+                message: format!("`{raw}` ({}) is not a Compose file found here", plan.origin.describe()),
+                at: None,
+            });
+        }
         for path in &plan.files {
+            // A file taken for Compose by its content but that does not parse as Compose is not
+            // one (as a run over the whole repository finds before grouping).
+            let by_content =
+                self.deferred.get(path).is_some_and(|(_, found)| *found != super::load::Found::Name);
             let file = self.load_file(ws, path, false);
+            if by_content && self.files[file].compose().is_none() {
+                continue;
+            }
             self.add_member(
                 &mut unit,
                 Member { file, vars, base_dir: project_dir.clone(), included: false },
@@ -259,23 +274,17 @@ impl Project {
             };
             let mut paths = Vec::new();
             for raw in &include.paths {
-                let Some(path) = interp::resolve(&raw.value, &parent_vars) else {
-                    unit.unknowns.push(unknown(format!("`include: {}` cannot be resolved", raw.value)));
-                    continue;
-                };
-                if is_remote(&path) {
-                    unit.unknowns
-                        .push(unknown(format!("`{path}` is a remote include; minipaas does not fetch it")));
-                    continue;
-                }
-                let rel = if path.starts_with('/') {
-                    ws.relative(std::path::Path::new(&path))
-                } else {
-                    join_normalized(&member.base_dir, &path)
-                };
-                match rel {
-                    Some(p) if ws.exists(&p) => paths.push(p),
-                    _ => {
+                match locate(ws, &raw.value, &parent_vars, &member.base_dir) {
+                    Located::File(p) => paths.push(p),
+                    Located::Remote(path) => {
+                        unit.unknowns.push(unknown(format!(
+                            "`{path}` is a remote include; minipaas does not fetch it"
+                        )));
+                    }
+                    Located::Unresolved => {
+                        unit.unknowns.push(unknown(format!("`include: {}` cannot be resolved", raw.value)));
+                    }
+                    Located::Missing(path) => {
                         let message = format!("`{path}` is not a file in this repository; not followed");
                         self.problem(member.file, raw.span.clone(), message.clone(), Severity::Warning);
                         unit.unknowns.push(unknown(message));
@@ -371,8 +380,37 @@ fn resolve_listed(ws: &Workspace, raw: &str, env_dir: &str, schema: Schema) -> R
     }
 }
 
+/// Where a path written in a Compose file (`include`, `extends: file`) points.
+pub(super) enum Located {
+    /// A file the workspace has, root-relative.
+    File(String),
+    /// Compose fetches it from elsewhere.
+    Remote(String),
+    /// A variable in it has no value here.
+    Unresolved,
+    /// Not a file of the repository (as resolved).
+    Missing(String),
+}
+
+/// Resolves a path written in a Compose file: interpolated with `vars`, relative to `base`.
+pub(super) fn locate(ws: &Workspace, raw: &str, vars: &Vars, base: &str) -> Located {
+    let Some(path) = interp::resolve(raw, vars) else { return Located::Unresolved };
+    if is_remote(&path) {
+        return Located::Remote(path);
+    }
+    let rel = if path.starts_with('/') {
+        ws.relative(std::path::Path::new(&path))
+    } else {
+        join_normalized(base, &path)
+    };
+    match rel {
+        Some(p) if ws.exists(&p) => Located::File(p),
+        _ => Located::Missing(path),
+    }
+}
+
 /// Includes Compose fetches from elsewhere (`git@…`, `https://…`, `oci://…`, `remote:…`).
-pub(super) fn is_remote(raw: &str) -> bool {
+fn is_remote(raw: &str) -> bool {
     let scheme = raw.split_once(':').map(|(s, _)| s);
     raw.starts_with("git@")
         || scheme.is_some_and(|s| {

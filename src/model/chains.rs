@@ -51,7 +51,10 @@ pub fn scan(text: &str) -> Vec<Chain> {
         for command in commands(logical) {
             if let Some(mut chain) = chain_of(&command, *line) {
                 // PowerShell and cmd write `.\\a.yml`; Compose takes `/` everywhere.
-                chain.files = chain.files.iter().map(|f| substitute(f, &vars).replace('\\', "/")).collect();
+                let path = |f: &String| substitute(f, &vars).replace('\\', "/");
+                chain.files = chain.files.iter().map(path).collect();
+                chain.env_file = chain.env_file.as_ref().map(path);
+                chain.project_dir = chain.project_dir.as_ref().map(path);
                 out.push(chain);
             }
         }
@@ -199,58 +202,87 @@ fn commands(line: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// Options of `docker compose` (before its subcommand) and `docker stack deploy` (before the
+/// stack's name) that take a value: skipped with it, so the value is not read as a file.
+const VALUE_OPTIONS: [&str; 8] = [
+    "-p",
+    "--project-name",
+    "--profile",
+    "--ansi",
+    "--progress",
+    "--parallel",
+    "--resolve-image",
+    "--context",
+];
+
 /// The chain one command gives, if it runs Compose or `stack deploy` with files, or sets
-/// `COMPOSE_FILE`.
+/// `COMPOSE_FILE`. Options are read only up to the subcommand (`docker compose -f a.yml logs -f
+/// web`: the second `-f` is `logs --follow`) or, for `stack deploy`, up to the stack's name.
 fn chain_of(words: &[String], line: usize) -> Option<Chain> {
     let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
-    let compose = words.iter().any(|w| {
+    let compose_at = words.iter().position(|w| {
         let b = base(w);
-        b == "compose" || b.ends_with("-compose") || b.ends_with("-compose.exe")
+        // `$(DOCKER_COMPOSE)` in a Makefile stands for the command too.
+        b == "compose"
+            || b.ends_with("-compose")
+            || b.ends_with("-compose.exe")
+            || (w.starts_with('$') && b.to_ascii_lowercase().contains("compose") && !b.contains("FILE"))
     });
-    let stack =
-        words.windows(2).any(|w| base(&w[0]).ends_with("stack") && matches!(w[1].as_str(), "deploy" | "up"));
+    let stack_at = words
+        .windows(2)
+        .position(|w| base(&w[0]).ends_with("stack") && matches!(w[1].as_str(), "deploy" | "up"))
+        .map(|i| i + 1);
     let mut chain = Chain {
         files: Vec::new(),
         env_file: None,
         project_dir: None,
-        tool: if stack { Tool::Stack } else { Tool::Compose },
+        tool: if stack_at.is_some() { Tool::Stack } else { Tool::Compose },
         line,
     };
-    let (short, long) = if stack { ("-c", "--compose-file") } else { ("-f", "--file") };
+    // Environment assignments before the command (`COMPOSE_FILE=a:b docker compose up`), or a
+    // line of their own.
+    let command_at = stack_at.or(compose_at).unwrap_or(words.len());
     let mut i = 0;
+    while i < command_at {
+        match compose_file_assignment(words, i) {
+            Some((value, n)) => {
+                chain.files.extend(split_compose_file(&value, None));
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    let (short, long) = if stack_at.is_some() { ("-c", "--compose-file") } else { ("-f", "--file") };
+    let mut i = command_at + 1;
     while i < words.len() {
         let w = &words[i];
-        let next = words.get(i + 1).cloned();
         let value = |flag: &str| -> Option<(String, usize)> {
             if w == flag {
-                next.clone().map(|v| (v, 2))
+                words.get(i + 1).map(|v| (v.clone(), 2))
             } else {
-                w.strip_prefix(flag).and_then(|r| r.strip_prefix('=')).map(|v| (v.to_string(), 1))
+                let rest = w.strip_prefix(flag)?;
+                // `--file=a.yml`, and the short form glued: `-fa.yml`.
+                let glued = flag.len() == 2 && !rest.is_empty() && !rest.starts_with('=');
+                rest.strip_prefix('=').or(glued.then_some(rest)).map(|v| (v.to_string(), 1))
             }
         };
-        if let Some(assigned) = compose_file_assignment(words, i) {
-            chain.files.extend(split_compose_file(&assigned.0, None));
-            i += assigned.1;
-            continue;
+        if let Some((v, n)) = value(short).or_else(|| value(long)) {
+            chain.files.push(v);
+            i += n;
+        } else if let Some((v, n)) = value("--env-file") {
+            chain.env_file = Some(v);
+            i += n;
+        } else if let Some((v, n)) = value("--project-directory") {
+            chain.project_dir = Some(v);
+            i += n;
+        } else if VALUE_OPTIONS.contains(&w.as_str()) {
+            i += 2;
+        } else if w.starts_with('-') {
+            i += 1;
+        } else {
+            // The subcommand, or the stack's name: the options end here.
+            break;
         }
-        if compose || stack {
-            if let Some((v, n)) = value(short).or_else(|| value(long)) {
-                chain.files.push(v);
-                i += n;
-                continue;
-            }
-            if let Some((v, n)) = value("--env-file") {
-                chain.env_file = Some(v);
-                i += n;
-                continue;
-            }
-            if let Some((v, n)) = value("--project-directory") {
-                chain.project_dir = Some(v);
-                i += n;
-                continue;
-            }
-        }
-        i += 1;
     }
     // `-f -` reads stdin: the files are not in the repository.
     (!chain.files.is_empty() && !chain.files.iter().any(|f| f == "-" || f.is_empty())).then_some(chain)
@@ -331,6 +363,20 @@ mod tests {
             (Some("./config/.env.prod"), Some("."), 1)
         );
         assert!(files("docker compose up -d\ncat compose.yml | docker compose -f - config\n# docker compose -f x.yml\n").is_empty());
+        // Options end at the subcommand: `logs -f` follows, it names no file.
+        assert_eq!(
+            files("docker compose -p app -f a.yml logs -f web\n"),
+            vec![(v(&["a.yml"]), Tool::Compose)]
+        );
+        assert_eq!(
+            files("docker stack deploy --prune -c a.yml app -c x\n"),
+            vec![(v(&["a.yml"]), Tool::Stack)]
+        );
+        assert_eq!(
+            files("COMPOSE_FILE=a.yml:b.yml docker compose up\n"),
+            vec![(v(&["a.yml", "b.yml"]), Tool::Compose)]
+        );
+        assert_eq!(files("up:\n\t$(DOCKER_COMPOSE) -f a.yml up\n"), vec![(v(&["a.yml"]), Tool::Compose)]);
         assert_eq!(split_compose_file("a.yml;b.yml", None), v(&["a.yml", "b.yml"]));
         assert_eq!(split_compose_file("a.yml,b.yml", Some(",")), v(&["a.yml", "b.yml"]));
     }

@@ -53,15 +53,21 @@ pub fn parse(text: &str) -> DotEnv {
                         None => break,
                     }
                 }
-                let unescaped = unescape(&body);
-                interp::resolve(&unescaped, &out.vars).unwrap_or(unescaped)
+                // A value that needs a variable the file does not define is unknown, not text.
+                match interp::resolve(&unescape(&body), &out.vars) {
+                    Some(value) => value,
+                    None => continue,
+                }
             }
             _ => {
                 let value = match rest.find(" #").or_else(|| rest.find("\t#")) {
                     Some(at) => rest[..at].trim_end(),
                     None => rest,
                 };
-                interp::resolve(value, &out.vars).unwrap_or_else(|| value.to_string())
+                match interp::resolve(value, &out.vars) {
+                    Some(value) => value,
+                    None => continue,
+                }
             }
         };
         out.vars.insert(key.to_string(), value);
@@ -111,7 +117,7 @@ mod tests {
         let env = parse(
             "# settings\nENV_VARS_DIRECTORY=./env_vars\nexport TAG=1.2 # inline comment\nURL=http://a#b\n\
              QUOTED='${TAG} stays'\nDOUBLE=\"v${TAG}\\n\"\nEMPTY=\nDIR=${ENV_VARS_DIRECTORY}/x\nnot a line\n\
-             MULTI=\"a\nb\"\nCOMPOSE_FILE=a.yml:b.yml\r\n",
+             MULTI=\"a\nb\"\nCOMPOSE_FILE=a.yml:b.yml\r\nFROM_VAULT=$VAULT_DB_SECRET\n",
         );
         let v = |k: &str| env.vars.get(k).map(String::as_str);
         assert_eq!(v("ENV_VARS_DIRECTORY"), Some("./env_vars"));
@@ -125,5 +131,6 @@ mod tests {
         assert_eq!(v("COMPOSE_FILE"), Some("a.yml:b.yml"));
         assert_eq!(env.lines["COMPOSE_FILE"], 12);
         assert_eq!(env.vars.len(), 9);
+        assert_eq!(v("FROM_VAULT"), None, "a value that needs an unknown variable is unknown");
     }
 }

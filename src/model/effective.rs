@@ -17,10 +17,11 @@
 use std::ops::Range;
 
 use super::Project;
+use super::build::Located;
 use super::chains::Tool;
 use super::compose::{Reference, ResourceKind, Service};
 use super::interp::{self, Name};
-use crate::discover::{Workspace, join_normalized, parent};
+use crate::discover::{Workspace, parent};
 use crate::finding::FileId;
 
 /// Index of a variable set in [`Project::vars`].
@@ -140,6 +141,13 @@ impl Project {
         Some((def, self.service_def(def)?.refs(kind).get(r.index)?))
     }
 
+    /// Where a reference mounts, interpolated with its definition's variables and normalized for
+    /// comparison (`/run/secrets/x` and `x` are one place); `None` when a variable is unknown.
+    pub fn mount_target(&self, def: &Def, r: &Reference, kind: ResourceKind) -> Option<String> {
+        let raw = r.target.as_ref().unwrap_or(&r.source);
+        interp::name(&raw.value, &self.vars[def.vars]).exact().map(|t| kind.normalize_target(t))
+    }
+
     /// Adds one written service (and what it extends) to the effective services, merging it
     /// into a service of the same name.
     pub(super) fn layer(
@@ -152,7 +160,7 @@ impl Project {
     ) {
         let Some(name) = self.service_def(&top).map(|s| s.name.value.clone()) else { return };
         let mut layers = Vec::new();
-        self.expand(ws, top, &mut layers, found, 0);
+        self.expand(ws, top, &mut layers, found, &mut Vec::new());
         let at = match services.iter().position(|s| s.name == name) {
             Some(i) => i,
             None => {
@@ -175,11 +183,12 @@ impl Project {
             for kind in [ResourceKind::Secret, ResourceKind::Config] {
                 for (index, r) in written.refs(kind).iter().enumerate() {
                     let name = interp::name(&r.source.value, vars);
-                    let key = merge_key(tool, kind, r, &name, vars);
+                    let key = merge_key(tool, kind, r, &name, vars, (d, index));
                     let list = service.refs_mut(kind);
-                    // Entries written in one definition never replace each other: two of them
-                    // with one target is a conflict Swarm rejects (MP008), not a merge.
-                    let replaced = list.iter().position(|old| old.def != d && old.key == key);
+                    // Entries written in one definition never replace each other: Swarm rejects
+                    // two with one target, and docker compose silently keeps one (compose-go
+                    // `EnforceUnicity`); either way it is a mistake to report (MP008).
+                    let replaced = list.iter().position(|old| old.key == key && old.def != d);
                     let new = Ref { def: d, index, name, key };
                     match replaced {
                         Some(i) => list[i] = new,
@@ -191,142 +200,130 @@ impl Project {
         }
     }
 
-    /// `def` with what it extends first, recursively.
-    fn expand(&mut self, ws: &Workspace, def: Def, out: &mut Vec<Def>, found: &mut Expansion, depth: usize) {
+    /// `def` with what it extends first, recursively. `visiting` holds the definitions on the
+    /// way here, to catch `extends` that go round in a circle.
+    fn expand(
+        &mut self,
+        ws: &Workspace,
+        def: Def,
+        out: &mut Vec<Def>,
+        found: &mut Expansion,
+        visiting: &mut Vec<(FileId, usize)>,
+    ) {
         let Some(ext) = self.service_def(&def).and_then(|s| s.extends.clone()) else {
             out.push(def);
             return;
         };
-        let vars = self.vars[def.vars].clone();
-        let here = parent(&self.files[def.file].path).to_string();
-        let Some(service) = interp::resolve(&ext.service.value, &vars) else {
-            found.unknowns.push(Unknown {
-                hides: Hidden::References,
-                message: format!("`extends: {}` cannot be resolved", ext.service.value),
-                at: Some((def.file, ext.service.span.clone())),
-            });
-            out.push(def);
-            return;
-        };
+        let vars = &self.vars[def.vars];
+        let service = interp::resolve(&ext.service.value, vars);
         let base_file = match &ext.file {
-            None => Some(def.file),
-            Some(raw) => self.extends_file(ws, def.file, raw, &vars, &here, found),
+            None => Ok(def.file),
+            // Relative to the project's folder (compose-go resolves it from the working
+            // directory), which for a file read only for `extends` is its own folder.
+            Some(raw) => match super::build::locate(ws, &raw.value, vars, &def.base_dir) {
+                Located::File(rel) => {
+                    let id = self.load_file(ws, &rel, false);
+                    if !found.files.contains(&id) {
+                        found.files.push(id);
+                    }
+                    if self.files[id].compose().is_some() {
+                        Ok(id)
+                    } else {
+                        Err((format!("{rel} (extended) could not be read"), false))
+                    }
+                }
+                Located::Remote(path) => {
+                    Err((format!("`extends` names `{path}`, a remote file minipaas does not fetch"), false))
+                }
+                Located::Unresolved => {
+                    Err((format!("`extends: file: {}` cannot be resolved", raw.value), false))
+                }
+                Located::Missing(path) => {
+                    Err((format!("`extends` names `{path}`, which is not a file in this repository"), true))
+                }
+            },
         };
-        let Some(base_file) = base_file else {
-            out.push(def);
-            return;
+        let at = ext.file.as_ref().map_or(&ext.service.span, |f| &f.span).clone();
+        let target = match (service, base_file) {
+            (None, _) => Err((format!("`extends: {}` cannot be resolved", ext.service.value), false)),
+            (_, Err(e)) => Err(e),
+            (Some(service), Ok(file)) => {
+                match self.files[file]
+                    .compose()
+                    .and_then(|c| c.services.iter().position(|s| s.name.value == service))
+                {
+                    Some(index) => Ok((file, index)),
+                    None => {
+                        Err((format!("`extends`: no service `{service}` in {}", self.files[file].path), true))
+                    }
+                }
+            }
         };
-        let index = self.files[base_file]
-            .compose()
-            .and_then(|c| c.services.iter().position(|s| s.name.value == service));
-        let Some(index) = index else {
-            let path = self.files[base_file].path.clone();
-            let message = format!("`extends`: no service `{service}` in {path}");
-            found.warnings.push((
-                def.file,
-                ext.service.span.clone(),
-                format!("{message}; Compose refuses this"),
-            ));
-            found.unknowns.push(Unknown {
-                hides: Hidden::References,
-                message,
-                at: Some((def.file, ext.service.span)),
-            });
-            out.push(def);
-            return;
+        let (base_file, index) = match target {
+            Ok(t) => t,
+            Err((message, refused)) => {
+                if refused {
+                    found.warnings.push((def.file, at.clone(), format!("{message}; Compose refuses this")));
+                }
+                found.unknowns.push(Unknown { hides: Hidden::References, message, at: Some((def.file, at)) });
+                out.push(def);
+                return;
+            }
         };
-        let cycle = out.iter().any(|d| d.file == base_file && d.index == index)
-            || (base_file == def.file && index == def.index);
-        if cycle || depth >= MAX_EXTENDS_DEPTH {
+        visiting.push((def.file, def.index));
+        if visiting.contains(&(base_file, index)) || visiting.len() > MAX_EXTENDS_DEPTH {
             found.warnings.push((
                 def.file,
                 ext.service.span.clone(),
                 "`extends` goes round in a circle; Compose refuses this".into(),
             ));
-            out.push(def);
-            return;
-        }
-        // An extended service's relative paths start from its own file's folder, unless it is
-        // in the same file as the service extending it.
-        let base_dir = if base_file == def.file {
-            def.base_dir.clone()
+            found.unknowns.push(Unknown {
+                hides: Hidden::References,
+                message: "an `extends` circle".into(),
+                at: Some((def.file, ext.service.span.clone())),
+            });
         } else {
-            parent(&self.files[base_file].path).to_string()
-        };
-        let base = Def { file: base_file, index, vars: def.vars, base_dir, extended: true };
-        self.expand(ws, base, out, found, depth + 1);
+            // An extended service's relative paths start from its own file's folder, unless it
+            // is in the same file as the service extending it.
+            let base_dir = if base_file == def.file {
+                def.base_dir.clone()
+            } else {
+                parent(&self.files[base_file].path).to_string()
+            };
+            let base = Def { file: base_file, index, vars: def.vars, base_dir, extended: true };
+            self.expand(ws, base, out, found, visiting);
+        }
+        visiting.pop();
         out.push(def);
-    }
-
-    /// Loads the file an `extends: {file:}` names, or records why it cannot be seen.
-    fn extends_file(
-        &mut self,
-        ws: &Workspace,
-        from: FileId,
-        raw: &super::compose::Spanned,
-        vars: &interp::Vars,
-        here: &str,
-        found: &mut Expansion,
-    ) -> Option<FileId> {
-        let unknown = |message: String| Unknown {
-            hides: Hidden::References,
-            message,
-            at: Some((from, raw.span.clone())),
-        };
-        let Some(path) = interp::resolve(&raw.value, vars) else {
-            found.unknowns.push(unknown(format!("`extends: file: {}` cannot be resolved", raw.value)));
-            return None;
-        };
-        if super::build::is_remote(&path) {
-            found
-                .unknowns
-                .push(unknown(format!("`extends` names `{path}`, a remote file minipaas does not fetch")));
-            return None;
-        }
-        let rel = if path.starts_with('/') {
-            ws.relative(std::path::Path::new(&path))
-        } else {
-            join_normalized(here, &path)
-        };
-        match rel {
-            Some(rel) if ws.exists(&rel) => {
-                let id = self.load_file(ws, &rel, false);
-                if !found.files.contains(&id) {
-                    found.files.push(id);
-                }
-                if self.files[id].compose().is_none() {
-                    found.unknowns.push(Unknown {
-                        hides: Hidden::References,
-                        message: format!("{rel} (extended) could not be read"),
-                        at: Some((from, raw.span.clone())),
-                    });
-                    return None;
-                }
-                Some(id)
-            }
-            _ => {
-                let message = format!("`extends` names `{path}`, which is not a file in this repository");
-                found.warnings.push((from, raw.span.clone(), format!("{message}; not followed")));
-                found.unknowns.push(unknown(message));
-                None
-            }
-        }
     }
 }
 
-/// The key two references of one service are merged by (see the module documentation).
-fn merge_key(tool: Tool, kind: ResourceKind, r: &Reference, name: &Name, vars: &interp::Vars) -> String {
+/// The key two references of one service are merged by (see the module documentation). A
+/// name or target with an unknown variable could be anything: it never replaces another entry.
+fn merge_key(
+    tool: Tool,
+    kind: ResourceKind,
+    r: &Reference,
+    name: &Name,
+    vars: &interp::Vars,
+    at: (usize, usize),
+) -> String {
+    let unique = || format!("unknown:{}:{}", at.0, at.1);
     if r.build {
-        return format!("build:{name}");
+        return name.exact().map_or_else(unique, |n| format!("build:{n}"));
     }
     match tool {
-        Tool::Stack => format!("source:{name}"),
-        Tool::Compose => {
-            let target = match &r.target {
-                Some(t) => interp::name(&t.value, vars).to_string(),
-                None => name.to_string(),
-            };
-            format!("target:{}", kind.normalize_target(&target))
-        }
+        Tool::Stack => name.exact().map_or_else(unique, |n| format!("source:{n}")),
+        // compose-go keys the target as written, or the default mount path of the source.
+        Tool::Compose => match &r.target {
+            Some(t) => interp::name(&t.value, vars).exact().map_or_else(unique, |t| format!("target:{t}")),
+            None => {
+                let default = match kind {
+                    ResourceKind::Secret => "/run/secrets/",
+                    ResourceKind::Config => "/",
+                };
+                name.exact().map_or_else(unique, |n| format!("target:{default}{n}"))
+            }
+        },
     }
 }

@@ -106,11 +106,12 @@ pub fn pieces(s: &str) -> Vec<Piece> {
 fn braced(s: &str, start: usize) -> Option<(String, String, String, std::ops::Range<usize>, usize)> {
     let bytes = s.as_bytes();
     let mut i = start;
+    // `[_a-z][_a-z0-9]*` (spec `12-interpolation.md`).
+    if !bytes.get(i).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
+        return None;
+    }
     while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
         i += 1;
-    }
-    if i == start {
-        return None;
     }
     let name = s[start..i].to_string();
     let op_start = i;
@@ -119,7 +120,8 @@ fn braced(s: &str, start: usize) -> Option<(String, String, String, std::ops::Ra
     }
     if matches!(bytes.get(i), Some(b'-' | b'?' | b'+')) {
         i += 1;
-    } else if i != op_start {
+    } else if i != op_start || bytes.get(i) != Some(&b'}') {
+        // `${VAR/x/y}` and other shell forms: Compose does not support them.
         return None;
     }
     let op = s[op_start..i].to_string();
@@ -142,25 +144,38 @@ fn braced(s: &str, start: usize) -> Option<(String, String, String, std::ops::Ra
     None
 }
 
-/// Resolves every variable in `s` against `vars`; `None` if one cannot be resolved.
+/// Resolves every variable in `s` against `vars`, defaults included (`${X:-d}` is `d` when the
+/// repository does not set `X`); `None` if one cannot be resolved. For paths, where a default
+/// names what the repository holds.
 pub fn resolve(s: &str, vars: &BTreeMap<String, String>) -> Option<String> {
-    resolve_depth(s, vars, 0)
+    resolve_depth(s, vars, 0, false)
 }
 
-fn resolve_depth(s: &str, vars: &BTreeMap<String, String>, depth: usize) -> Option<String> {
+/// Like [`resolve`], but a variable the repository does not set is unknown even with a default:
+/// whoever deploys may set it. For names, where a guess would be a false finding.
+fn resolve_strict(s: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    resolve_depth(s, vars, 0, true)
+}
+
+fn resolve_depth(s: &str, vars: &BTreeMap<String, String>, depth: usize, strict: bool) -> Option<String> {
     if !s.contains('$') {
         return Some(s.to_string());
     }
     let mut out = String::new();
     for piece in pieces(s) {
-        out.push_str(&resolve_piece(&piece, vars, depth)?);
+        out.push_str(&resolve_piece(&piece, vars, depth, strict)?);
     }
     Some(out)
 }
 
 /// One piece's text: `None` when it needs a variable the repository does not define (or
 /// `${VAR:?err}` finds it unset, which stops Compose).
-fn resolve_piece(piece: &Piece, vars: &BTreeMap<String, String>, depth: usize) -> Option<String> {
+fn resolve_piece(
+    piece: &Piece,
+    vars: &BTreeMap<String, String>,
+    depth: usize,
+    strict: bool,
+) -> Option<String> {
     if depth > 8 {
         return None;
     }
@@ -168,11 +183,14 @@ fn resolve_piece(piece: &Piece, vars: &BTreeMap<String, String>, depth: usize) -
         Piece::Literal(text, _) => Some(text.clone()),
         Piece::Var { name, op, arg, .. } => {
             let value = vars.get(name);
+            if strict && value.is_none() {
+                return None;
+            }
             // `:` makes an empty value count as unset (spec: "unset or empty").
             let set = value.is_some_and(|v| !v.is_empty() || !op.starts_with(':'));
             match op.trim_start_matches(':') {
-                "-" if !set => resolve_depth(arg, vars, depth + 1),
-                "+" if set => resolve_depth(arg, vars, depth + 1),
+                "-" if !set => resolve_depth(arg, vars, depth + 1, strict),
+                "+" if set => resolve_depth(arg, vars, depth + 1, strict),
                 "+" => Some(String::new()),
                 "?" if !set => None,
                 _ => value.cloned(),
@@ -254,9 +272,10 @@ impl std::fmt::Display for Name {
     }
 }
 
-/// Resolves `s` against `vars`: the name, or the pattern of what it could be.
+/// Resolves `s` against `vars`: the name, or the pattern of what it could be. A variable the
+/// repository does not set is unknown, default or not.
 pub fn name(s: &str, vars: &BTreeMap<String, String>) -> Name {
-    if let Some(exact) = resolve(s, vars) {
+    if let Some(exact) = resolve_strict(s, vars) {
         return Name::Exact(exact);
     }
     let mut parts: Vec<String> = Vec::new();
@@ -266,7 +285,7 @@ pub fn name(s: &str, vars: &BTreeMap<String, String>) -> Name {
     for piece in pieces(s) {
         let known = match &piece {
             Piece::Literal(text, _) => Some(text.clone()),
-            Piece::Var { .. } => resolve_piece(&piece, vars, 0),
+            Piece::Var { .. } => resolve_piece(&piece, vars, 0, true),
         };
         match known {
             Some(text) => {
@@ -315,6 +334,11 @@ mod tests {
     fn unknown_variables_make_patterns() {
         let v = vars(&[("A", "x")]);
         assert_eq!(name("db_${A}", &v), Name::Exact("db_x".into()));
+        // Whoever deploys may set `B`: its default is only one of the names it could be.
+        assert!(name("${B:-db_dev}", &v).exact().is_none() && name("${B:-db_dev}", &v).matches("db_prod"));
+        assert_eq!(resolve("${B:-db_dev}", &v).as_deref(), Some("db_dev"));
+        assert!(matches!(&pieces("${A/x/y}")[0], Piece::Literal(t, _) if t == "${A/x/y}"));
+        assert!(matches!(&pieces("${1A}")[0], Piece::Literal(t, _) if t == "${1A}"));
         let p = name("app_${TAG}", &v);
         assert!(p.matches("app_v1") && p.matches("app_") && !p.matches("web_v1"));
         assert_eq!(p.to_string(), "app_*");

@@ -15,7 +15,7 @@ use super::units::FoundChain;
 use super::{LoadOptions, Project};
 use crate::discover::names::{Kind, classify};
 use crate::discover::sniff::Shape;
-use crate::discover::{ReadError, Workspace, parent};
+use crate::discover::{ReadError, Workspace};
 use crate::error::Error;
 use crate::finding::{FileId, Severity};
 
@@ -96,21 +96,15 @@ fn glob_set(globs: &[String], what: &str) -> Result<GlobSet, Error> {
 }
 
 impl Project {
-    /// Reads every candidate file the workspace holds (only manifests when `env_only`), plus
-    /// the files named on the command line.
-    pub(super) fn survey(
-        &mut self,
-        ws: &Workspace,
-        opts: &LoadOptions,
-        globs: &Globs,
-        env_only: bool,
-    ) -> Survey {
+    /// Reads every candidate file the workspace holds, plus the files named on the command
+    /// line. A run limited to an env or to named files parses later, only what it needs.
+    pub(super) fn survey(&mut self, ws: &Workspace, opts: &LoadOptions, globs: &Globs) -> Survey {
         let job_of = |path: &str| -> Option<Job> {
             let kind = classify(path);
             if kind == Some(Kind::Manifest) {
                 return Some(Job::Manifest);
             }
-            if env_only || globs.exclude.is_match(path) {
+            if globs.exclude.is_match(path) {
                 return None;
             }
             if globs.include.is_match(path) {
@@ -129,8 +123,9 @@ impl Project {
         let early: Vec<(String, Job)> =
             ws.tracked_files().filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
         let done: BTreeSet<String> = early.iter().map(|(p, _)| p.clone()).collect();
-        // A run on named files (a hook) reads every candidate but parses only what its units need.
-        let defer = !opts.paths.is_empty();
+        // A run on named files (a hook) or one env reads every candidate but parses only what
+        // its units need.
+        let defer = !opts.paths.is_empty() || opts.env.is_some();
         self.run_jobs(ws, early, &mut survey, defer);
         let mut rest: Vec<(String, Job)> =
             ws.files().filter(|p| !done.contains(*p)).filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
@@ -178,7 +173,8 @@ impl Project {
                 let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
                 let mut all = work();
                 for h in helpers {
-                    all.extend(h.join().unwrap_or_default());
+                    // A panic on another thread is a crash here too, never files silently missing.
+                    all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
                 }
                 all
             })
@@ -227,7 +223,7 @@ impl Project {
                             Chain { files, env_file: None, project_dir: None, tool: Tool::Compose, line };
                         survey.chains.push(FoundChain { path: path.clone(), chain, dotenv: true });
                     }
-                    self.dotenv.insert(parent(&path).to_string(), Some(env));
+                    self.dotenv.insert(path, Some(env));
                 }
                 Outcome::Warning(w) => self.errors.push(w),
                 Outcome::Nothing => {}
@@ -273,29 +269,24 @@ impl Project {
         id
     }
 
-    /// The variables of a `.env`-format file in the workspace (cached), if there is one.
+    /// The variables of a `.env`-format file in the workspace (read once), if there is one.
     pub(super) fn env_file(&mut self, ws: &Workspace, path: &str) -> Option<&DotEnv> {
-        let key = format!("file:{path}");
-        if !self.dotenv.contains_key(&key) {
+        if !self.dotenv.contains_key(path) {
             let env = if ws.holds(path) {
                 ws.read(path).ok().map(|b| dotenv::parse(&String::from_utf8_lossy(&b)))
             } else {
                 None
             };
-            self.dotenv.insert(key.clone(), env);
+            self.dotenv.insert(path.to_string(), env);
         }
-        self.dotenv.get(&key).and_then(Option::as_ref)
+        self.dotenv.get(path).and_then(Option::as_ref)
     }
 
     /// The variables of the `.env` in a folder (Compose reads the one in the project
     /// directory), if the workspace holds one.
     pub(super) fn dotenv_in(&mut self, ws: &Workspace, dir: &str) -> Option<&DotEnv> {
-        if !self.dotenv.contains_key(dir) {
-            let path = if dir.is_empty() { ".env".to_string() } else { format!("{dir}/.env") };
-            let env = self.env_file(ws, &path).cloned();
-            self.dotenv.insert(dir.to_string(), env);
-        }
-        self.dotenv.get(dir).and_then(Option::as_ref)
+        let path = if dir.is_empty() { ".env".to_string() } else { format!("{dir}/.env") };
+        self.env_file(ws, &path)
     }
 
     /// The raw text of a surveyed Compose file not parsed yet, or of one already parsed.

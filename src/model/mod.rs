@@ -4,6 +4,7 @@
 //! names interpolated from the repository's own variables ([`interp`], [`dotenv`]), plus the
 //! facts about referenced files the rules need. Rules read this and nothing else.
 
+mod assemble;
 mod build;
 pub mod chains;
 pub mod compose;
@@ -15,7 +16,7 @@ pub mod manifest;
 mod source;
 pub mod units;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 
 pub use effective::{Def, EffectiveService, Hidden, Ref, Unknown, VarsId};
 pub use source::{Content, InputError, SourceFile};
@@ -26,11 +27,9 @@ use compose::{Declaration, ResourceKind, Service, Spanned};
 use dotenv::DotEnv;
 use interp::{Name, Vars};
 use source::Loaded;
-use units::Plan;
 
-use crate::discover::{Workspace, join_normalized, parent, under};
-use crate::error::Error;
-use crate::finding::{FileId, Severity};
+use crate::discover::{join_normalized, parent};
+use crate::finding::FileId;
 
 /// A set of files deployed together, and what Compose makes of them.
 #[derive(Debug, Clone)]
@@ -81,6 +80,19 @@ impl Unit {
     }
 }
 
+/// A declaration no unit uses (see [`Project::unused`]).
+#[derive(Debug)]
+pub struct Unused<'a> {
+    /// The file declaring it.
+    pub file: FileId,
+    /// The declaration.
+    pub decl: &'a Declaration,
+    /// Its name, interpolated.
+    pub name: String,
+    /// The labels of the selected units that hold it.
+    pub units: Vec<String>,
+}
+
 /// A file whose services and declarations belong to a unit.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -121,7 +133,8 @@ pub struct ProjectSpec {
 pub struct LoadOptions {
     /// Extra globs (root-relative paths) that name Compose files.
     pub include: Vec<String>,
-    /// Globs of files that are never Compose files (unless an env or a chain names them).
+    /// Globs of files that are never taken for Compose files (an env still reads what its
+    /// `minipaas.yaml` lists).
     pub exclude: Vec<String>,
     /// Projects the configuration spells out.
     pub projects: Vec<ProjectSpec>,
@@ -136,8 +149,12 @@ pub struct LoadOptions {
 pub struct Project {
     /// Loaded files.
     pub files: Vec<SourceFile>,
-    /// Lint units.
+    /// The lint units this run reports on.
     pub units: Vec<Unit>,
+    /// Units outside this run's scope (`--env`, named files) that share files with it: read
+    /// only to tell whether a declaration is used anywhere, so a run limited to one env never
+    /// calls unused what another deploys.
+    pub context: Vec<Unit>,
     /// Problems with input files.
     pub errors: Vec<InputError>,
     /// Facts about referenced files, by root-relative path.
@@ -151,159 +168,13 @@ pub struct Project {
     by_path: HashMap<String, FileId>,
     /// Files read ahead (in parallel), waiting to be added.
     preloaded: HashMap<String, Loaded>,
-    /// `.env`-format files read, by folder (the `.env` there) or `file:<path>`.
+    /// `.env`-format files read, by path (`None`: not in the workspace).
     dotenv: HashMap<String, Option<DotEnv>>,
     /// Compose files read but not parsed yet (runs on named files parse only what they need).
     deferred: HashMap<String, (Vec<u8>, load::Found)>,
 }
 
 impl Project {
-    /// Finds, reads and groups everything under the workspace.
-    pub fn load(ws: &Workspace, opts: &LoadOptions) -> Result<Project, Error> {
-        let globs = load::Globs::new(opts)?;
-        let mut project = Project { git: ws.has_git(), ..Project::default() };
-        let env_only = opts.env.is_some();
-        let survey = project.survey(ws, opts, &globs, env_only);
-        let mut listings = Vec::new();
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        for manifest in &survey.manifests {
-            if let Some(listing) = project.env_listing(ws, manifest) {
-                used.extend(listing.paths().cloned());
-                listings.push(listing);
-            }
-        }
-        if let Some(env) = &opts.env {
-            listings.retain(|l| env_name(&l.path) == *env);
-            if listings.is_empty() {
-                let known: Vec<_> = survey.manifests.iter().map(|m| env_name(m)).collect();
-                return Err(Error::Usage(format!(
-                    "no env named `{env}` (envs in this repository: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                )));
-            }
-        }
-        let mut plans: Vec<Plan> = Vec::new();
-        if !env_only {
-            for (index, spec) in opts.projects.iter().enumerate() {
-                plans.push(Plan {
-                    files: spec.files.iter().filter_map(|f| join_normalized("", f)).collect(),
-                    origin: Origin::Config { index },
-                    tool: spec.tool,
-                    env_file: spec.env_file.as_deref().and_then(|f| join_normalized("", f)),
-                    project_dir: None,
-                });
-            }
-            let known: BTreeSet<String> = survey.compose.union(&survey.parts).cloned().collect();
-            let (chained, skipped) = units::chain_plans(&survey.chains, &known);
-            project.skipped = skipped;
-            for plan in chained {
-                let same =
-                    |p: &Plan| p.files == plan.files && p.tool == plan.tool && p.env_file == plan.env_file;
-                let env_same = listings.iter().any(|l| l.paths().eq(plan.files.iter()));
-                if !plans.iter().any(same) && !env_same {
-                    plans.push(plan);
-                }
-            }
-            used.extend(plans.iter().flat_map(|p| p.files.iter().cloned()));
-            plans.extend(units::inferred_plans(&survey.compose, &survey.parts, &used));
-        }
-        if !opts.paths.is_empty() {
-            let wanted = project.touched(&survey, &opts.paths);
-            let given = |p: &str| opts.paths.iter().any(|g| under(p, g));
-            plans.retain(|p| p.files.iter().any(|f| wanted.contains(f)));
-            listings.retain(|l| given(&l.path) || l.paths().any(|f| wanted.contains(f)));
-        }
-        for listing in listings {
-            let unit = project.env_unit(ws, listing);
-            project.units.push(unit);
-        }
-        for plan in &plans {
-            if let Some(missing) = plan.files.iter().find(|f| !ws.exists(f)) {
-                project.errors.push(InputError {
-                    path: missing.clone(),
-                    file: None,
-                    span: None,
-                    position: None,
-                    message: format!("{} names it, but it does not exist", plan.origin.describe()),
-                    severity: Severity::Error,
-                });
-                continue;
-            }
-            let unit = project.build_unit(ws, plan, None);
-            project.units.push(unit);
-        }
-        project.drop_targets();
-        project.units.retain(|u| {
-            opts.paths.is_empty()
-                || u.files.iter().chain(u.manifest.iter()).any(|&f| {
-                    let p = &project.files[f].path;
-                    opts.paths.iter().any(|given| under(p, given))
-                })
-        });
-        project.gather_facts(ws);
-        // Only problems in the files of the selected units matter to this run.
-        let used: HashSet<FileId> =
-            project.units.iter().flat_map(|u| u.files.iter().chain(u.manifest.iter()).copied()).collect();
-        let given = |path: &str| opts.paths.is_empty() || opts.paths.iter().any(|g| under(path, g));
-        project.errors.retain(|e| e.file.map_or_else(|| given(&e.path), |f| used.contains(&f)));
-        project.preloaded = HashMap::new();
-        project.deferred = HashMap::new();
-        Ok(project)
-    }
-
-    /// The Compose files a run on `paths` may need: those under the paths, and those whose text
-    /// mentions the name of one that is needed (it may `include` or `extend` it), to closure.
-    /// A superset: units are filtered exactly once built.
-    fn touched(&self, survey: &load::Survey, paths: &[String]) -> BTreeSet<String> {
-        let candidates: Vec<&String> = survey.compose.iter().chain(&survey.parts).collect();
-        let mut touched: BTreeSet<String> =
-            candidates.iter().filter(|c| paths.iter().any(|g| under(c, g))).map(|c| c.to_string()).collect();
-        let mut names: BTreeSet<String> =
-            touched.iter().chain(paths).map(|p| crate::discover::names::file_name(p).to_string()).collect();
-        loop {
-            let finders: Vec<memchr::memmem::Finder<'_>> = names
-                .iter()
-                .filter(|n| !n.is_empty())
-                .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
-                .collect();
-            let more: Vec<String> = candidates
-                .iter()
-                .filter(|c| !touched.contains(**c))
-                .filter(|c| self.raw_text(c).is_some_and(|t| finders.iter().any(|f| f.find(t).is_some())))
-                .map(|c| c.to_string())
-                .collect();
-            if more.is_empty() {
-                return touched;
-            }
-            names.extend(more.iter().map(|p| crate::discover::names::file_name(p).to_string()));
-            touched.extend(more);
-        }
-    }
-
-    /// Drops the units of files that are only ever included or extended by another unit: such
-    /// a file is a part, not a project (its per-file rules still run, in the units that read it).
-    fn drop_targets(&mut self) {
-        let mut parts: HashMap<FileId, HashSet<usize>> = HashMap::new();
-        for (i, unit) in self.units.iter().enumerate() {
-            for &f in &unit.files {
-                if !unit.own_files().any(|o| o == f) {
-                    parts.entry(f).or_default().insert(i);
-                }
-            }
-        }
-        let keep: Vec<bool> = self
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| {
-                u.origin != Origin::Alone
-                    || !u.own_files().all(|f| parts.get(&f).is_some_and(|by| by.iter().any(|&j| j != i)))
-            })
-            .collect();
-        let mut keep = keep.into_iter();
-        self.units.retain(|_| keep.next().unwrap_or(true));
-    }
-
     /// The variables and base folder a file is read with in a unit.
     pub fn context<'a>(&'a self, unit: &'a Unit, file: FileId) -> (&'a Vars, &'a str) {
         match unit.members.iter().find(|m| m.file == file) {
@@ -352,16 +223,33 @@ impl Project {
             .flat_map(move |(f, c)| c.decls(kind).iter().map(move |d| (f, d)))
     }
 
-    /// Every name the unit's services use, as deployed (after `extends` and merging; build
-    /// secrets count), plus the secrets Swarm cluster volumes use (`x-cluster-spec.secrets`).
-    /// Names with unknown variables are patterns: a declaration they could match is used.
+    /// Every name the unit's services use: as deployed (after `extends` and merging; build
+    /// secrets count), and as written in the unit's files even where an overlay replaces it (the
+    /// base file may be deployed without that overlay too: a grouping is never taken to be the
+    /// only deployment); plus the secrets Swarm cluster volumes use (`x-cluster-spec.secrets`)
+    /// and the configs of `credential_spec`. Names with unknown variables are patterns: a
+    /// declaration they could match is used.
     pub fn uses(&self, unit: &Unit, kind: ResourceKind) -> Vec<Name> {
         let mut used: Vec<Name> =
             unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| r.name.clone()).collect();
-        if kind == ResourceKind::Secret {
-            for m in &unit.members {
-                let Some(compose) = self.files[m.file].compose() else { continue };
-                used.extend(compose.volume_secrets.iter().map(|s| self.name_in(unit, m.file, &s.value)));
+        for m in &unit.members {
+            let written = self.files[m.file].compose().into_iter().flat_map(|c| &c.services);
+            let vars = &self.vars[m.vars];
+            used.extend(written.flat_map(|s| s.refs(kind)).map(|r| interp::name(&r.source.value, vars)));
+        }
+        match kind {
+            ResourceKind::Secret => {
+                for m in &unit.members {
+                    let Some(compose) = self.files[m.file].compose() else { continue };
+                    used.extend(compose.volume_secrets.iter().map(|s| self.name_in(unit, m.file, &s.value)));
+                }
+            }
+            ResourceKind::Config => {
+                for def in unit.services.iter().flat_map(|s| &s.defs) {
+                    if let Some(c) = self.service_def(def).and_then(|s| s.credential_config.as_ref()) {
+                        used.push(interp::name(&c.value, &self.vars[def.vars]));
+                    }
+                }
             }
         }
         used
@@ -371,6 +259,58 @@ impl Project {
     /// cannot be seen.
     pub fn may_use(&self, unit: &Unit, used: &[Name], name: &str) -> bool {
         unit.may_use_more() || used.iter().any(|u| u.matches(name))
+    }
+
+    /// The declarations of the selected units that no unit reading their file uses, each once,
+    /// with the selected units that hold it. "No unit" includes the context units: a run limited
+    /// to one env never calls unused what another env (or a chain, or a base file's default
+    /// deployment) uses. A unit with a part the tool cannot see uses everything.
+    pub fn unused(&self, kind: ResourceKind) -> Vec<Unused<'_>> {
+        let all: Vec<&Unit> = self.units.iter().chain(&self.context).collect();
+        let mut uses: Vec<Option<Vec<Name>>> = vec![None; all.len()];
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for unit in &self.units {
+            for (file, decl) in self.declarations(unit, kind) {
+                if !seen.insert((file, decl.name.span.start)) {
+                    continue;
+                }
+                let Name::Exact(name) = self.name_in(unit, file, &decl.name.value) else { continue };
+                if !self.used_by(&all, &mut uses, file, kind, &decl.name.value) {
+                    let units = self
+                        .units
+                        .iter()
+                        .filter(|u| u.members.iter().any(|m| m.file == file))
+                        .map(|u| u.label.clone())
+                        .collect();
+                    out.push(Unused { file, decl, name, units });
+                }
+            }
+        }
+        out
+    }
+
+    /// True when any unit (selected or context) that reads `file` uses the declaration written
+    /// there as `raw`, or may (see [`Project::unused`]).
+    pub fn used_anywhere(&self, file: FileId, kind: ResourceKind, raw: &str) -> bool {
+        let all: Vec<&Unit> = self.units.iter().chain(&self.context).collect();
+        self.used_by(&all, &mut vec![None; all.len()], file, kind, raw)
+    }
+
+    fn used_by(
+        &self,
+        all: &[&Unit],
+        uses: &mut [Option<Vec<Name>>],
+        file: FileId,
+        kind: ResourceKind,
+        raw: &str,
+    ) -> bool {
+        all.iter().enumerate().any(|(i, holder)| {
+            holder.members.iter().any(|m| m.file == file) && {
+                let names = uses[i].get_or_insert_with(|| self.uses(holder, kind));
+                self.name_in(holder, file, raw).exact().is_none_or(|n| self.may_use(holder, names, n))
+            }
+        })
     }
 
     /// The units that read a file.

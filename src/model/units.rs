@@ -94,6 +94,9 @@ pub struct Plan {
     pub env_file: Option<String>,
     /// An explicit project directory (`--project-directory`).
     pub project_dir: Option<String>,
+    /// Files the chain names that are not known Compose files here (`-f "$1"`, a git-ignored
+    /// local override): the unit cannot see them.
+    pub unknown: Vec<String>,
 }
 
 /// A chain found in a file, with where it was found.
@@ -119,7 +122,9 @@ pub struct Skipped {
 
 /// Plans for the chains: each resolved against the Compose files discovered, relative to the
 /// folder of the file that writes it, or else to the repository root (where CI runs).
-/// Variables in a path (`docker-compose.${ENV}.yml`) match any discovered file.
+/// Variables in a path (`docker-compose.${ENV}.yml`) match any discovered file. A file that
+/// cannot be found makes the unit one with a part it cannot see; a chain where no file can be
+/// found is no unit at all.
 pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Plan>, Vec<Skipped>) {
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
@@ -131,58 +136,78 @@ pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Pla
         };
         let dir = parent(&f.path);
         let bases: Vec<&str> = if f.dotenv || dir.is_empty() { vec![dir] } else { vec![dir, ""] };
-        let resolved = bases.iter().find_map(|base| resolve_all(&f.chain.files, base, compose));
-        match resolved {
-            Some(combos) => {
-                for files in combos {
-                    let env_file = f.chain.env_file.as_deref().and_then(|e| {
-                        bases.iter().find_map(|b| join_normalized(b, e)).filter(|p| !p.contains('$'))
-                    });
-                    let project_dir = f.chain.project_dir.as_deref().and_then(|d| join_normalized(dir, d));
-                    plans.push(Plan {
-                        files,
-                        origin: origin.clone(),
-                        tool: f.chain.tool,
-                        env_file,
-                        project_dir,
-                    });
-                }
-            }
-            None => skipped.push(Skipped {
+        // The base where the most files are found (the script's folder first).
+        let (base, resolved) = bases
+            .iter()
+            .map(|b| (*b, resolve_all(&f.chain.files, b, compose)))
+            .max_by_key(|(b, r)| (r.found, usize::from(*b == dir)))
+            .unwrap_or(("", Resolved::default()));
+        if resolved.found == 0 {
+            skipped.push(Skipped {
                 origin,
-                reason: format!("names files that are not Compose files here: {}", f.chain.files.join(", ")),
-            }),
+                reason: format!("names no Compose file found here: {}", f.chain.files.join(", ")),
+            });
+            continue;
+        }
+        let relative =
+            |p: &str| join_normalized(base, p.trim_start_matches("./")).filter(|p| !p.contains('$'));
+        let env_file = f.chain.env_file.as_deref().and_then(relative);
+        let mut unknown = resolved.unknown.clone();
+        if f.chain.env_file.is_some() && env_file.is_none() {
+            unknown.extend(f.chain.env_file.clone());
+        }
+        let project_dir = f.chain.project_dir.as_deref().and_then(relative);
+        for files in resolved.combos {
+            plans.push(Plan {
+                files,
+                origin: origin.clone(),
+                tool: f.chain.tool,
+                env_file: env_file.clone(),
+                project_dir: project_dir.clone(),
+                unknown: unknown.clone(),
+            });
         }
     }
     (plans, skipped)
 }
 
-/// Every way to read `files` from `base` as discovered Compose files (several when variables
-/// stand for parts of names), or `None` when one of them matches nothing.
-fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Option<Vec<Vec<String>>> {
+/// How a chain's files read from one base folder.
+#[derive(Debug, Default)]
+struct Resolved {
+    /// Every way to read the known files (several when variables stand for parts of names).
+    combos: Vec<Vec<String>>,
+    /// The files as written that match no Compose file.
+    unknown: Vec<String>,
+    /// How many files were found.
+    found: usize,
+}
+
+fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Resolved {
     const MAX_COMBINATIONS: usize = 16;
-    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    let mut out = Resolved { combos: vec![Vec::new()], ..Resolved::default() };
     for raw in files {
-        let path = join_normalized(base, raw.trim_start_matches("./"))?;
-        let options: Vec<String> = if has_variable(&path) {
-            let pattern = wildcard(&path);
-            // A name that is all variable (`-f $FILE`) could be any file: not a chain to guess.
-            let name = pattern.rsplit('/').next().unwrap_or(&pattern);
-            let literal = name.trim_end_matches(".yml").trim_end_matches(".yaml").replace('*', "");
-            if literal.len() < 3 {
-                return None;
+        let options: Vec<String> = match join_normalized(base, raw.trim_start_matches("./")) {
+            None => Vec::new(),
+            Some(path) if has_variable(&path) => {
+                let pattern = wildcard(&path);
+                // A name that is all variable (`-f $FILE`) could be any file: not one to guess.
+                let name = pattern.rsplit('/').next().unwrap_or(&pattern);
+                let literal = name.trim_end_matches(".yml").trim_end_matches(".yaml").replace('*', "");
+                if literal.len() < 3 || pattern.matches('*').count() > 4 {
+                    Vec::new()
+                } else {
+                    compose.iter().filter(|c| glob_match(&pattern, c)).cloned().collect()
+                }
             }
-            compose.iter().filter(|c| glob_match(&pattern, c)).cloned().collect()
-        } else if compose.contains(&path) {
-            vec![path]
-        } else {
-            Vec::new()
+            Some(path) if compose.contains(&path) => vec![path],
+            Some(_) => Vec::new(),
         };
         if options.is_empty() {
-            return None;
+            out.unknown.push(raw.clone());
+            continue;
         }
         let mut next = Vec::new();
-        for combo in &combos {
+        for combo in &out.combos {
             for o in &options {
                 if !combo.contains(o) {
                     let mut c = combo.clone();
@@ -192,11 +217,13 @@ fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Opti
             }
         }
         if next.is_empty() || next.len() > MAX_COMBINATIONS {
-            return None;
+            out.unknown.push(raw.clone());
+            continue;
         }
-        combos = next;
+        out.found += 1;
+        out.combos = next;
     }
-    Some(combos)
+    out
 }
 
 fn has_variable(path: &str) -> bool {
@@ -247,9 +274,12 @@ fn glob_match(pattern: &str, text: &str) -> bool {
         None => pattern == text,
         Some((head, rest)) => {
             let Some(tail) = text.strip_prefix(head) else { return false };
-            (0..=tail.len())
-                .take_while(|&i| i == 0 || !tail[..i].contains('/'))
-                .filter(|&i| tail.is_char_boundary(i))
+            // Every place the `*` may end: character boundaries up to the next `/`.
+            let stop = tail.find('/').unwrap_or(tail.len());
+            tail.char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(tail.len()))
+                .take_while(|&i| i <= stop)
                 .any(|i| glob_match(rest, &tail[i..]))
         }
     }
@@ -268,6 +298,7 @@ pub fn inferred_plans(
         tool: Tool::Compose,
         env_file: None,
         project_dir: None,
+        unknown: Vec::new(),
     };
     // (folder, stem) -> the base file; a base may itself be used elsewhere and still take the
     // overlays nobody else uses.
@@ -424,8 +455,18 @@ mod tests {
                 (vec!["docker-compose.yml", "docker-compose.prod.yml"], "chain"),
             ]
         );
+        // `missing.yml` and `$FILE` alone: no unit.
         assert_eq!(skipped.len(), 2);
+        let partial =
+            vec![FoundChain { path: "deploy/run.sh".into(), chain: chain(&["a.yml", "$1"]), dotenv: false }];
+        let (plans, _) = chain_plans(&partial, &compose);
+        assert_eq!(
+            (plans[0].files.clone(), plans[0].unknown.clone()),
+            (vec!["deploy/a.yml".to_string()], vec!["$1".to_string()])
+        );
         assert!(glob_match("a/*.yml", "a/b.yml") && !glob_match("a/*.yml", "a/b/c.yml"));
+        assert!(glob_match("*/compose.yml", "café/compose.yml") && glob_match("x.*.yml", "x.é.yml"));
+        assert!(!glob_match("*/compose.yml", "café/x/compose.yml"));
         assert_eq!(wildcard("x.$(E).${F}.$G.%H%.yml"), "x.*.*.*.*.yml");
     }
 }

@@ -27,7 +27,9 @@ there is none; `/run/secrets/x` and `x` are the same place) is already taken, by
 source or by the same one written twice.
 
 ## Why is this bad?
-Swarm rejects the service: "secret references 'a' and 'b' have a conflicting target". The
+Swarm rejects the service: "secret references 'a' and 'b' have a conflicting target"
+(`docker compose` silently keeps one of two entries written in one service, which hides
+which value the service reads). The
 upstream MiniPaaS CLI creates exactly this when a value is rotated: it appends
 `db_password.<new hash>` with `target: db_password` next to the old version.
 
@@ -94,12 +96,7 @@ impl Rule for ConflictingSecretTarget {
                             continue;
                         }
                         let Some(source) = r.name.exact() else { continue };
-                        let (vars, _) = project.context(unit, def.file);
-                        let raw_target = written.target.as_ref().unwrap_or(&written.source);
-                        let Some(target) = crate::model::interp::resolve(&raw_target.value, vars) else {
-                            continue;
-                        };
-                        let target = kind.normalize_target(&target);
+                        let Some(target) = project.mount_target(def, written, kind) else { continue };
                         let Some((first_file, first_def, first, first_source)) = taken.get(&target) else {
                             taken.insert(target, (def.file, def_service, written, source.to_string()));
                             continue;

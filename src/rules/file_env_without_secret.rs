@@ -68,6 +68,7 @@ impl Rule for FileEnvWithoutSecret {
             for service in &unit.services {
                 let name = service.name.as_str();
                 let mut granted: BTreeSet<String> = BTreeSet::new();
+                let mut unknown_target = false;
                 for r in service.refs(ResourceKind::Secret) {
                     let Some((def, written)) = project.reference(service, r, ResourceKind::Secret) else {
                         continue;
@@ -75,10 +76,12 @@ impl Rule for FileEnvWithoutSecret {
                     if written.build {
                         continue;
                     }
-                    let target = written.target.as_ref().unwrap_or(&written.source);
-                    let (vars, _) = project.context(unit, def.file);
-                    if let Some(t) = crate::model::interp::resolve(&target.value, vars) {
-                        granted.insert(ResourceKind::Secret.normalize_target(&t));
+                    match project.mount_target(def, written, ResourceKind::Secret) {
+                        Some(t) => {
+                            granted.insert(t);
+                        }
+                        // A target with an unknown variable may be any of them.
+                        None => unknown_target = true,
                     }
                 }
                 // `environment` merges as a mapping: a later definition's value for a key wins.
@@ -98,6 +101,7 @@ impl Rule for FileEnvWithoutSecret {
                         || secret.is_empty()
                         || secret.contains('$')
                         || granted.contains(secret)
+                        || unknown_target
                     {
                         continue;
                     }

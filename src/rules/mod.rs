@@ -100,7 +100,8 @@ pub fn check_all(project: &Project, settings: &Settings) -> Vec<Finding> {
             for (_, rule) in &a {
                 rule.check(project, settings, &mut out);
             }
-            handle.join().unwrap_or_default()
+            // A rule that panics on the other thread panics here: never half the rules silently.
+            handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
         });
         out.extend(other);
     } else {

@@ -1,14 +1,10 @@
 //! MP003 unused-secret: a top-level secret that no service of any unit containing it uses.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
-
 use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
-use crate::finding::{FileId, Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::fix::{Applicability, Fix};
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
-use crate::model::interp::Name;
 use crate::settings::Settings;
 
 /// MP003.
@@ -70,69 +66,46 @@ impl Rule for UnusedSecret {
     }
 }
 
-/// MP003 and MP004: declarations that no service of any unit containing them uses (after
-/// `extends` and merging), reported only when every such unit is fully seen.
+/// MP003 and MP004: declarations that no service of any unit reading their file uses (after
+/// `extends` and merging; see [`Project::unused`]).
 pub(super) fn check_unused(
     project: &Project,
     kind: ResourceKind,
     meta: &'static RuleMeta,
     out: &mut Vec<Finding>,
 ) {
-    // (file, key span) -> (units that have it, units where it is unused, the finding)
-    let mut seen: BTreeMap<(FileId, usize), (usize, usize, Option<Finding>)> = BTreeMap::new();
-    for unit in &project.units {
-        let used = project.uses(unit, kind);
-        for (file, decl) in project.declarations(unit, kind) {
-            let entry = seen.entry((file, decl.name.span.start)).or_insert((0, 0, None));
-            entry.0 += 1;
-            let Name::Exact(name) = project.name_in(unit, file, &decl.name.value) else {
-                continue;
+    for unused in project.unused(kind) {
+        let (file, name) = (unused.file, &unused.name);
+        let Some(unit) = project.units.iter().find(|u| unused.units.first() == Some(&u.label)) else {
+            continue;
+        };
+        let mut f = finding(
+            meta,
+            Some(unit),
+            file,
+            unused.decl.name.span.clone(),
+            "declared here",
+            format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
+        );
+        f.units = unused.units.clone();
+        f.subject = name.clone();
+        f.help = Some(format!(
+            "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
+            kind.key()
+        ));
+        let raw = unused.decl.name.value.clone();
+        let result = with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
+            let title = format!("Remove the unused {} `{name}`", kind.noun());
+            let fix = Fix {
+                title: title.clone(),
+                applicability: Applicability::Safe,
+                file,
+                edits,
+                isolation: None,
             };
-            // A part the tool cannot see may use it; a reference with an unknown variable
-            // may be it.
-            if project.may_use(unit, &used, &name) {
-                continue;
-            }
-            entry.1 += 1;
-            match &mut entry.2 {
-                Some(f) => f.units.push(unit.label.clone()),
-                None => {
-                    let span: Range<usize> = decl.name.span.clone();
-                    let mut f = finding(
-                        meta,
-                        Some(unit),
-                        file,
-                        span,
-                        "declared here",
-                        format!(
-                            "{} `{name}` is declared but no service in {} uses it",
-                            kind.noun(),
-                            unit.label
-                        ),
-                    );
-                    f.subject = name.clone();
-                    f.help = Some(format!(
-                        "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
-                        kind.key()
-                    ));
-                    let raw = decl.name.value.clone();
-                    let result =
-                        with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
-                            let title = format!("Remove the unused {} `{name}`", kind.noun());
-                            let fix = Fix {
-                                title: title.clone(),
-                                applicability: Applicability::Safe,
-                                file,
-                                edits,
-                                isolation: None,
-                            };
-                            plan(title, Applicability::Safe, vec![fix], None)
-                        });
-                    offer(&mut f, result);
-                    entry.2 = Some(f);
-                }
-            }
-        }
+            plan(title, Applicability::Safe, vec![fix], None)
+        });
+        offer(&mut f, result);
+        out.push(f);
     }
-    out.extend(seen.into_values().filter(|(all, unused, _)| all == unused).filter_map(|(_, _, f)| f));
 }

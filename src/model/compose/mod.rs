@@ -107,6 +107,8 @@ pub struct Service {
     pub name: Spanned,
     /// `image:`.
     pub image: Option<Spanned>,
+    /// `credential_spec: {config: NAME}`: a config Swarm hands to the service (Windows gMSA).
+    pub credential_config: Option<Spanned>,
     /// `secrets:` (short and long syntax) and `build.secrets`.
     pub secrets: Vec<Reference>,
     /// `configs:`.

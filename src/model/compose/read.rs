@@ -139,6 +139,12 @@ impl Reader<'_> {
             return;
         }
         service.image = self.tree.get(node, "image").and_then(|e| self.spanned(e.value));
+        service.credential_config = self
+            .tree
+            .get(node, "credential_spec")
+            .filter(|e| self.tree.is_map(e.value))
+            .and_then(|e| self.tree.get(e.value, "config"))
+            .and_then(|e| self.spanned(e.value));
         for kind in [ResourceKind::Secret, ResourceKind::Config] {
             if let Some(list) = self.tree.get(node, kind.key()) {
                 let refs = self.references(list.value, kind, false);
