@@ -86,6 +86,8 @@ impl Project {
         project.errors.retain(|e| e.file.map_or_else(|| in_scope(&e.path), |f| used.contains(&f)));
         project.preloaded = HashMap::new();
         project.deferred = HashMap::new();
+        // The units are final now: the index of which units read a file is built from these.
+        project.units_by_file = std::sync::OnceLock::new();
         Ok(project)
     }
 

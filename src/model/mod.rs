@@ -170,6 +170,8 @@ pub struct Project {
     preloaded: HashMap<String, Loaded>,
     /// `.env`-format files read, by path (`None`: not in the workspace).
     dotenv: HashMap<String, Option<DotEnv>>,
+    /// Which units read each file, by index into `units` (see [`Project::units_of`]).
+    units_by_file: std::sync::OnceLock<HashMap<FileId, Vec<usize>>>,
     /// Compose files read but not parsed yet (runs on named files parse only what they need).
     deferred: HashMap<String, (Vec<u8>, load::Found)>,
 }
@@ -315,7 +317,21 @@ impl Project {
 
     /// The units that read a file.
     pub fn units_of(&self, file: FileId) -> impl Iterator<Item = &Unit> {
-        self.units.iter().filter(move |u| u.files.contains(&file))
+        // Built on first use: rules ask this per finding, and a scan of every unit per finding
+        // would grow with findings x units.
+        let index = self.units_by_file.get_or_init(|| {
+            let mut index: HashMap<FileId, Vec<usize>> = HashMap::new();
+            for (i, unit) in self.units.iter().enumerate() {
+                for &f in &unit.files {
+                    let list = index.entry(f).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            index
+        });
+        index.get(&file).into_iter().flatten().map(|&i| &self.units[i])
     }
 
     /// Files that belong to at least one unit, in id order.
