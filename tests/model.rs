@@ -458,3 +458,81 @@ fn what_the_review_found_stays_fixed() {
     ]);
     assert_eq!(minipaas(dir.path(), &["lint"]).code, 0);
 }
+
+const APP: &str = "services:\n  web:\n    image: nginx\n    secrets: [db_password]\n";
+const SECRETS: &str = "secrets:\n  db_password:\n    external: true\n";
+
+#[test]
+fn chains_are_found_the_ways_real_repositories_write_them() {
+    let cases: Vec<(&str, &str, &str)> = vec![
+        // `cd` into the folder first, or a CI step's working-directory: the one folder holding both.
+        ("Makefile", "deploy:\n\tcd deploy && docker stack deploy -c app.yml -c secrets.yml st\n", "deploy/"),
+        // A folder variable in front, the script at the root.
+        (
+            "deploy.sh",
+            "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\ndocker stack deploy -c \"$DIR/deploy/app.yml\" -c \"$DIR/deploy/secrets.yml\" st\n",
+            "deploy/",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  d:\n    steps:\n      - run: docker stack deploy -c ${{ github.workspace }}/app.yml -c ${{ github.workspace }}/secrets.yml st\n",
+            "",
+        ),
+        // A GitLab script item folded over several lines.
+        (
+            ".gitlab-ci.yml",
+            "deploy:\n  script:\n    - docker stack deploy\n      -c app.yml\n      -c secrets.yml st\n",
+            "",
+        ),
+        // A shell script without an extension, in bin/.
+        ("bin/deploy", "#!/bin/bash\ndocker stack deploy -c app.yml -c secrets.yml st\n", ""),
+        // The files in a variable.
+        ("Makefile", "FILES := -f app.yml -f secrets.yml\nup:\n\tdocker compose $(FILES) up -d\n", ""),
+    ];
+    for (script, text, folder) in cases {
+        let app = format!("{folder}app.yml");
+        let secrets = format!("{folder}secrets.yml");
+        let dir = repo(&[(script, text), (app.as_str(), APP), (secrets.as_str(), SECRETS)]);
+        let found = findings(dir.path(), &[]);
+        assert!(
+            found.is_empty(),
+            "{script}: {:?}\n{}",
+            short(&found),
+            minipaas(dir.path(), &["units"]).stdout
+        );
+        // A hook run on the script itself lints the units it makes.
+        let run = minipaas(dir.path(), &["units", script]);
+        assert!(run.stdout.contains("1 unit from 2 Compose files."), "{script}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn compose_defaults_and_stack_names() {
+    // `docker compose` pairs `compose.yaml` with `docker-compose.override.yml`.
+    let dir = repo(&[
+        ("compose.yaml", APP),
+        ("docker-compose.override.yml", "secrets:\n  db_password:\n    file: ./db_password.txt\n"),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // Stack files by name merge as `docker stack deploy` does: by source, so no conflict.
+    let dir = repo(&[
+        (
+            "docker-stack.yml",
+            "services:\n  db:\n    image: db\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n",
+        ),
+        (
+            "docker-stack.prod.yml",
+            "services:\n  db:\n    secrets:\n      - source: db_password\n        target: db_password\n        mode: 0400\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
+    // A config mounted under /run/secrets/ satisfies a `_FILE`; `--env dev/` is `--env dev`.
+    let dir = repo(&[
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    image: web\n    environment:\n      TLS_CERT_FILE: /run/secrets/tls.crt\n    configs:\n      - source: tls\n        target: /run/secrets/tls.crt\nconfigs:\n  tls:\n    file: ./tls.crt\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+    ]);
+    assert!(findings(dir.path(), &["--env", "dev/"]).is_empty());
+}

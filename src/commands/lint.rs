@@ -211,7 +211,13 @@ pub(crate) fn open(args: &Scope<'_>) -> Result<(Workspace, LoadOptions, Settings
         })?;
         paths.push(rel);
     }
-    let opts = settings.load_options(args.include, paths, args.env.clone());
+    // `--env dev/` (a shell completes folders with a slash) and `--env ./dev` mean `dev`.
+    let env = args.env.as_deref().map(|e| {
+        let e = e.trim_end_matches('/');
+        let e = e.strip_prefix("./").unwrap_or(e);
+        if e.is_empty() { ".".to_string() } else { e.to_string() }
+    });
+    let opts = settings.load_options(args.include, paths, env);
     Ok((ws, opts, settings))
 }
 

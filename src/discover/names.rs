@@ -66,6 +66,15 @@ fn is_script(name: &[u8]) -> bool {
     NAMES.contains(&name) || EXTS.iter().any(|e| name.ends_with(e))
 }
 
+/// A file with no extension in a folder where projects keep their scripts (`bin/deploy`,
+/// `scripts/up`): a shell script, most likely.
+fn is_bare_script(path: &str) -> bool {
+    const FOLDERS: [&str; 7] = ["bin", "script", "scripts", "ci", "deploy", "tools", "hack"];
+    let name = file_name(path);
+    let folder = file_name(path.strip_suffix(name).unwrap_or("").trim_end_matches('/'));
+    !name.contains('.') && !name.is_empty() && FOLDERS.contains(&folder)
+}
+
 /// True when a file with this name is worth a look (the walk for untracked files keeps only
 /// these): YAML, scripts and `.env`.
 pub fn interesting(name: &[u8]) -> bool {
@@ -86,8 +95,10 @@ pub fn classify(path: &str) -> Option<Kind> {
         })
     } else if bytes == b".env" {
         Some(Kind::DotEnv)
+    } else if is_script(bytes) || is_bare_script(path) {
+        Some(Kind::Script)
     } else {
-        is_script(bytes).then_some(Kind::Script)
+        None
     }
 }
 
@@ -121,6 +132,8 @@ mod tests {
         assert_eq!(classify("compose.json"), None);
         assert_eq!(classify("deploy/run.sh"), Some(Kind::Script));
         assert_eq!(classify("Makefile"), Some(Kind::Script));
+        assert_eq!(classify("bin/deploy"), Some(Kind::Script));
+        assert_eq!(classify("src/deploy"), None);
         assert_eq!(classify("app/.env"), Some(Kind::DotEnv));
         assert_eq!(classify("app/.env.example"), None);
         assert!(!interesting(b"main.rs") && interesting(b"x.yaml") && interesting(b"Makefile"));

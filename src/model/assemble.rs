@@ -32,11 +32,17 @@ impl Project {
         }
         let plans = project.plans(&survey, &listings, opts);
         let given = |p: &str| opts.paths.iter().any(|g| under(p, g));
+        // A named script, Makefile, workflow or `.env` concerns the units its chains make.
+        let origin_given = |o: &Origin| match o {
+            Origin::Chain { path, .. } | Origin::DotEnv { path, .. } => given(path),
+            _ => false,
+        };
         let filtered = opts.env.is_some() || !opts.paths.is_empty();
         // What this run reports on: an env by name, the units holding a named file, or all.
         let selected = |project: &Project, u: &super::Unit| {
             opts.env.as_ref().is_none_or(|e| u.env.as_ref() == Some(e))
                 && (opts.paths.is_empty()
+                    || origin_given(&u.origin)
                     || u.files.iter().chain(u.manifest.iter()).any(|&f| given(&project.files[f].path)))
         };
         // First the plans the selection may need (a superset: a file that may include or extend
@@ -47,7 +53,12 @@ impl Project {
                 .filter(|l| env_name(&l.path) == *env)
                 .flat_map(|l| l.paths().cloned().chain(std::iter::once(l.path.clone())))
                 .collect(),
-            None => opts.paths.clone(),
+            None => opts
+                .paths
+                .iter()
+                .cloned()
+                .chain(plans.iter().filter(|p| origin_given(&p.origin)).flat_map(|p| p.files.iter().cloned()))
+                .collect(),
         };
         let wanted = if filtered { project.touched(&survey, &seeds) } else { BTreeSet::new() };
         let needed = |files: Vec<&String>, manifest: Option<&str>| {
@@ -77,6 +88,17 @@ impl Project {
             project.build_all(ws, more, &more_plans);
             let extra = project.units.split_off(selected_count);
             project.context.extend(extra);
+        }
+        // Two units of the same files (say, two chains with different `--env-file`s) are told
+        // apart by why they exist.
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for u in project.units.iter().chain(&project.context) {
+            *counts.entry(u.label.clone()).or_default() += 1;
+        }
+        for u in project.units.iter_mut().chain(project.context.iter_mut()) {
+            if counts.get(&u.label).is_some_and(|&n| n > 1) {
+                u.label = format!("{} ({})", u.label, u.origin.describe());
+            }
         }
         project.gather_facts(ws);
         // Only problems in the files of the selected units matter to this run.

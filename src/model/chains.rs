@@ -44,11 +44,48 @@ pub fn may_hold_chains(text: &[u8]) -> bool {
 /// Every chain in a script's text, with the variables the script itself assigns
 /// (`FILE = a.yml` in a Makefile, `FILE=a.yml` in a shell script) put in.
 pub fn scan(text: &str) -> Vec<Chain> {
-    let lines = logical_lines(text);
-    let vars = assignments(&lines);
+    scan_lines(&logical_lines(text))
+}
+
+/// Every chain in the string values of a YAML file (a CI workflow's `run:`, a GitLab
+/// `script:` item folded over several lines), and every `COMPOSE_FILE: a:b` it sets; `None`
+/// when the text is not YAML (it is then read line by line).
+pub fn scan_yaml(text: &str) -> Option<Vec<Chain>> {
+    let tree = crate::yaml::Tree::parse(text).ok()?;
+    let index = crate::lines::LineIndex::new(text);
+    let mut lines = Vec::new();
+    for id in 0..tree.node_count() {
+        let Some(value) = tree.scalar(id) else { continue };
+        if !value.contains("compose") && !value.contains("stack") && !value.contains("COMPOSE_FILE") {
+            continue;
+        }
+        let first = index.line_col(text, tree.node(id).span.start).0;
+        lines.extend(logical_lines(value).into_iter().map(|(n, l)| (first + n - 1, l)));
+    }
+    // `COMPOSE_FILE: a:b` in an `env:` block: a key and its value.
+    for id in 0..tree.node_count() {
+        if !tree.is_map(id) {
+            continue;
+        }
+        for entry in tree.own_entries(id) {
+            if tree.scalar(entry.key) == Some("COMPOSE_FILE")
+                && let Some(value) = tree.scalar(entry.value)
+            {
+                let line = index.line_col(text, tree.node(entry.key).span.start).0;
+                lines.push((line, format!("COMPOSE_FILE={value}")));
+            }
+        }
+    }
+    lines.sort();
+    Some(scan_lines(&lines))
+}
+
+fn scan_lines(lines: &[(usize, String)]) -> Vec<Chain> {
+    let vars = assignments(lines);
     let mut out = Vec::new();
-    for (line, logical) in &lines {
+    for (line, logical) in lines {
         for command in commands(logical) {
+            let command = splice(command, &vars);
             if let Some(mut chain) = chain_of(&command, *line) {
                 // PowerShell and cmd write `.\\a.yml`; Compose takes `/` everywhere.
                 let path = |f: &String| substitute(f, &vars).replace('\\', "/");
@@ -62,8 +99,27 @@ pub fn scan(text: &str) -> Vec<Chain> {
     out
 }
 
+/// Words that are a variable holding several words (`FILES := -f a.yml -f b.yml` then
+/// `docker compose $(FILES) up`; `COMPOSE="docker compose -f a.yml"` then `$COMPOSE up`)
+/// replaced by those words.
+fn splice(words: Vec<String>, vars: &std::collections::HashMap<String, String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        let name = word
+            .strip_prefix("$(")
+            .and_then(|w| w.strip_suffix(')'))
+            .or_else(|| word.strip_prefix("${").and_then(|w| w.strip_suffix('}')))
+            .or_else(|| word.strip_prefix('$'));
+        match name.and_then(|n| vars.get(n)).filter(|v| v.contains(char::is_whitespace)) {
+            Some(value) => out.extend(value.split_whitespace().map(str::to_string)),
+            None => out.push(word),
+        }
+    }
+    out
+}
+
 /// `NAME = value`, `NAME := value`, `NAME ?= value` (Makefiles), `NAME=value` and
-/// `export NAME=value` (shells): the last single-word value of each name.
+/// `export NAME=value` (shells): the last value of each name (outer quotes removed).
 fn assignments(lines: &[(usize, String)]) -> std::collections::HashMap<String, String> {
     let mut vars = std::collections::HashMap::new();
     for (_, line) in lines {
@@ -79,7 +135,7 @@ fn assignments(lines: &[(usize, String)]) -> std::collections::HashMap<String, S
             continue;
         };
         let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        if !value.is_empty() && !value.contains(char::is_whitespace) {
+        if !value.is_empty() {
             vars.insert(name.to_string(), value.to_string());
         }
     }
@@ -107,7 +163,7 @@ fn substitute(path: &str, vars: &std::collections::HashMap<String, String>) -> S
                 (&after[..end], end)
             }
         };
-        match vars.get(name).filter(|_| len > 0) {
+        match vars.get(name).filter(|v| len > 0 && !v.contains(char::is_whitespace)) {
             // One level: a value that names another variable is left for the wildcard.
             Some(value) => out.push_str(value),
             None => out.push_str(&rest[at..at + 1 + len]),
@@ -171,7 +227,24 @@ fn commands(line: &str) -> Vec<Vec<String>> {
                 }
             }
             '#' if !in_word => break,
-            ';' | '|' | '&' | '(' | ')' => {
+            '$' if {
+                let mut ahead = chars.clone();
+                ahead.next() == Some('{') && ahead.next() == Some('{')
+            } =>
+            {
+                // `${{ github.workspace }}` (GitHub Actions): one word, spaces and all.
+                in_word = true;
+                word.push('$');
+                let mut close = 0;
+                for v in chars.by_ref() {
+                    word.push(v);
+                    close = if v == '}' { close + 1 } else { 0 };
+                    if close == 2 {
+                        break;
+                    }
+                }
+            }
+            ';' | '|' | '&' | '(' | ')' | '<' | '>' => {
                 end_word(&mut word, &mut in_word, &mut words);
                 if !words.is_empty() {
                     out.push(std::mem::take(&mut words));
@@ -377,6 +450,24 @@ mod tests {
             vec![(v(&["a.yml", "b.yml"]), Tool::Compose)]
         );
         assert_eq!(files("up:\n\t$(DOCKER_COMPOSE) -f a.yml up\n"), vec![(v(&["a.yml"]), Tool::Compose)]);
+        let make = "FILES := -f app.yml -f secrets.yml\nup:\n\tdocker compose $(FILES) up\n";
+        assert_eq!(files(make), vec![(v(&["app.yml", "secrets.yml"]), Tool::Compose)]);
+        let sh = "COMPOSE=\"docker stack deploy -c app.yml\"\n$COMPOSE -c secrets.yml app\n";
+        assert_eq!(files(sh), vec![(v(&["app.yml", "secrets.yml"]), Tool::Stack)]);
+        let gh = "      - run: docker stack deploy -c ${{ github.workspace }}/app.yml app\n";
+        assert_eq!(files(gh), vec![(v(&["${{ github.workspace }}/app.yml"]), Tool::Stack)]);
+        assert!(files("docker stack deploy -c <(docker compose config) app\n").is_empty());
+        let yaml = "deploy:\n  script:\n    - docker stack deploy\n      -c app.yml\n      -c secrets.yml app\n    - >\n      docker compose -f a.yml\n      -f b.yml up\n  variables:\n    COMPOSE_FILE: c.yml:d.yml\n";
+        let found: Vec<(Vec<String>, Tool)> =
+            scan_yaml(yaml).unwrap().into_iter().map(|c| (c.files, c.tool)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (v(&["app.yml", "secrets.yml"]), Tool::Stack),
+                (v(&["a.yml", "b.yml"]), Tool::Compose),
+                (v(&["c.yml", "d.yml"]), Tool::Compose)
+            ]
+        );
         assert_eq!(split_compose_file("a.yml;b.yml", None), v(&["a.yml", "b.yml"]));
         assert_eq!(split_compose_file("a.yml,b.yml", Some(",")), v(&["a.yml", "b.yml"]));
     }

@@ -344,7 +344,8 @@ fn process(path: &str, job: Job, bytes: Result<Vec<u8>, ReadError>, defer: bool)
                     _ => Outcome::Nothing,
                 },
                 Shape::Other if chains::may_hold_chains(&bytes) => {
-                    Outcome::Chains(chains::scan(&String::from_utf8_lossy(&bytes)))
+                    let text = String::from_utf8_lossy(&bytes);
+                    Outcome::Chains(chains::scan_yaml(&text).unwrap_or_else(|| chains::scan(&text)))
                 }
                 Shape::Other => Outcome::Nothing,
             }

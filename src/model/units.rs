@@ -121,10 +121,12 @@ pub struct Skipped {
 }
 
 /// Plans for the chains: each resolved against the Compose files discovered, relative to the
-/// folder of the file that writes it, or else to the repository root (where CI runs).
-/// Variables in a path (`docker-compose.${ENV}.yml`) match any discovered file. A file that
-/// cannot be found makes the unit one with a part it cannot see; a chain where no file can be
-/// found is no unit at all.
+/// folder of the file that writes it, or else to the repository root (where CI runs), or else
+/// to the one folder that holds all of them (the script ran `cd deploy`, or a CI step set
+/// `working-directory`, or the path starts with a folder variable: `$DIR/app.yml`,
+/// `$(dirname "$0")/app.yml`, `${{ github.workspace }}/app.yml`). Variables in a name
+/// (`docker-compose.${ENV}.yml`) match any discovered file. A file that cannot be found makes
+/// the unit one with a part it cannot see; a chain where no file can be found is no unit.
 pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Plan>, Vec<Skipped>) {
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
@@ -135,11 +137,16 @@ pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Pla
             Origin::Chain { path: f.path.clone(), line: f.chain.line }
         };
         let dir = parent(&f.path);
-        let bases: Vec<&str> = if f.dotenv || dir.is_empty() { vec![dir] } else { vec![dir, ""] };
+        let files: Vec<String> = f.chain.files.iter().map(|p| strip_folder_variables(p)).collect();
+        let mut bases: Vec<&str> = if f.dotenv || dir.is_empty() { vec![dir] } else { vec![dir, ""] };
+        let holding = folders_holding(&files, compose);
+        if !f.dotenv && holding.len() == 1 {
+            bases.extend(holding.iter().map(String::as_str));
+        }
         // The base where the most files are found (the script's folder first).
         let (base, resolved) = bases
             .iter()
-            .map(|b| (*b, resolve_all(&f.chain.files, b, compose)))
+            .map(|b| (*b, resolve_all(&files, b, compose)))
             .max_by_key(|(b, r)| (r.found, usize::from(*b == dir)))
             .unwrap_or(("", Resolved::default()));
         if resolved.found == 0 {
@@ -169,6 +176,33 @@ pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Pla
         }
     }
     (plans, skipped)
+}
+
+/// A path whose leading folders are variables (`$DIR/app.yml`, `${PWD}/deploy/app.yml`):
+/// those folders dropped, so the rest is looked for from the script's folder, the root, or the
+/// one folder that holds every file of the chain.
+fn strip_folder_variables(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    let keep = parts.iter().position(|p| !has_variable(p)).unwrap_or(parts.len());
+    if keep == 0 || keep == parts.len() { path.to_string() } else { parts[keep..].join("/") }
+}
+
+/// The folders from which every file of a chain (without variables) is a known Compose file.
+fn folders_holding(files: &[String], compose: &BTreeSet<String>) -> Vec<String> {
+    let plain: Vec<&str> = files
+        .iter()
+        .map(|f| f.trim_start_matches("./"))
+        .filter(|f| !has_variable(f) && !f.starts_with('/'))
+        .collect();
+    let Some(first) = plain.first() else { return Vec::new() };
+    let mut out: Vec<String> = compose
+        .iter()
+        .filter_map(|c| c.strip_suffix(first).filter(|d| d.is_empty() || d.ends_with('/')))
+        .map(|d| d.trim_end_matches('/').to_string())
+        .filter(|d| plain.iter().all(|f| join_normalized(d, f).is_some_and(|p| compose.contains(&p))))
+        .collect();
+    out.dedup();
+    out
 }
 
 /// How a chain's files read from one base folder.
@@ -204,6 +238,10 @@ fn resolve_all(files: &[String], base: &str, compose: &BTreeSet<String>) -> Reso
         };
         if options.is_empty() {
             out.unknown.push(raw.clone());
+            continue;
+        }
+        // `-f a.yml -f a.yml` loads the file once.
+        if options.len() == 1 && out.combos.iter().all(|c| c.contains(&options[0])) {
             continue;
         }
         let mut next = Vec::new();
@@ -292,10 +330,11 @@ pub fn inferred_plans(
     parts: &BTreeSet<String>,
     used: &BTreeSet<String>,
 ) -> Vec<Plan> {
+    // Stack files by name are deployed with `docker stack deploy`, the rest as Compose would.
     let plan = |files: Vec<String>, origin: Origin| Plan {
+        tool: if files.first().is_some_and(|f| stack_name(f)) { Tool::Stack } else { Tool::Compose },
         files,
         origin,
-        tool: Tool::Compose,
         env_file: None,
         project_dir: None,
         unknown: Vec::new(),
@@ -308,13 +347,31 @@ pub fn inferred_plans(
             bases.entry((parent(path), stem)).or_insert(path);
         }
     }
+    // `docker compose` with no `-f` loads the first of four base names and the first of four
+    // override names in a folder, whichever stems they have (compose-go `DefaultFileNames`,
+    // `DefaultOverrideFileNames`): `compose.yaml` with `docker-compose.override.yml` is a pair.
+    let first_in = |dir: &str, names: &[&str]| {
+        names
+            .iter()
+            .map(|n| join_normalized(dir, n).unwrap_or_default())
+            .find(|p| compose.contains(p) || parts.contains(p))
+    };
     let mut overlays: BTreeMap<&String, (Option<&String>, Vec<&String>)> = BTreeMap::new();
     let mut alone: Vec<&String> = Vec::new();
     for path in compose.iter().chain(parts).filter(|p| !used.contains(*p)) {
-        let base =
-            overlay_stems(path).find_map(|stem| bases.get(&(parent(path), stem))).filter(|b| **b != path);
+        let dir = parent(path);
+        let default_base = DEFAULT_OVERRIDES
+            .contains(&crate::discover::names::file_name(path))
+            .then(|| first_in(dir, &DEFAULT_BASES))
+            .flatten()
+            .filter(|_| first_in(dir, &DEFAULT_OVERRIDES).as_deref() == Some(path.as_str()));
+        let base = match default_base.as_ref().and_then(|b| compose.get(b)) {
+            Some(b) => Some(b),
+            None => overlay_stems(path).find_map(|stem| bases.get(&(dir, stem)).copied()),
+        }
+        .filter(|b| *b != path);
         match base {
-            Some(&b) => {
+            Some(b) => {
                 let entry = overlays.entry(b).or_default();
                 if is_override(path) && entry.0.is_none() {
                     entry.0 = Some(path);
@@ -342,6 +399,22 @@ pub fn inferred_plans(
         }
     }
     out
+}
+
+/// The base file names `docker compose` looks for, in order.
+const DEFAULT_BASES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+/// The override file names `docker compose` loads with the base, in order.
+const DEFAULT_OVERRIDES: [&str; 4] = [
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// A name that says `docker stack deploy`: `docker-stack*.yml`, `*-stack.yml`, `*stack*/…`.
+fn stack_name(path: &str) -> bool {
+    let name = crate::discover::names::file_name(path);
+    name.starts_with("docker-stack") || name.contains("-stack.") || name.starts_with("stack.")
 }
 
 /// The stem a base file's overlays share: `compose.yaml` → `compose`, `blog.yml` → `blog`.
@@ -408,6 +481,22 @@ mod tests {
         let used = set(&["blog.features.yml", "a/docker-compose.yml"]);
         let plans = inferred_plans(&compose, &BTreeSet::new(), &used);
         assert!(files(&plans).iter().all(|(f, _)| !f.contains(&"blog.features.yml")));
+        // Compose's default names pair across stems.
+        let mixed = set(&[
+            "x/compose.yaml",
+            "x/docker-compose.override.yml",
+            "s/docker-stack.yml",
+            "s/docker-stack.prod.yml",
+        ]);
+        let mixed_plans = inferred_plans(&mixed, &BTreeSet::new(), &BTreeSet::new());
+        assert_eq!(
+            files(&mixed_plans),
+            vec![
+                (vec!["s/docker-stack.yml", "s/docker-stack.prod.yml"], "variant"),
+                (vec!["x/compose.yaml", "x/docker-compose.override.yml"], "override")
+            ]
+        );
+        assert_eq!((mixed_plans[0].tool, mixed_plans[1].tool), (Tool::Stack, Tool::Compose));
         assert!(
             files(&plans).contains(&(vec!["a/docker-compose.yml", "a/docker-compose.prod.yml"], "variant"))
         );
@@ -464,6 +553,28 @@ mod tests {
             (plans[0].files.clone(), plans[0].unknown.clone()),
             (vec!["deploy/a.yml".to_string()], vec!["$1".to_string()])
         );
+        // From the root, after `cd deploy` or with a folder variable in front: the one folder
+        // that holds them all.
+        let moved = vec![
+            FoundChain { path: "Makefile".into(), chain: chain(&["a.yml", "b.yml"]), dotenv: false },
+            FoundChain {
+                path: "run.sh".into(),
+                chain: chain(&["$DIR/a.yml", "${DIR}/b.yml"]),
+                dotenv: false,
+            },
+            FoundChain { path: "ci.yml".into(), chain: chain(&["a.yml", "a.yml"]), dotenv: false },
+        ];
+        let (plans, skipped) = chain_plans(&moved, &compose);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(
+            files(&plans),
+            vec![
+                (vec!["deploy/a.yml", "deploy/b.yml"], "chain"),
+                (vec!["deploy/a.yml", "deploy/b.yml"], "chain"),
+                (vec!["deploy/a.yml"], "chain")
+            ]
+        );
+        assert!(plans.iter().all(|p| p.unknown.is_empty()));
         assert!(glob_match("a/*.yml", "a/b.yml") && !glob_match("a/*.yml", "a/b/c.yml"));
         assert!(glob_match("*/compose.yml", "café/compose.yml") && glob_match("x.*.yml", "x.é.yml"));
         assert!(!glob_match("*/compose.yml", "café/x/compose.yml"));

@@ -84,6 +84,19 @@ impl Rule for FileEnvWithoutSecret {
                         None => unknown_target = true,
                     }
                 }
+                // A config mounted under /run/secrets/ puts a file there too.
+                for r in service.refs(ResourceKind::Config) {
+                    let Some((_, written)) = project.reference(service, r, ResourceKind::Config) else {
+                        continue;
+                    };
+                    match &written.target {
+                        Some(t) if t.value.contains('$') => unknown_target = true,
+                        Some(t) => {
+                            granted.extend(t.value.strip_prefix("/run/secrets/").map(str::to_string));
+                        }
+                        None => {}
+                    }
+                }
                 // `environment` merges as a mapping: a later definition's value for a key wins.
                 let mut vars: BTreeMap<&str, (&crate::model::Def, &EnvVar)> = BTreeMap::new();
                 for def in &service.defs {
