@@ -381,6 +381,13 @@ impl<'a> Patcher<'a> {
             .own_entry(section.value, name)
             .ok_or_else(|| Unfixable(format!("`{name}` is not declared in this file")))?;
         if t.own_entries(section.value).len() == 1 {
+            if t.own_entries(root).len() == 1 && !t.is_flow(root) {
+                // The section is all the file holds: an empty file is no Compose file
+                // (`docker stack deploy`: "Top-level object must be a mapping"). Keep the
+                // section, empty.
+                let key = t.node(section.key).span.clone();
+                return Ok(vec![Edit::replace(key.end..self.entry_end(&section), ": {}".to_string())]);
+            }
             return self.remove_entry(root, &section);
         }
         self.remove_entry(section.value, &entry)

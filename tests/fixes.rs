@@ -145,3 +145,21 @@ fn concurrent_fix_runs_agree_with_one_run() {
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
 }
+
+#[test]
+fn removing_the_only_declaration_of_a_file_leaves_a_file_compose_reads() {
+    let dir = common::repo(&[
+        ("prod/stack.yml", "services:\n  web:\n    image: web\n"),
+        ("prod/secrets.yml", "secrets:\n  old_token:\n    external: true\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [stack.yml, secrets.yml]\n"),
+    ]);
+    let run = common::minipaas(dir.path(), &["lint", "--fix"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(dir.path().join("prod/secrets.yml")).unwrap(), "secrets: {}\n");
+    let config = std::process::Command::new("docker")
+        .args(["stack", "config", "-c", "prod/stack.yml", "-c", "prod/secrets.yml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("the docker CLI is installed (scripts/test installs it)");
+    assert!(config.status.success(), "{}", String::from_utf8_lossy(&config.stderr));
+}
