@@ -116,6 +116,26 @@ pub struct Tree {
     pub roots: Vec<NodeId>,
     /// Every comment in the stream.
     pub comments: Vec<Comment>,
+    /// Nodes tagged `!reset` or `!override` (Compose's merge tags, spec `13-merge.md`); few.
+    merge_tags: Vec<(NodeId, MergeTag)>,
+}
+
+/// Compose's merge tags (spec `13-merge.md`, "Reset value" and "Replace value").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeTag {
+    /// `!reset`: the attribute is cleared, whatever earlier files set.
+    Reset,
+    /// `!override`: the attribute replaces what earlier files set instead of merging.
+    Override,
+}
+
+/// The merge tag a parser tag stands for.
+fn merge_tag(tag: Option<&granit_parser::Tag>) -> Option<MergeTag> {
+    match tag.map(|t| (t.handle(), t.suffix())) {
+        Some(("!", "reset")) => Some(MergeTag::Reset),
+        Some(("!", "override")) => Some(MergeTag::Override),
+        _ => None,
+    }
 }
 
 /// A syntax error, with the byte offset and 1-based line/column where the parser stopped.
@@ -175,11 +195,14 @@ impl Tree {
                     anchors.clear();
                     None
                 }
-                Event::Scalar(value, style, anchor, _) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     let start = tree.text.len();
                     tree.text.push_str(&value);
                     let value = slot(start..tree.text.len(), text, range.start)?;
                     let id = tree.push(Kind::Scalar { value, style: style.into() }, range);
+                    if let Some(m) = merge_tag(tag.as_deref()) {
+                        tree.merge_tags.push((id, m));
+                    }
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
@@ -194,7 +217,9 @@ impl Tree {
                     })?;
                     Some(tree.push(Kind::Alias { target }, range))
                 }
-                Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
+                Event::SequenceStart(style, anchor, ref tag)
+                | Event::MappingStart(style, anchor, ref tag) => {
+                    let tagged = merge_tag(tag.as_deref());
                     let flow = style == StructureStyle::Flow;
                     let seq = matches!(event, Event::SequenceStart(..));
                     let kind = if seq {
@@ -203,6 +228,9 @@ impl Tree {
                         Kind::Map { entries: Slot::default(), flow }
                     };
                     let id = tree.push(kind, range);
+                    if let Some(m) = tagged {
+                        tree.merge_tags.push((id, m));
+                    }
                     if anchor != 0 {
                         anchors.insert(anchor, id);
                     }
@@ -372,6 +400,11 @@ impl Tree {
             Kind::Seq { items, .. } => self.items.get(items.range()).unwrap_or_default(),
             _ => &[],
         }
+    }
+
+    /// The Compose merge tag written on a node, if any.
+    pub fn merge_tag(&self, id: NodeId) -> Option<MergeTag> {
+        self.merge_tags.iter().find(|(n, _)| *n == id).map(|(_, m)| *m)
     }
 
     /// True if the node (after following aliases) is a mapping.

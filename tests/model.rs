@@ -535,4 +535,16 @@ fn compose_defaults_and_stack_names() {
         ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
     ]);
     assert!(findings(dir.path(), &["--env", "dev/"]).is_empty());
+    // `!override` replaces the base's list (spec `13-merge.md`): one mount, no conflict.
+    let dir = repo(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: web\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n  dev_password:\n    external: true\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    secrets: !override\n      - source: dev_password\n        target: db_password\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
 }

@@ -181,6 +181,11 @@ impl Project {
             };
             let vars = &self.vars[def.vars];
             for kind in [ResourceKind::Secret, ResourceKind::Config] {
+                if written.merge_tags.iter().any(|(k, _)| *k == kind) {
+                    // `!reset` and `!override` drop what earlier definitions set (only the
+                    // build secrets stay: they are another attribute).
+                    service.refs_mut(kind).retain(|old| old.key.starts_with("build:"));
+                }
                 for (index, r) in written.refs(kind).iter().enumerate() {
                     let name = interp::name(&r.source.value, vars);
                     let key = merge_key(tool, kind, r, &name, vars, (d, index));

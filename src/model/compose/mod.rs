@@ -109,6 +109,9 @@ pub struct Service {
     pub image: Option<Spanned>,
     /// `credential_spec: {config: NAME}`: a config Swarm hands to the service (Windows gMSA).
     pub credential_config: Option<Spanned>,
+    /// `secrets: !reset …` or `configs: !override …`: the list replaces, or clears, what earlier
+    /// files set instead of merging with it (spec `13-merge.md`).
+    pub merge_tags: Vec<(ResourceKind, crate::yaml::MergeTag)>,
     /// `secrets:` (short and long syntax) and `build.secrets`.
     pub secrets: Vec<Reference>,
     /// `configs:`.

@@ -147,6 +147,13 @@ impl Reader<'_> {
             .and_then(|e| self.spanned(e.value));
         for kind in [ResourceKind::Secret, ResourceKind::Config] {
             if let Some(list) = self.tree.get(node, kind.key()) {
+                if let Some(tag) = self.tree.merge_tag(list.value) {
+                    service.merge_tags.push((kind, tag));
+                }
+                if self.tree.merge_tag(list.value) == Some(crate::yaml::MergeTag::Reset) {
+                    // `!reset`: the value is ignored (spec `13-merge.md`).
+                    continue;
+                }
                 let refs = self.references(list.value, kind, false);
                 match kind {
                     ResourceKind::Secret => service.secrets.extend(refs),
