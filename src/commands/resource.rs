@@ -638,8 +638,8 @@ fn prune(
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let used = project.uses(u, kind);
     let referenced: BTreeSet<String> = used
-        .iter()
-        .filter_map(|n| n.exact().map(str::to_string))
+        .names()
+        .map(str::to_string)
         .chain(project.declarations(u, kind).filter_map(|(_, d)| project.resolve(u, &d.name.value)))
         .collect();
     // Unused by every unit that reads the file, in this env or any other (and nothing is unused

@@ -178,6 +178,7 @@ impl Project {
         }
         let mut found = Expansion { files: Vec::new(), unknowns: Vec::new(), warnings: Vec::new() };
         let mut services = Vec::new();
+        let mut by_name = HashMap::new();
         for member in unit.members.clone() {
             let count = self.files[member.file].compose().map_or(0, |c| c.services.len());
             for index in 0..count {
@@ -188,7 +189,7 @@ impl Project {
                     base_dir: member.base_dir.clone(),
                     extended: false,
                 };
-                self.layer(ws, &mut services, def, plan.tool, &mut found);
+                self.layer(ws, &mut services, &mut by_name, def, plan.tool, &mut found);
             }
         }
         for f in found.files {

@@ -154,6 +154,7 @@ impl Project {
         &mut self,
         ws: &Workspace,
         services: &mut Vec<EffectiveService>,
+        by_name: &mut std::collections::HashMap<String, usize>,
         top: Def,
         tool: Tool,
         found: &mut Expansion,
@@ -161,18 +162,15 @@ impl Project {
         let Some(name) = self.service_def(&top).map(|s| s.name.value.clone()) else { return };
         let mut layers = Vec::new();
         self.expand(ws, top, &mut layers, found, &mut Vec::new());
-        let at = match services.iter().position(|s| s.name == name) {
-            Some(i) => i,
-            None => {
-                services.push(EffectiveService {
-                    name,
-                    defs: Vec::new(),
-                    secrets: Vec::new(),
-                    configs: Vec::new(),
-                });
-                services.len() - 1
-            }
-        };
+        let at = *by_name.entry(name.clone()).or_insert_with(|| {
+            services.push(EffectiveService {
+                name,
+                defs: Vec::new(),
+                secrets: Vec::new(),
+                configs: Vec::new(),
+            });
+            services.len() - 1
+        });
         let service = &mut services[at];
         for def in layers {
             let d = service.defs.len();

@@ -80,6 +80,39 @@ impl Unit {
     }
 }
 
+/// The names a unit uses (see [`Project::uses`]): exact names in a set, patterns apart.
+#[derive(Debug, Clone, Default)]
+pub struct Uses {
+    exact: std::collections::HashSet<String>,
+    patterns: Vec<Name>,
+}
+
+impl Uses {
+    /// True when `name` is used, or a pattern could be it.
+    pub fn matches(&self, name: &str) -> bool {
+        self.exact.contains(name) || self.patterns.iter().any(|p| p.matches(name))
+    }
+
+    /// The exact names used.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.exact.iter().map(String::as_str)
+    }
+}
+
+/// For each file, the indexes (into `all`) of the units it is a member of.
+fn holders(all: &[&Unit]) -> HashMap<FileId, Vec<usize>> {
+    let mut out: HashMap<FileId, Vec<usize>> = HashMap::new();
+    for (i, unit) in all.iter().enumerate() {
+        for m in &unit.members {
+            let list = out.entry(m.file).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
+    out
+}
+
 /// A declaration no unit uses (see [`Project::unused`]).
 #[derive(Debug)]
 pub struct Unused<'a> {
@@ -231,7 +264,7 @@ impl Project {
     /// only deployment); plus the secrets Swarm cluster volumes use (`x-cluster-spec.secrets`)
     /// and the configs of `credential_spec`. Names with unknown variables are patterns: a
     /// declaration they could match is used.
-    pub fn uses(&self, unit: &Unit, kind: ResourceKind) -> Vec<Name> {
+    pub fn uses(&self, unit: &Unit, kind: ResourceKind) -> Uses {
         let mut used: Vec<Name> =
             unit.services.iter().flat_map(|s| s.refs(kind)).map(|r| r.name.clone()).collect();
         for m in &unit.members {
@@ -254,13 +287,22 @@ impl Project {
                 }
             }
         }
-        used
+        let mut uses = Uses::default();
+        for name in used {
+            match name {
+                Name::Exact(n) => {
+                    uses.exact.insert(n);
+                }
+                pattern => uses.patterns.push(pattern),
+            }
+        }
+        uses
     }
 
     /// True when a unit uses `name` (see [`Project::uses`]), or may, because a part of it
     /// cannot be seen.
-    pub fn may_use(&self, unit: &Unit, used: &[Name], name: &str) -> bool {
-        unit.may_use_more() || used.iter().any(|u| u.matches(name))
+    pub fn may_use(&self, unit: &Unit, used: &Uses, name: &str) -> bool {
+        unit.may_use_more() || used.matches(name)
     }
 
     /// The declarations of the selected units that no unit reading their file uses, each once,
@@ -269,7 +311,8 @@ impl Project {
     /// deployment) uses. A unit with a part the tool cannot see uses everything.
     pub fn unused(&self, kind: ResourceKind) -> Vec<Unused<'_>> {
         let all: Vec<&Unit> = self.units.iter().chain(&self.context).collect();
-        let mut uses: Vec<Option<Vec<Name>>> = vec![None; all.len()];
+        let holders = holders(&all);
+        let mut uses: Vec<Option<Uses>> = vec![None; all.len()];
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for unit in &self.units {
@@ -278,13 +321,10 @@ impl Project {
                     continue;
                 }
                 let Name::Exact(name) = self.name_in(unit, file, &decl.name.value) else { continue };
-                if !self.used_by(&all, &mut uses, file, kind, &decl.name.value) {
-                    let units = self
-                        .units
-                        .iter()
-                        .filter(|u| u.members.iter().any(|m| m.file == file))
-                        .map(|u| u.label.clone())
-                        .collect();
+                let of_file = holders.get(&file).map_or(&[][..], Vec::as_slice);
+                if !self.used_by(&all, of_file, &mut uses, file, kind, &decl.name.value) {
+                    let selected = of_file.iter().filter(|&&i| i < self.units.len());
+                    let units = selected.map(|&i| all[i].label.clone()).collect();
                     out.push(Unused { file, decl, name, units });
                 }
             }
@@ -296,22 +336,26 @@ impl Project {
     /// there as `raw`, or may (see [`Project::unused`]).
     pub fn used_anywhere(&self, file: FileId, kind: ResourceKind, raw: &str) -> bool {
         let all: Vec<&Unit> = self.units.iter().chain(&self.context).collect();
-        self.used_by(&all, &mut vec![None; all.len()], file, kind, raw)
+        let holders = holders(&all);
+        let of_file = holders.get(&file).map_or(&[][..], Vec::as_slice);
+        self.used_by(&all, of_file, &mut vec![None; all.len()], file, kind, raw)
     }
 
+    /// True when one of the units `of_file` (indexes into `all`, the units holding `file`) uses
+    /// the declaration written there as `raw`.
     fn used_by(
         &self,
         all: &[&Unit],
-        uses: &mut [Option<Vec<Name>>],
+        of_file: &[usize],
+        uses: &mut [Option<Uses>],
         file: FileId,
         kind: ResourceKind,
         raw: &str,
     ) -> bool {
-        all.iter().enumerate().any(|(i, holder)| {
-            holder.members.iter().any(|m| m.file == file) && {
-                let names = uses[i].get_or_insert_with(|| self.uses(holder, kind));
-                self.name_in(holder, file, raw).exact().is_none_or(|n| self.may_use(holder, names, n))
-            }
+        of_file.iter().any(|&i| {
+            let holder = all[i];
+            let names = uses[i].get_or_insert_with(|| self.uses(holder, kind));
+            self.name_in(holder, file, raw).exact().is_none_or(|n| self.may_use(holder, names, n))
         })
     }
 

@@ -3,12 +3,14 @@
 //! the same values in every output so a report never shows what it found.
 
 use std::ops::Range;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use regex::Regex;
 
 use crate::model::interp::{Piece, pieces};
+
+mod patterns;
+use patterns::{PATTERNS, PREFILTER, regex};
 
 /// Words that make a variable name a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
@@ -287,72 +289,6 @@ pub fn env_file_credentials(text: &str) -> Vec<String> {
     Detector::default().env_file_credentials(text)
 }
 
-/// A well-known secret format.
-struct Pattern {
-    /// What it is, for the message.
-    what: &'static str,
-    regex: &'static str,
-}
-
-/// Token formats (after gitleaks' rules, MIT), each behind a literal keyword prefilter.
-const PATTERNS: &[(&str, Pattern)] = &[
-    (
-        "-----BEGIN",
-        Pattern { what: "a private key", regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----" },
-    ),
-    (
-        "AKIA",
-        Pattern {
-            what: "an AWS access key ID",
-            regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
-        },
-    ),
-    (
-        "ASIA",
-        Pattern {
-            what: "an AWS access key ID",
-            regex: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
-        },
-    ),
-    (
-        "gh",
-        Pattern {
-            what: "a GitHub token",
-            regex: r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
-        },
-    ),
-    ("glpat-", Pattern { what: "a GitLab token", regex: r"\bglpat-[A-Za-z0-9_-]{20,}" }),
-    ("xox", Pattern { what: "a Slack token", regex: r"\bxox[baprs]-[A-Za-z0-9-]{10,}" }),
-    ("_live_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}" }),
-    ("_test_", Pattern { what: "a Stripe key", regex: r"\b(?:sk|rk)_test_[A-Za-z0-9]{20,}" }),
-    ("AIza", Pattern { what: "a Google API key", regex: r"\bAIza[0-9A-Za-z_-]{35}" }),
-    (
-        "eyJ",
-        Pattern {
-            what: "a JSON Web Token",
-            regex: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-        },
-    ),
-    (
-        "://",
-        Pattern {
-            what: "a password in a URL",
-            regex: r"[A-Za-z][A-Za-z0-9+.-]*://[^:/?#\s@]+:([^@/?#\s]+)@",
-        },
-    ),
-];
-
-static PREFILTER: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
-
-/// Each pattern's regex, compiled the first time a value holds its keyword: a repository
-/// with one URL password should not pay for compiling all of them.
-static REGEXES: [OnceLock<Option<Regex>>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
-
-fn regex(i: usize) -> Option<&'static Regex> {
-    REGEXES.get(i)?.get_or_init(|| Regex::new(PATTERNS.get(i)?.1.regex).ok()).as_ref()
-}
-
 /// A secret found in a value: what it looks like and where (in the decoded value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
@@ -501,130 +437,4 @@ fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_pattern_compiles() {
-        for (i, (keyword, p)) in PATTERNS.iter().enumerate() {
-            assert!(regex(i).is_some(), "{}", p.what);
-            assert!(PREFILTER.as_ref().unwrap().is_match(keyword));
-        }
-    }
-
-    #[test]
-    fn every_credential_word_passes_the_prefilter() {
-        let ac = CREDENTIAL_PREFILTER.as_ref().unwrap();
-        for word in CREDENTIAL_WORDS.iter().chain(&["KEY"]) {
-            assert!(ac.is_match(word) && ac.is_match(&word.to_lowercase()), "{word}");
-        }
-        assert_eq!(classify_key("dbPassword"), KeyClass::Credential { last: true });
-        assert_eq!(classify_key("SIGNING_KEY"), KeyClass::Credential { last: true });
-        assert_eq!(classify_key("POSTGRES_USER"), KeyClass::Plain);
-    }
-
-    #[test]
-    fn words_split_on_separators_and_camel_case() {
-        assert_eq!(words("dbPassword").collect::<Vec<_>>(), ["db", "Password"]);
-        assert_eq!(words("AWS_SECRET_ACCESS_KEY").collect::<Vec<_>>(), ["AWS", "SECRET", "ACCESS", "KEY"]);
-        assert_eq!(words("a.b-c__d").collect::<Vec<_>>(), ["a", "b", "c", "d"]);
-        assert_eq!(words("v2Token").collect::<Vec<_>>(), ["v2", "Token"]);
-        assert_eq!(words("").count(), 0);
-    }
-
-    #[test]
-    fn credential_keys_are_words_not_substrings() {
-        for yes in [
-            "DB_PASSWORD",
-            "POSTGRES_PASSWORD",
-            "dbPassword",
-            "API_KEY",
-            "GITHUB_TOKEN",
-            "AWS_SECRET_ACCESS_KEY",
-            "DB_PASSWD",
-            "SECRET",
-            "client-secret",
-            "PRIVATE_KEY",
-        ] {
-            assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
-        }
-        for no in [
-            "PASSWORD_FILE",
-            "POSTGRES_PASSWORD_FILE",
-            "PASSPORT_ID",
-            "TOKENIZER",
-            "KEYBOARD",
-            "MONKEY",
-            "PWD",
-            "SECRET_PATH",
-            "PUBLIC_KEY",
-            "TOKEN_URL",
-        ] {
-            assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
-        }
-    }
-
-    #[test]
-    fn literal_values_and_defaults() {
-        assert_eq!(literal_credential("DB_PASSWORD", "hunter2"), Some(0..7));
-        assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD}"), None);
-        assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"), Some(15..23));
-        assert_eq!(literal_credential("DB_PASSWORD", ""), None);
-        assert_eq!(literal_credential("DB_PASSWORD", "123456"), Some(0..6));
-        assert_eq!(literal_credential("PASSWORD_MIN_LENGTH", "12"), None);
-        assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
-        assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
-        assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
-    }
-
-    #[test]
-    fn tokens_inside_longer_values() {
-        let v = "serve --signing-key q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae --verbose";
-        let m = find_pattern(v).unwrap();
-        assert_eq!(&v[m.range], "q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae");
-        assert!(find_pattern("old token: q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
-        assert!(find_pattern("wget -qO- --spider http://127.0.0.1:8080/health/check/endpoint").is_none());
-        assert!(find_pattern("sh -c 'while true; do cat /run/secrets/token; sleep 1; done'").is_none());
-    }
-
-    #[test]
-    fn entropy_of_ascii_and_unicode() {
-        assert_eq!(entropy(""), 0.0);
-        assert_eq!(entropy("aaaa"), 0.0);
-        assert!((entropy("abcd") - 2.0).abs() < 1e-9);
-        assert!((entropy("äöüß") - 2.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn token_formats() {
-        let gh = format!("ghp_{}", "a1B2c3D4e5".repeat(4).get(..36).unwrap());
-        assert_eq!(find_pattern(&gh).unwrap().what, "a GitHub token");
-        assert_eq!(find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what, "an AWS access key ID");
-        let url = "postgres://user:s3cret@db:5432/app";
-        let m = find_pattern(url).unwrap();
-        assert_eq!(&url[m.range], "s3cret");
-        assert!(find_pattern("postgres://user:${PW}@db/app").is_none());
-        assert!(find_pattern("-----BEGIN RSA PRIVATE KEY-----\nabc").is_some());
-        assert!(find_pattern("nginx:1.25-alpine").is_none());
-        assert!(find_pattern("hello world this is a sentence").is_none());
-        assert!(find_pattern("550e8400-e29b-41d4-a716-446655440000").is_none());
-        assert!(find_pattern("q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
-    }
-
-    #[test]
-    fn configured_words_and_placeholders() {
-        let det = Detector { extra_words: vec!["PIN".into()], allowed_values: vec!["changeme".into()] };
-        assert!(det.literal_credential("CARD_PIN", "1234").is_some());
-        assert!(literal_credential("CARD_PIN", "1234").is_none());
-        assert!(det.literal_credential("DB_PASSWORD", "changeme").is_none());
-        assert!(det.literal_credential("DB_PASSWORD", "${X:-changeme}").is_none());
-        assert!(det.find_pattern("postgres://u:changeme@h/db").is_none());
-    }
-
-    #[test]
-    fn env_files_report_keys_only() {
-        let keys =
-            env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
-        assert_eq!(keys, ["DB_PASSWORD"]);
-    }
-}
+mod tests;

@@ -1,0 +1,68 @@
+//! Tests of the span tree.
+use super::*;
+
+fn slice<'a>(text: &'a str, tree: &Tree, id: NodeId) -> &'a str {
+    &text[tree.node(id).span.clone()]
+}
+
+#[test]
+fn spans_are_bytes_after_multibyte_text() {
+    let text = "a: \"Zürich\"\nservices:\n  web:\n    image: nginx\n";
+    let tree = Tree::parse(text).unwrap();
+    let root = tree.roots[0];
+    let services = tree.get(root, "services").unwrap();
+    assert_eq!(slice(text, &tree, services.key), "services");
+    let web = tree.get(services.value, "web").unwrap();
+    let image = tree.get(web.value, "image").unwrap();
+    assert_eq!(slice(text, &tree, image.value), "nginx");
+    assert_eq!(slice(text, &tree, web.value), "image: nginx");
+}
+
+#[test]
+fn merge_keys_resolve_to_the_anchor_text() {
+    let text = "x: &base\n  image: a\n  env: 1\ny:\n  <<: *base\n  image: b\n";
+    let tree = Tree::parse(text).unwrap();
+    let y = tree.get(tree.roots[0], "y").unwrap().value;
+    let entries = tree.entries(y);
+    let names: Vec<_> = entries.iter().map(|e| tree.scalar(e.key).unwrap()).collect();
+    assert_eq!(names, ["image", "env"]);
+    assert_eq!(tree.scalar(entries[0].value), Some("b"));
+    assert_eq!(tree.node(entries[1].value).span.start, text.find("1\n").unwrap());
+    assert!(tree.is_inherited(y, &entries[1]));
+    assert!(!tree.is_inherited(y, &entries[0]));
+}
+
+#[test]
+fn flow_and_block_collection_spans() {
+    let text = "s: [a, b]  # c\nt:\n  - x\n  - y\n";
+    let tree = Tree::parse(text).unwrap();
+    let s = tree.get(tree.roots[0], "s").unwrap().value;
+    assert_eq!(slice(text, &tree, s), "[a, b]");
+    let t = tree.get(tree.roots[0], "t").unwrap().value;
+    assert_eq!(slice(text, &tree, t), "- x\n  - y");
+    assert_eq!(tree.comments.len(), 1);
+}
+
+#[test]
+fn errors_and_duplicates_have_positions() {
+    let err = Tree::parse("a: [b\n").unwrap_err();
+    assert!(err.line >= 1);
+    let err = Tree::parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+    assert_eq!((err.line, err.column), (3, 1));
+    assert!(err.message.contains("duplicate"), "{}", err.message);
+}
+
+#[test]
+fn self_referencing_alias_terminates() {
+    let text = "a: &x\n  <<: *x\n  b: 1\n";
+    if let Ok(tree) = Tree::parse(text) {
+        let a = tree.get(tree.roots[0], "a").unwrap().value;
+        assert!(tree.get(a, "b").is_some());
+    }
+}
+
+#[test]
+fn multiple_documents() {
+    let tree = Tree::parse("a: 1\n---\nb: 2\n").unwrap();
+    assert_eq!(tree.roots.len(), 2);
+}
