@@ -31,8 +31,11 @@ pub fn template() -> String {
          # select = [\"MP001\", \"MP002\"]\n\
          # Never these rules.\n\
          # ignore = [\"secret-pattern\"]\n\
+         # Compose files are found by name and by content (`minipaas units` shows them).\n\
          # More files to treat as Compose files (globs relative to the repository root).\n\
          # include = [\"deploy/**/*.yml\"]\n\
+         # Files never to treat as Compose files.\n\
+         # exclude = [\"charts/**\"]\n\
          # More words that make an environment variable name a credential.\n\
          # credential-words = [\"PIN\"]\n\
          # Values that are placeholders, never reported as secrets.\n\
@@ -44,7 +47,13 @@ pub fn template() -> String {
          \n\
          # Rules silenced in some files (globs relative to the repository root).\n\
          [lint.per-file-ignores]\n\
-         # \"examples/**\" = [\"MP006\", \"MP007\"]\n"
+         # \"examples/**\" = [\"MP006\", \"MP007\"]\n\
+         \n\
+         # Compose files deployed together, when minipaas cannot tell from minipaas.yaml, the\n\
+         # repository's scripts or the file names (one table per project):\n\
+         # [[lint.project]]\n\
+         # files = [\"deploy/base.yml\", \"deploy/prod.yml\"]\n\
+         # tool = \"stack\"   # compose (default) or stack: how the files merge\n"
     )
 }
 
@@ -69,10 +78,12 @@ mod tests {
     fn the_template_parses_and_changes_nothing() {
         let settings = crate::settings::Settings::parse(&template(), Path::new(CONFIG_NAME)).unwrap();
         assert!(settings.select.is_none() && settings.ignore.is_empty() && settings.levels.is_empty());
-        // Uncomment the `# key = value` lines (not the prose) and drop their trailing remarks.
+        // Uncomment the `# key = value` lines and `# [[table]]` headers (not the prose), and drop
+        // their trailing remarks.
         let uncommented: String = template()
             .lines()
             .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.starts_with("[[") => rest,
                 Some(rest) if rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => {
                     rest.split("   #").next().unwrap_or(rest)
                 }
