@@ -229,13 +229,13 @@ fn include_and_extends_join_the_unit() {
     let dir = repo(&[
         (
             "app/compose.yaml",
-            "include:\n  - ../shared/secrets.yaml\nservices:\n  web:\n    extends:\n      file: ../shared/base.yaml\n      service: base\n    secrets: [db_password]\n",
+            "include:\n  - ../common/secrets.yaml\nservices:\n  web:\n    extends:\n      file: ../common/base.yaml\n      service: base\n    secrets: [db_password]\n",
         ),
         (
-            "shared/secrets.yaml",
+            "common/secrets.yaml",
             "secrets:\n  db_password:\n    external: true\n  api_token:\n    external: true\n",
         ),
-        ("shared/base.yaml", "services:\n  base:\n    image: base\n    secrets: [api_token]\n"),
+        ("common/base.yaml", "services:\n  base:\n    image: base\n    secrets: [api_token]\n"),
     ]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);

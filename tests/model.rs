@@ -376,21 +376,21 @@ fn a_named_part_lints_the_units_that_read_it() {
 #[test]
 fn a_run_limited_to_one_env_never_calls_unused_what_another_uses() {
     let dir = repo(&[
-        ("shared/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
+        ("common/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
         ("dev/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_dev]\n"),
-        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../common/secrets.yaml]\n"),
         ("prod/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_prod]\n"),
-        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../common/secrets.yaml]\n"),
     ]);
     assert!(findings(dir.path(), &["--env", "dev"]).is_empty());
     assert!(findings(dir.path(), &["dev/compose.yaml"]).is_empty());
-    assert!(findings(dir.path(), &["shared/secrets.yaml"]).is_empty());
+    assert!(findings(dir.path(), &["common/secrets.yaml"]).is_empty());
     let run = minipaas(dir.path(), &["secret", "prune", "--env", "dev"]);
     assert!(run.stdout.contains("Nothing to prune"), "{}", run.stdout);
     // Unused by both: reported once, naming the envs in scope.
     common::write(dir.path(), "prod/compose.yaml", "services:\n  api:\n    image: api\n");
     let found = findings(dir.path(), &["--env", "dev"]);
-    assert_eq!(short(&found), [("MP003", "shared/secrets.yaml", 4)]);
+    assert_eq!(short(&found), [("MP003", "common/secrets.yaml", 4)]);
     assert_eq!(found[0].3["units"], serde_json::json!(["env dev"]));
 }
 
