@@ -130,7 +130,17 @@ impl<'a> Patcher<'a> {
     fn entry_end(&self, e: &Entry) -> usize {
         let value = &self.tree.node(e.value).span;
         let key = &self.tree.node(e.key).span;
-        if self.tree.is_null(e.value) && value.is_empty() { key.end } else { value.end.max(key.end) }
+        if self.tree.is_null(e.value) && value.is_empty() {
+            return key.end;
+        }
+        // A block scalar's span (`|`, `>-`, ...) runs past its last line break into the next
+        // line's indentation: that indentation belongs to the next entry.
+        let mut end = value.end.max(key.end).min(self.text.len());
+        let bytes = self.text.as_bytes();
+        while end > key.end && matches!(bytes[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        end
     }
 
     fn spaces(n: usize) -> String {
@@ -461,6 +471,33 @@ mod tests {
     }
 
     const SHORT: NewReference<'static> = NewReference { source: "db_password", target: None, long: false };
+
+    #[test]
+    fn removes_exactly_an_entry_that_ends_in_a_block_scalar() {
+        for indicator in ["|", "|-", "|+", ">", ">-", ">+", "|2"] {
+            for (name, value) in [
+                ("content", format!("content: {indicator}\n      hello\n      world\n")),
+                ("labels", format!("labels:\n      x: {indicator}\n        hello\n")),
+            ] {
+                let text = format!("configs:\n  last_conf:\n    {value}  a:\n    external: true\n");
+                let out =
+                    apply(&text, |p, _| p.remove_declaration(ResourceKind::Config, "last_conf").unwrap());
+                assert_eq!(out, "configs:\n  a:\n    external: true\n", "{name} {indicator}:\n{text}");
+            }
+        }
+        // Adding after a block scalar: the new entry follows it, the scalar keeps its text.
+        for indicator in ["|", "|-", "|+", ">-"] {
+            let text = format!(
+                "configs:\n  a:\n    content: {indicator}\n      hello\n  b:\n    labels:\n      x: {indicator}\n        hi\n"
+            );
+            let out = apply(&text, |p, _| p.declare_external(ResourceKind::Config, "c").unwrap().0);
+            assert_eq!(out, format!("{text}  c:\n    external: true\n"), "{indicator}");
+        }
+        // Blank lines kept by `|+` are the scalar's content; a comment after it is the next entry's.
+        let text = "configs:\n  b:\n    content: |+\n      x\n\n  # about a\n  a:\n    external: true\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Config, "b").unwrap());
+        assert_eq!(out, "configs:\n  # about a\n  a:\n    external: true\n");
+    }
 
     #[test]
     fn appends_to_a_block_list_keeping_comments() {
