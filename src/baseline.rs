@@ -117,7 +117,7 @@ impl Baseline {
         if path.exists() {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            crate::write::write_atomic(dir, &name, &text)?;
+            crate::fix::write::write_atomic(dir, &name, &text)?;
         } else {
             std::fs::write(path, text)
                 .map_err(|e| Error::Write { path: path.into(), message: e.to_string() })?;

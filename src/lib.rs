@@ -3,20 +3,18 @@
 //! The pipeline is: [`discover`] finds files (git-native, by name and by content), [`model`]
 //! parses them with exact spans ([`yaml`]) and models them the way Compose does (units,
 //! `extends`, `include`, interpolation), [`rules`] report [`finding::Finding`]s, the fix
-//! [`engine`] applies their fixes, and [`render`] prints them with values masked ([`redact`]).
+//! engine ([`fix`]) applies their fixes, and [`render`] prints them with values masked ([`redact`]).
 //! Only `main` maps outcomes to exit codes.
 
 pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod discover;
-pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod lines;
 pub mod model;
-pub mod patch;
 pub mod progress;
 pub mod redact;
 pub mod render;
@@ -25,7 +23,6 @@ pub mod secrets;
 pub mod settings;
 pub mod suppress;
 pub mod swarm;
-pub mod write;
 pub mod yaml;
 
 use std::io::{Read, Write};

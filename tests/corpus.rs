@@ -335,11 +335,12 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
         let mut ws = workspace(work.path(), &repo);
         let opts = LoadOptions::default();
         let settings = Settings::default();
-        let run =
-            minipaas::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe).unwrap();
+        let run = minipaas::fix::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe)
+            .unwrap();
         // Idempotent: the engine over its own result has nothing left to do.
         let again =
-            minipaas::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe).unwrap();
+            minipaas::fix::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe)
+                .unwrap();
         assert!(
             again.changes.is_empty(),
             "{repo}: a second pass changed {:?}",
@@ -353,7 +354,7 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
                 "{repo}/{}: a fix changed more than secrets/configs",
                 change.path
             );
-            minipaas::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
+            minipaas::fix::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
         }
         // Every unit Compose accepted before is still accepted after.
         let changed: BTreeSet<&str> = run.changes.iter().map(|c| c.path.as_str()).collect();

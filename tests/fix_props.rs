@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 
 use minipaas::discover::Workspace;
-use minipaas::engine;
 use minipaas::fix::Applicability;
+use minipaas::fix::engine;
 use minipaas::model::LoadOptions;
 use minipaas::rules::check_all;
 use proptest::prelude::*;

@@ -14,12 +14,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut ws = Workspace::with_tracked(dir.path(), Default::default());
-    let Ok(run) = minipaas::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
+    let Ok(run) = minipaas::fix::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
     for change in &run.changes {
         assert!(minipaas::yaml::Tree::parse(&change.after).is_ok(), "a fix produced invalid YAML");
     }
     if run.problems.is_empty() {
-        let Ok(again) = minipaas::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
+        let Ok(again) = minipaas::fix::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
         assert!(again.changes.is_empty(), "a second run changed more");
     }
 });

@@ -7,15 +7,15 @@ use super::Outcome;
 use crate::baseline::Baseline;
 use crate::cli::LintArgs;
 use crate::discover::Workspace;
-use crate::engine;
 use crate::error::Error;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
+use crate::fix::engine;
+use crate::fix::write::{lock, write_atomic};
 use crate::model::{LoadOptions, Project};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
 use crate::settings::Settings;
-use crate::write::{lock, write_atomic};
 
 /// Runs a lint as the command line asks.
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {

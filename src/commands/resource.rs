@@ -14,16 +14,16 @@ use sha2::{Digest, Sha256};
 use super::Outcome;
 use crate::cli::ResourceAction;
 use crate::discover::Workspace;
-use crate::engine::{Change, Step, apply_steps};
 use crate::error::Error;
 use crate::finding::{FileId, Severity};
+use crate::fix::engine::{Change, Step, apply_steps};
+use crate::fix::patch::{NewReference, Patcher, Unfixable};
+use crate::fix::write::{lock, write_atomic};
 use crate::fix::{Applicability, Fix};
 use crate::model::compose::{ResourceKind, valid_object_name};
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
 use crate::model::{Content, LoadOptions, Project, Unit};
-use crate::patch::{NewReference, Patcher, Unfixable};
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
-use crate::write::{lock, write_atomic};
 
 /// Which Swarm the commands use.
 pub enum Backend<'a> {
@@ -209,7 +209,8 @@ fn drop_other_version<'a>(
                 let written_in_place =
                     project.files[file].text.get(r.source.span.clone()) == Some(r.source.value.as_str());
                 if !has_keep && r.target.is_some() && written_in_place {
-                    let edit = crate::fix::Edit::replace(r.source.span.clone(), crate::patch::scalar(keep));
+                    let edit =
+                        crate::fix::Edit::replace(r.source.span.clone(), crate::fix::patch::scalar(keep));
                     let title = format!("Point `{service}` at `{keep}`");
                     return Ok(vec![Fix {
                         title,

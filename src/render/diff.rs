@@ -5,7 +5,7 @@ use std::io::Write;
 
 use similar::TextDiff;
 
-use crate::engine::Change;
+use crate::fix::engine::Change;
 use crate::redact::mask_with;
 use crate::secrets::Detector;
 

@@ -5,9 +5,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::engine::Applied;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
+use crate::fix::engine::Applied;
 use crate::model::Project;
 
 pub mod diff;

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
 use crate::finding::{FileId, Finding, Label, Severity};
+use crate::fix::patch::Unfixable;
 use crate::fix::{Applicability, Fix};
 use crate::model::Project;
 use crate::model::compose::{Reference, ResourceKind, Service};
-use crate::patch::Unfixable;
 use crate::settings::Settings;
 
 /// MP008.

@@ -141,7 +141,7 @@ impl Rule for FileEnvWithoutSecret {
                                 plan(title, Applicability::Unsafe, fixes, None)
                             })
                         }
-                        None => Err(crate::patch::Unfixable(format!(
+                        None => Err(crate::fix::patch::Unfixable(format!(
                             "service `{name}` has no definition of its own"
                         ))),
                     };

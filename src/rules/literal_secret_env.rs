@@ -2,10 +2,10 @@
 
 use super::{Rule, RuleMeta, file_finding, first_unit, grant_fixes, offer, plan};
 use crate::finding::{FileId, Finding, FixPlan, Severity};
+use crate::fix::patch::{Unfixable, scalar};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::compose::{EnvVar, Service};
 use crate::model::{Project, Unit};
-use crate::patch::{Unfixable, scalar};
 use crate::settings::Settings;
 
 /// MP006.

@@ -6,10 +6,10 @@
 use std::ops::Range;
 
 use crate::finding::{FileId, Finding, FixPlan, Label, Severity};
+use crate::fix::patch::{NewReference, Patcher, Unfixable};
 use crate::fix::{Applicability, Fix};
 use crate::model::compose::{ResourceKind, Service};
 use crate::model::{Project, Unit};
-use crate::patch::{NewReference, Patcher, Unfixable};
 use crate::settings::Settings;
 
 mod committed_secret_file;

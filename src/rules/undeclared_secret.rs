@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 
 use super::{Rule, RuleMeta, declare_fix, finding, home_file, offer, plan};
 use crate::finding::{Finding, Severity};
+use crate::fix::patch::{Unfixable, scalar};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
 use crate::model::interp::Name;
-use crate::patch::{Unfixable, scalar};
 use crate::settings::Settings;
 
 /// MP001.

@@ -1,5 +1,11 @@
-//! A fix is data: byte-range edits on one file with a title and an applicability. Splicing
-//! them is here; deciding which to apply and verifying the result is [`crate::engine`].
+//! Fixing: a fix is data (byte-range edits on one file with a title and an applicability);
+//! [`patch`] builds the edits Compose needs (declare, grant, remove, rename), [`engine`]
+//! decides which apply, splices and verifies them, and [`write`] writes the result, all or
+//! nothing. Splicing is here.
+
+pub mod engine;
+pub mod patch;
+pub mod write;
 
 use std::ops::Range;
 

@@ -249,7 +249,7 @@ pub fn fix(
 /// it is so far, the fixes that bring it one step closer, or none when the step is done.
 /// Steps are re-run on a fresh parse after each application, so they stay simple "ensure"
 /// rules and never hold stale offsets.
-pub type Step<'a> = Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::patch::Unfixable> + 'a>;
+pub type Step<'a> = Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::fix::patch::Unfixable> + 'a>;
 
 /// How many times one step may apply before it is taken to loop.
 const MAX_STEP_ROUNDS: usize = 200;
