@@ -492,7 +492,10 @@ fn create(
         steps.push(ensure_declared(kind, path, &object));
     }
     steps.push(drop_old_version(kind, &base, &object));
-    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    for n in &notes {
+        writeln!(out, "warning: now {n}")?;
+    }
     let noun = kind.noun();
     let title = capitalized(noun);
     let mut swarm_note = None;
@@ -567,7 +570,10 @@ fn delete(
         .filter(|n| pred(n))
         .collect();
     let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred, true)];
-    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    for n in &notes {
+        writeln!(out, "warning: now {n}")?;
+    }
     let noun = kind.noun();
     let handle = env.swarm(backend);
     let mut in_swarm = Vec::new();
@@ -692,7 +698,10 @@ fn prune(
         }
     }
     let pred = |n: &str| unused.contains(n);
-    let (changes, _) = apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)])?;
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)])?;
+    for n in &notes {
+        writeln!(out, "warning: now {n}")?;
+    }
     write_changes(&env.ws, &changes, None)?;
     if !changes.is_empty() {
         writeln!(

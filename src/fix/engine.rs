@@ -6,7 +6,7 @@
 //! reverted and retried one fix at a time, so the fix at fault is named and skipped. Nothing
 //! is written here: the caller gets the new texts and decides (write, or print a diff).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::discover::Workspace;
 use crate::error::Error;
@@ -74,14 +74,6 @@ fn load(ws: &Workspace, opts: &LoadOptions, settings: &Settings) -> Result<(Proj
     Ok((project, findings))
 }
 
-/// The error-level findings, without positions (a fix moves text around).
-fn errors(project: &Project, findings: &[Finding]) -> BTreeSet<Key> {
-    crate::rules::active(findings)
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| key(project, f))
-        .collect()
-}
-
 /// Picks the findings whose fixes apply together this pass; returns their indexes and the
 /// merged, sorted edits per file.
 fn choose(
@@ -101,6 +93,12 @@ fn choose(
             || plan.fixes.is_empty()
             || blocked.contains(&key(project, f))
         {
+            continue;
+        }
+        // A file Compose would reject is never edited: what it means is not known.
+        if plan.fixes.iter().any(|fix| {
+            project.errors.iter().any(|e| e.file == Some(fix.file) && e.severity == Severity::Error)
+        }) {
             continue;
         }
         let fits = plan.fixes.iter().all(|fix| {
@@ -184,7 +182,9 @@ pub fn fix(
             single = true;
             continue;
         }
-        let before = errors(&project, &findings);
+        // Verified over every unit holding a changed file, whatever the run was limited to.
+        let changed: Vec<String> = texts.keys().map(|&f| project.files[f].path.clone()).collect();
+        let before = super::verify::state(ws, opts, settings, &changed)?;
         let previous: Vec<(String, String)> =
             texts.keys().map(|&f| (project.files[f].path.clone(), project.files[f].text.clone())).collect();
         for (&file, new) in &texts {
@@ -192,8 +192,11 @@ pub fn fix(
             originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
             ws.set_override(path, new.clone());
         }
-        let (next, next_findings) = load(ws, opts, settings)?;
-        let gained: Vec<Key> = errors(&next, &next_findings).difference(&before).cloned().collect();
+        let after = super::verify::state(ws, opts, settings, &changed)?;
+        let safe = chosen
+            .iter()
+            .all(|&i| findings[i].fix.as_ref().is_some_and(|p| p.applicability == Applicability::Safe));
+        let (gained, _) = super::verify::regressions(&before, &after, safe, &|_| true);
         if !gained.is_empty() {
             for (path, text) in previous {
                 ws.set_override(&path, text);
@@ -201,13 +204,7 @@ pub fn fix(
             if single || chosen.len() == 1 {
                 for i in &chosen {
                     blocked.insert(key(&project, &findings[*i]));
-                    let new: Vec<String> =
-                        gained.iter().map(|(c, p, m)| format!("{c} in {p}: {m}")).collect();
-                    problems.push(format!(
-                        "reverted the fix for {}: it introduced {}",
-                        describe(i),
-                        new.join("; ")
-                    ));
+                    problems.push(format!("reverted the fix for {}: {}", describe(i), gained.join("; ")));
                 }
             }
             single = true;
@@ -228,8 +225,7 @@ pub fn fix(
         for (file, new) in texts {
             current.insert(project.files[file].path.clone(), new);
         }
-        project = next;
-        findings = next_findings;
+        (project, findings) = load(ws, opts, settings)?;
     }
     if !converged {
         problems
@@ -255,13 +251,15 @@ pub type Step<'a> = Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::
 const MAX_STEP_ROUNDS: usize = 200;
 
 /// Applies `steps` in order through the same splice-and-verify path as `--fix`; returns the
-/// changed files (nothing is written) and the resulting project. Any step that cannot be
-/// done, or a result that does not parse, stops everything with no change.
+/// changed files (nothing is written) and what the change leaves to look at (a `_FILE` that now
+/// points at a secret deleted on purpose). Any step that cannot be done, a result that does not
+/// parse, or one that leaves a unit (this env's or another's) with an undeclared or conflicting
+/// reference, stops everything with no change.
 pub fn apply_steps(
     ws: &mut Workspace,
     opts: &LoadOptions,
     steps: &[Step<'_>],
-) -> Result<(Vec<Change>, Project), Error> {
+) -> Result<(Vec<Change>, Vec<String>), Error> {
     let mut project = Project::load(ws, opts)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
     let mut current: BTreeMap<String, String> = BTreeMap::new();
@@ -277,6 +275,18 @@ pub fn apply_steps(
             let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
             for fix in fixes {
                 edits.entry(fix.file).or_default().extend(fix.edits);
+            }
+            // A file Compose would reject is never edited: what it means is not known.
+            for &file in edits.keys() {
+                if let Some(e) =
+                    project.errors.iter().find(|e| e.file == Some(file) && e.severity == Severity::Error)
+                {
+                    let at = e.position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
+                    return Err(Error::Edit(format!(
+                        "{}{at} has a problem to fix first ({}); nothing was changed",
+                        e.path, e.message
+                    )));
+                }
             }
             for (file, mut list) in edits {
                 list.sort_by_key(|e| e.range.start);
@@ -298,6 +308,25 @@ pub fn apply_steps(
             project = Project::load(ws, opts)?;
         }
     }
+    // The same check as `--fix`, on the whole change, over every unit holding a changed file
+    // (other envs too): measured on the original texts, then on the new ones.
+    let changed: Vec<String> = current.keys().cloned().collect();
+    for (path, text) in &originals {
+        ws.set_override(path, text.clone());
+    }
+    let before = super::verify::state(ws, opts, &Settings::default(), &changed)?;
+    for (path, text) in &current {
+        ws.set_override(path, text.clone());
+    }
+    let after = super::verify::state(ws, opts, &Settings::default(), &changed)?;
+    let breaks_deploy = |code: &str| matches!(code, "MP001" | "MP002" | "MP008");
+    let (broken, notes) = super::verify::regressions(&before, &after, false, &breaks_deploy);
+    if !broken.is_empty() {
+        return Err(Error::Edit(format!(
+            "the edit would break the project: {}; nothing was changed",
+            broken.join("; ")
+        )));
+    }
     let changes = current
         .into_iter()
         .filter_map(|(path, after)| {
@@ -305,5 +334,5 @@ pub fn apply_steps(
             (before != after).then_some(Change { path, before, after })
         })
         .collect();
-    Ok((changes, project))
+    Ok((changes, notes))
 }

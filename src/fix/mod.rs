@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod patch;
+mod verify;
 pub mod write;
 
 use std::ops::Range;
