@@ -163,3 +163,75 @@ fn removing_the_only_declaration_of_a_file_leaves_a_file_compose_reads() {
         .expect("the docker CLI is installed (scripts/test installs it)");
     assert!(config.status.success(), "{}", String::from_utf8_lossy(&config.stderr));
 }
+
+fn stack_config_accepts(dir: &std::path::Path, files: &[&str]) -> bool {
+    let mut cmd = std::process::Command::new("docker");
+    cmd.args(["stack", "config"]);
+    for f in files {
+        cmd.args(["-c", f]);
+    }
+    cmd.current_dir(dir).output().expect("the docker CLI is installed (scripts/test installs it)").status.success()
+}
+
+#[test]
+fn fixes_that_used_to_damage_files_now_leave_what_compose_reads() {
+    // Two removals in one section: the section goes, not a `secrets:` with no value.
+    let dir = common::repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: web\nsecrets:\n  a:\n    external: true\n  b:\n    external: true\n",
+    )]);
+    assert_eq!(common::minipaas(dir.path(), &["lint", "--fix"]).code, 0);
+    assert_eq!(std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(), "services:\n  web:\n    image: web\n");
+    assert!(stack_config_accepts(dir.path(), &["compose.yaml"]));
+    // A `...` document end: the new section goes before it, in the same document.
+    let dir = common::repo(&[("compose.yaml", "services:\n  web:\n    image: web\n    secrets: [s]\n...\n")]);
+    assert_eq!(common::minipaas(dir.path(), &["lint", "--fix"]).code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        "services:\n  web:\n    image: web\n    secrets: [s]\n\nsecrets:\n  s:\n    external: true\n...\n"
+    );
+    // Deleting a config whose value ends in a block scalar leaves the next one whole.
+    let dir = common::repo(&[
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    image: web\n    configs: [a]\nconfigs:\n  last_conf:\n    content: |\n      hello\n  a:\n    external: true\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+    ]);
+    let run = common::minipaas(dir.path(), &["config", "delete", "--env", "dev", "--name", "last_conf"]);
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dev/compose.yaml")).unwrap(),
+        "services:\n  web:\n    image: web\n    configs: [a]\nconfigs:\n  a:\n    external: true\n"
+    );
+}
+
+#[test]
+fn a_fix_limited_to_one_env_never_breaks_another() {
+    let files = [
+        ("shared/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
+        ("dev/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_dev]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("prod/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_prod]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+    ];
+    for args in [&["lint", "--env", "dev", "--fix"][..], &["lint", "--fix", "--", "dev/compose.yaml"], &["secret", "prune", "--env", "dev", "--delete"]] {
+        let dir = common::repo(&files);
+        common::minipaas(dir.path(), args);
+        assert_eq!(git_diff(dir.path()), "", "{args:?} changed a file");
+        assert_eq!(common::minipaas(dir.path(), &["lint", "--env", "prod"]).code, 0, "{args:?}");
+    }
+}
+
+#[test]
+fn a_file_compose_would_reject_is_never_edited() {
+    // `secrets:` of a service written as a mapping: an input error; the declaration it means to
+    // use is not "unused".
+    let dir = common::repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: web\n    secrets:\n      db_password: {}\nsecrets:\n  db_password:\n    external: true\n",
+    )]);
+    let run = common::minipaas(dir.path(), &["lint", "--fix"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(git_diff(dir.path()), "");
+}

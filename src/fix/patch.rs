@@ -277,7 +277,15 @@ impl<'a> Patcher<'a> {
             None => None,
         };
         let Some(section) = section else {
-            let text = self.text;
+            // At the end of the document: before a `...` (or `---`) marker that ends it, else at
+            // the end of the file.
+            let root_end = self.root()?.map_or(0, |r| t.node(r).span.end);
+            let marker = self.text[root_end.min(self.text.len())..]
+                .match_indices('\n')
+                .map(|(i, _)| root_end + i + 1)
+                .find(|&at| self.text[at..].starts_with("...") || self.text[at..].starts_with("---"));
+            let at = marker.unwrap_or(self.text.len());
+            let text = &self.text[..at];
             let mut out = String::new();
             if !text.is_empty() && !text.ends_with('\n') {
                 out.push_str(self.nl);
@@ -293,7 +301,7 @@ impl<'a> Patcher<'a> {
                 Self::spaces(self.step * 2),
                 nl = self.nl
             ));
-            return Ok((vec![Edit::insert(text.len(), out)], true));
+            return Ok((vec![Edit::insert(at, out)], true));
         };
         let value = section.value;
         if t.is_alias(value) {
@@ -493,6 +501,10 @@ mod tests {
             let out = apply(&text, |p, _| p.declare_external(ResourceKind::Config, "c").unwrap().0);
             assert_eq!(out, format!("{text}  c:\n    external: true\n"), "{indicator}");
         }
+        // A section made at the end of the document goes before its `...` marker.
+        let text = "services:\n  web:\n    image: web\n...\n";
+        let out = apply(text, |p, _| p.declare_external(ResourceKind::Secret, "s").unwrap().0);
+        assert_eq!(out, "services:\n  web:\n    image: web\n\nsecrets:\n  s:\n    external: true\n...\n");
         // Blank lines kept by `|+` are the scalar's content; a comment after it is the next entry's.
         let text = "configs:\n  b:\n    content: |+\n      x\n\n  # about a\n  a:\n    external: true\n";
         let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Config, "b").unwrap());

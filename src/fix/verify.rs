@@ -23,6 +23,9 @@ pub(super) struct State {
     input: BTreeMap<String, usize>,
     /// YAML documents per changed file.
     documents: BTreeMap<String, usize>,
+    /// Top-level `secrets:`/`configs:` with no value per changed file (`docker stack deploy`
+    /// rejects them: "must be a mapping").
+    empty: BTreeMap<String, usize>,
     /// What each service mounts: (unit, service, kind, source, target).
     mounts: BTreeSet<(String, String, ResourceKind, String, String)>,
 }
@@ -46,8 +49,18 @@ pub(super) fn state(
             project.errors.iter().filter(|e| e.path == *path && e.severity == Severity::Error).count();
         out.input.insert(path.clone(), input);
         let file = project.files.iter().find(|f| f.path == *path);
-        let documents = file.and_then(|f| f.tree.as_ref()).map_or(0, |t| t.roots.len());
-        out.documents.insert(path.clone(), documents);
+        let tree = file.and_then(|f| f.tree.as_ref());
+        out.documents.insert(path.clone(), tree.map_or(0, |t| t.roots.len()));
+        let empty = tree.map_or(0, |t| {
+            t.roots
+                .iter()
+                .filter(|&&r| t.is_map(r))
+                .flat_map(|&r| ["secrets", "configs"].map(|k| t.own_entry(r, k)))
+                .flatten()
+                .filter(|e| t.is_null(e.value))
+                .count()
+        });
+        out.empty.insert(path.clone(), empty);
     }
     for unit in &project.units {
         for service in &unit.services {
@@ -84,6 +97,11 @@ pub(super) fn regressions(
         let was = before.documents.get(path).copied().unwrap_or(n);
         if n != was {
             out.push(format!("it changes the number of YAML documents in {path} ({was} to {n})"));
+        }
+    }
+    for (path, &n) in &after.empty {
+        if n > before.empty.get(path).copied().unwrap_or(0) {
+            out.push(format!("it leaves a top-level `secrets:` or `configs:` with no value in {path}"));
         }
     }
     for (path, &n) in &after.input {
