@@ -170,7 +170,11 @@ fn stack_config_accepts(dir: &std::path::Path, files: &[&str]) -> bool {
     for f in files {
         cmd.args(["-c", f]);
     }
-    cmd.current_dir(dir).output().expect("the docker CLI is installed (scripts/test installs it)").status.success()
+    cmd.current_dir(dir)
+        .output()
+        .expect("the docker CLI is installed (scripts/test installs it)")
+        .status
+        .success()
 }
 
 #[test]
@@ -181,7 +185,10 @@ fn fixes_that_used_to_damage_files_now_leave_what_compose_reads() {
         "services:\n  web:\n    image: web\nsecrets:\n  a:\n    external: true\n  b:\n    external: true\n",
     )]);
     assert_eq!(common::minipaas(dir.path(), &["lint", "--fix"]).code, 0);
-    assert_eq!(std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(), "services:\n  web:\n    image: web\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        "services:\n  web:\n    image: web\n"
+    );
     assert!(stack_config_accepts(dir.path(), &["compose.yaml"]));
     // A `...` document end: the new section goes before it, in the same document.
     let dir = common::repo(&[("compose.yaml", "services:\n  web:\n    image: web\n    secrets: [s]\n...\n")]);
@@ -215,7 +222,11 @@ fn a_fix_limited_to_one_env_never_breaks_another() {
         ("prod/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_prod]\n"),
         ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
     ];
-    for args in [&["lint", "--env", "dev", "--fix"][..], &["lint", "--fix", "--", "dev/compose.yaml"], &["secret", "prune", "--env", "dev", "--delete"]] {
+    for args in [
+        &["lint", "--env", "dev", "--fix"][..],
+        &["lint", "--fix", "--", "dev/compose.yaml"],
+        &["secret", "prune", "--env", "dev", "--delete"],
+    ] {
         let dir = common::repo(&files);
         common::minipaas(dir.path(), args);
         assert_eq!(git_diff(dir.path()), "", "{args:?} changed a file");
@@ -234,4 +245,24 @@ fn a_file_compose_would_reject_is_never_edited() {
     let run = common::minipaas(dir.path(), &["lint", "--fix"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert_eq!(git_diff(dir.path()), "");
+}
+
+#[test]
+fn did_you_mean_never_hands_a_service_another_services_secret() {
+    let dir = common::repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: web\n    secrets: [db_pass1]\n  api:\n    image: api\n    secrets: [db_pass2]\n",
+    )]);
+    common::minipaas(dir.path(), &["lint", "--fix"]);
+    common::minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(text.contains("secrets: [db_pass1]") && text.contains("secrets: [db_pass2]"), "{text}");
+    // A near name already in the service's list is not offered either.
+    let dir = common::repo(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: web\n    secrets: [s_common, s_comon]\nsecrets:\n  s_common:\n    external: true\n",
+    )]);
+    common::minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(!text.contains("[s_common, s_common]"), "{text}");
 }

@@ -58,8 +58,8 @@ cannot be resolved is skipped, and a declaration whose name cannot be resolved s
 reference it could become.
 
 ## Fix safety
-When the name is close to a declared one (a typo), the fix points the reference at the
-declared name; it is unsafe because the service then mounts a different secret. Otherwise
+When the name is close to exactly one declared name that no service uses (a typo, and the
+declaration it meant), the fix points the reference at the declared name; it is unsafe because the service then mounts a different secret. Otherwise
 the fix declares the secret `external: true` in the first file of the unit that defines the
 service (where `minipaas secret create` would); it is safe: the stack could not deploy
 before, and now deploys once the secret exists in Swarm.
@@ -89,7 +89,27 @@ pub(super) fn check_undeclared(
         let declared: Vec<Name> =
             project.declarations(unit, kind).map(|(f, d)| project.name_in(unit, f, &d.name.value)).collect();
         let exact: BTreeSet<String> = declared.iter().filter_map(|d| d.exact().map(str::to_string)).collect();
+        // A typo pairs a name nothing declares with a declaration nothing uses: a declared name
+        // another service already mounts is that service's secret, not a typo to point at.
+        let uses = project.uses(unit, kind);
+        let unused: BTreeSet<String> = exact.iter().filter(|d| !uses.matches(d)).cloned().collect();
+        // Every missing name, and how many of them each unused declaration is close to: one
+        // declaration two missing names could mean is no typo of either.
+        let missing: BTreeSet<&str> = unit
+            .services
+            .iter()
+            .flat_map(|s| s.refs(kind))
+            .filter_map(|r| r.name.exact())
+            .filter(|n| !exact.contains(*n) && !declared.iter().any(|d| d.matches(n)))
+            .collect();
+        let mut claims: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for n in &missing {
+            if let Some(near) = did_you_mean(n, &unused) {
+                *claims.entry(near).or_default() += 1;
+            }
+        }
         for service in &unit.services {
+            let listed: BTreeSet<&str> = service.refs(kind).iter().filter_map(|r| r.name.exact()).collect();
             for r in service.refs(kind) {
                 // A name with an unknown variable is not a name the unit can be wrong about.
                 let Name::Exact(name) = &r.name else { continue };
@@ -121,7 +141,8 @@ pub(super) fn check_undeclared(
                 f.subject = format!("{}/{name}", service.name);
                 // A near miss is a typo, but only in the service's own text: an extended
                 // definition is shared with whatever else extends it.
-                let near = did_you_mean(name, &exact).filter(|_| !def.extended);
+                let near = did_you_mean(name, &unused)
+                    .filter(|n| !def.extended && !listed.contains(n) && claims.get(n) == Some(&1));
                 f.help = Some(match near {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
@@ -156,12 +177,12 @@ pub(super) fn check_undeclared(
     }
 }
 
-/// The declared name closest to `name`, if it is close enough to be a typo.
+/// The one declared name close enough to `name` to be a typo; none when two are (which one
+/// was meant is a guess).
 fn did_you_mean<'a>(name: &str, declared: &'a BTreeSet<String>) -> Option<&'a str> {
-    declared
-        .iter()
-        .map(|d| (strsim::jaro_winkler(name, d), d))
-        .filter(|(score, _)| *score >= 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, d)| d.as_str())
+    let mut close = declared.iter().filter(|d| strsim::jaro_winkler(name, d) >= 0.85);
+    match (close.next(), close.next()) {
+        (Some(only), None) => Some(only.as_str()),
+        _ => None,
+    }
 }
