@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
 use crate::fix::engine;
-use crate::fix::write::{lock, write_atomic};
+use crate::fix::write::{lock, write_all};
 use crate::model::{LoadOptions, Project};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
@@ -93,16 +93,9 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         )?;
         return Ok(if run.changes.is_empty() { Outcome::Clean } else { Outcome::Findings });
     }
-    let mut written: Vec<&str> = Vec::new();
-    for change in &run.changes {
-        write_atomic(&ws.root, &change.path, &change.after).map_err(|e| match e {
-            Error::Write { path, message } if !written.is_empty() => {
-                Error::Write { path, message: format!("{message} (already written: {})", written.join(", ")) }
-            }
-            e => e,
-        })?;
-        written.push(&change.path);
-    }
+    let all: Vec<(&str, &str, &str)> =
+        run.changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
+    write_all(&ws.root, &all)?;
     let report = Report {
         project: &run.project,
         settings: &settings,

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::finding::{FileId, Severity};
 use crate::fix::engine::{Change, Step, apply_steps};
 use crate::fix::patch::{NewReference, Patcher, Unfixable};
-use crate::fix::write::{lock, write_atomic};
+use crate::fix::write::{lock, write_all};
 use crate::fix::{Applicability, Fix};
 use crate::model::compose::{ResourceKind, valid_object_name};
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
@@ -368,26 +368,17 @@ fn unchanged(e: Error) -> Error {
     }
 }
 
-/// Writes the changes; if that fails after Swarm changed, says what exists and what to do.
+/// Writes the changes, all or none; if that fails after Swarm changed, says what exists and
+/// what to do.
 fn write_changes(ws: &Workspace, changes: &[Change], after_swarm: Option<&str>) -> Result<(), Error> {
-    let mut written = Vec::new();
-    for change in changes {
-        if let Err(e) = write_atomic(&ws.root, &change.path, &change.after) {
-            let done = if written.is_empty() {
-                "no file was written".to_string()
-            } else {
-                format!("already written: {}", written.join(", "))
-            };
-            let pending: Vec<&str> = changes.iter().skip(written.len()).map(|c| c.path.as_str()).collect();
-            let swarm = after_swarm.map(|s| format!("; {s}")).unwrap_or_default();
-            return Err(Error::Write {
-                path: ws.root.join(&change.path),
-                message: format!("{e} ({done}; not written: {}{swarm})", pending.join(", ")),
-            });
+    let all: Vec<(&str, &str, &str)> =
+        changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
+    write_all(&ws.root, &all).map_err(|e| match (e, after_swarm) {
+        (Error::Write { path, message }, Some(swarm)) => {
+            Error::Write { path, message: format!("{message}; {swarm}") }
         }
-        written.push(change.path.clone());
-    }
-    Ok(())
+        (e, _) => e,
+    })
 }
 
 fn changed_files(changes: &[Change]) -> String {
