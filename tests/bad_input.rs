@@ -154,10 +154,16 @@ fn links_fifos_and_paths_outside() {
     let run = minipaas(d, &["lint", "--format", "json"]);
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("outside the repository"), "{}", run.stdout);
-    // The FIFO is never read (reading it would block): unseen by the walk, refused when named.
+    // The FIFO is never read (reading it would block), but it is reported, named or not.
     let run = minipaas(d, &["lint", "--format", "json", "docker-compose.yml"]);
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("not a regular file"), "{}", run.stdout);
+    let run = minipaas(d, &["lint", "--format", "json"]);
+    assert!(
+        run.stdout.contains("docker-compose.yml") && run.stdout.contains("not a regular file"),
+        "{}",
+        run.stdout
+    );
     // A link to a file outside, once tracked, is reported and not read.
     common::git(d, &["add", "compose.yaml"]);
     let run = minipaas(d, &["lint", "--format", "json"]);
@@ -206,5 +212,28 @@ fn invalid_names_are_reported_not_fixed_in() {
         undeclared, 3,
         "``, `../x` and `bad name` are reported; `${{UNSET}}` is skipped: {}",
         run.stdout
+    );
+}
+
+#[test]
+fn dangling_and_looping_links_are_reported_and_diff_never_hides_a_problem() {
+    let dir = repo(&[("ok.yml", "services:\n  web:\n    image: x\n    secrets: [s]\n")]);
+    let d = dir.path();
+    std::os::unix::fs::symlink("nowhere.yml", d.join("docker-compose.yml")).unwrap();
+    std::os::unix::fs::symlink("loop.yml", d.join("compose.yaml")).unwrap();
+    std::os::unix::fs::symlink("compose.yaml", d.join("loop.yml")).unwrap();
+    common::git(d, &["add", "-A"]);
+    let run = minipaas(d, &["lint", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("a symbolic link to a file that does not exist"), "{}", run.stdout);
+    assert!(run.stdout.contains("a symbolic link that loops"), "{}", run.stdout);
+    // --diff shows the diff it can, says what it could not read, and exits 2.
+    let run = minipaas(d, &["lint", "--diff"]);
+    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("+secrets:") && run.stderr.contains("a symbolic link that loops"),
+        "{} {}",
+        run.stdout,
+        run.stderr
     );
 }

@@ -82,6 +82,12 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         for p in &run.problems {
             writeln!(err, "warning: {p}")?;
         }
+        // Input problems are never hidden by a diff: a file that could not be read may hold
+        // what the diff would need.
+        for e in &run.project.errors {
+            let at = e.position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
+            writeln!(err, "{}: {}{at}: {}", e.severity.as_str(), e.path, e.message)?;
+        }
         let n = run.applied.len();
         writeln!(
             err,
@@ -91,7 +97,14 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             run.changes.len(),
             if run.changes.len() == 1 { "" } else { "s" }
         )?;
-        return Ok(if run.changes.is_empty() { Outcome::Clean } else { Outcome::Findings });
+        let input_error = run.project.errors.iter().any(|e| e.severity == Severity::Error);
+        return Ok(if input_error {
+            Outcome::InputError
+        } else if run.changes.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Findings
+        });
     }
     let all: Vec<(&str, &str, &str)> =
         run.changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();

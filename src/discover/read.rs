@@ -93,7 +93,15 @@ impl DiskReader<'_> {
     /// Opens the target of a symbolic link, which may point anywhere: only when it stays
     /// inside the repository.
     fn check_link(&self, path: &Path) -> Result<std::fs::File, ReadError> {
-        let target = std::fs::canonicalize(path).map_err(io_error)?;
+        // The link exists: a target that does not, or a loop, is a problem to report, not a
+        // file that is simply gone.
+        let target = std::fs::canonicalize(path).map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => ReadError::Io("a symbolic link that loops; not read".into()),
+            _ if e.kind() == std::io::ErrorKind::NotFound => {
+                ReadError::Io("a symbolic link to a file that does not exist; not read".into())
+            }
+            _ => ReadError::Io(e.to_string()),
+        })?;
         let root = std::fs::canonicalize(self.root).unwrap_or_else(|_| self.root.to_path_buf());
         if !target.starts_with(&root) {
             return Err(ReadError::Io("a symbolic link to a file outside the repository; not read".into()));

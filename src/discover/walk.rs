@@ -80,7 +80,9 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
             let (root, globs) = (root, &globs);
             Box::new(move |entry| {
                 if let Ok(entry) = entry
-                    && entry.file_type().is_some_and(|t| t.is_file())
+                    // Not folders or links; a FIFO or socket with a Compose name is kept, so it
+                    // is reported as one that cannot be read rather than skipped in silence.
+                    && entry.file_type().is_some_and(|t| !t.is_dir() && !t.is_symlink())
                 {
                     // Most files are not wanted: decide on the name before splitting the path
                     // into components (which costs more than the whole name test).

@@ -89,7 +89,7 @@ impl Workspace {
             .filter_entry(|e| e.file_name() != ".git")
             .build();
         for entry in walker.flatten() {
-            if entry.file_type().is_some_and(|t| t.is_file())
+            if entry.file_type().is_some_and(|t| !t.is_dir() && !t.is_symlink())
                 && let Ok(rel) = entry.path().strip_prefix(&root)
             {
                 files.insert(to_slash(rel));

@@ -158,7 +158,15 @@ impl Project {
             self.units.push(unit);
         }
         for plan in plans {
-            if let Some(missing) = plan.files.iter().find(|f| !ws.exists(f)) {
+            // A file the survey read (even one it could not read: a dangling link, a FIFO) is
+            // reported with its own problem; one nobody found does not exist.
+            let known = |f: &String| {
+                ws.exists(f)
+                    || self.preloaded.contains_key(f)
+                    || self.deferred.contains_key(f)
+                    || self.by_path.contains_key(f)
+            };
+            if let Some(missing) = plan.files.iter().find(|f| !known(f)) {
                 self.errors.push(InputError {
                     path: missing.clone(),
                     file: None,

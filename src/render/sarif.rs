@@ -22,7 +22,7 @@ fn location(report: &Report<'_>, label: &Label) -> Value {
     let (end_line, end_column) = position(report.project, label.file, label.span.end);
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": report.project.files[label.file].path },
+            "artifactLocation": { "uri": uri(&report.project.files[label.file].path) },
             "region": { "startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column }
         }
     })
@@ -68,7 +68,7 @@ fn result(report: &Report<'_>, f: &Finding) -> Value {
             .iter()
             .map(|fix| {
                 json!({
-                    "artifactLocation": { "uri": report.project.files[fix.file].path },
+                    "artifactLocation": { "uri": uri(&report.project.files[fix.file].path) },
                     "replacements": fix.edits.iter().map(|e| json!({
                         "deletedRegion": { "byteOffset": e.range.start, "byteLength": e.range.end - e.range.start },
                         "insertedContent": { "text": e.replacement },
@@ -79,6 +79,20 @@ fn result(report: &Report<'_>, f: &Finding) -> Value {
         r["fixes"] = json!([{ "description": { "text": format!("{} ({})", plan.title, plan.applicability.as_str()) }, "artifactChanges": changes }]);
     }
     r
+}
+
+/// A root-relative path as a URI reference (RFC 3986): every byte but the unreserved ones and
+/// `/` percent-encoded, so `a b/%x.yml` is `a%20b/%25x.yml`.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Writes the SARIF log.
@@ -106,7 +120,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
             let mut n = json!({
                 "level": level(e.severity),
                 "message": { "text": e.message },
-                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": e.path } } }],
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&e.path) } } }],
             });
             if let Some((line, column)) = e.position {
                 n["locations"][0]["physicalLocation"]["region"] =
@@ -134,4 +148,14 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(super::uri("a b/%x.yml"), "a%20b/%25x.yml");
+        assert_eq!(super::uri("dev/compose.yaml"), "dev/compose.yaml");
+        assert_eq!(super::uri("é.yml"), "%C3%A9.yml");
+    }
 }
