@@ -81,10 +81,11 @@ impl<'a> Patcher<'a> {
         p
     }
 
-    /// Column (in characters) of a byte offset.
+    /// Column (in characters) of a byte offset. A byte-order mark is not a column.
     fn col(&self, offset: usize) -> usize {
         let start = self.line_start(offset);
-        self.text[start..offset.min(self.text.len())].chars().count()
+        let line = &self.text[start..offset.min(self.text.len())];
+        line.strip_prefix('\u{feff}').unwrap_or(line).chars().count()
     }
 
     fn line_start(&self, offset: usize) -> usize {
@@ -123,7 +124,7 @@ impl<'a> Patcher<'a> {
 
     /// True when only spaces precede `offset` on its line.
     fn starts_line(&self, offset: usize) -> bool {
-        self.text[self.line_start(offset)..offset].chars().all(|c| c == ' ' || c == '\t')
+        self.text[self.line_start(offset)..offset].chars().all(|c| matches!(c, ' ' | '\t' | '\u{feff}'))
     }
 
     /// End of an entry's content: its value, or its key when the value is empty.
@@ -430,7 +431,16 @@ impl<'a> Patcher<'a> {
         if !self.starts_line(key.start) {
             return Err(Unfixable("the entry does not start its own line".into()));
         }
-        Ok(vec![Edit::delete(self.line_start(key.start)..self.next_line_start(self.entry_end(entry)))])
+        // The comments on their own lines right above the entry are about it: they go with it.
+        let mut start = self.line_start(key.start);
+        while start > 0 {
+            let above = self.line_start(start - 1);
+            if !self.text[above..start].trim_start().starts_with('#') {
+                break;
+            }
+            start = above;
+        }
+        Ok(vec![Edit::delete(start..self.next_line_start(self.entry_end(entry)))])
     }
 }
 
@@ -505,6 +515,15 @@ mod tests {
         let text = "services:\n  web:\n    image: web\n...\n";
         let out = apply(text, |p, _| p.declare_external(ResourceKind::Secret, "s").unwrap().0);
         assert_eq!(out, "services:\n  web:\n    image: web\n\nsecrets:\n  s:\n    external: true\n...\n");
+        // A comment on its own line right above the entry goes with it; one further up stays.
+        let text =
+            "secrets:\n  # about a\n\n  # about b\n  b:\n    external: true\n  a:\n    external: true\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Secret, "b").unwrap());
+        assert_eq!(out, "secrets:\n  # about a\n\n  a:\n    external: true\n");
+        // With a byte-order mark, new lines are indented as the first line's keys are.
+        let text = "\u{feff}secrets:\n  a:\n    external: true\n";
+        let out = apply(text, |p, _| p.declare_external(ResourceKind::Secret, "b").unwrap().0);
+        assert_eq!(out, "\u{feff}secrets:\n  a:\n    external: true\n  b:\n    external: true\n");
         // Blank lines kept by `|+` are the scalar's content; a comment after it is the next entry's.
         let text = "configs:\n  b:\n    content: |+\n      x\n\n  # about a\n  a:\n    external: true\n";
         let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Config, "b").unwrap());
