@@ -266,3 +266,16 @@ fn did_you_mean_never_hands_a_service_another_services_secret() {
     let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
     assert!(!text.contains("[s_common, s_common]"), "{text}");
 }
+
+#[test]
+fn a_version_a_file_variable_means_to_read_is_not_removed() {
+    // MP009's fix grants `db_password.267da420`: MP003's must not remove it first.
+    let dir = common::repo(&[(
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\nsecrets:\n  db_password.267da420:\n    external: true\n",
+    )]);
+    let run = common::minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(text.contains("source: db_password.267da420") && text.contains("target: db_password"), "{}\n{text}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}

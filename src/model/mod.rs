@@ -278,6 +278,27 @@ impl Project {
                     let Some(compose) = self.files[m.file].compose() else { continue };
                     used.extend(compose.volume_secrets.iter().map(|s| self.name_in(unit, m.file, &s.value)));
                 }
+                // `X_FILE: /run/secrets/NAME` means to read NAME: a declaration of NAME (or of
+                // one of MiniPaaS's versions `NAME.<hash8>`) is what MP009's fix grants, not
+                // something to remove.
+                for def in unit.services.iter().flat_map(|s| &s.defs) {
+                    let Some(service) = self.service_def(def) else { continue };
+                    for var in service.environment.iter().filter(|v| v.key.value.ends_with("_FILE")) {
+                        let Some(target) =
+                            var.value.as_ref().and_then(|v| v.value.strip_prefix("/run/secrets/"))
+                        else {
+                            continue;
+                        };
+                        if !target.is_empty() && !target.contains(['$', '/']) {
+                            used.push(Name::Exact(target.to_string()));
+                            used.push(Name::Pattern {
+                                parts: vec![format!("{target}.")],
+                                open_start: false,
+                                open_end: true,
+                            });
+                        }
+                    }
+                }
             }
             ResourceKind::Config => {
                 for def in unit.services.iter().flat_map(|s| &s.defs) {
