@@ -276,6 +276,10 @@ fn a_version_a_file_variable_means_to_read_is_not_removed() {
     )]);
     let run = common::minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
     let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
-    assert!(text.contains("source: db_password.267da420") && text.contains("target: db_password"), "{}\n{text}", run.stdout);
+    assert!(
+        text.contains("source: db_password.267da420") && text.contains("target: db_password"),
+        "{}\n{text}",
+        run.stdout
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
 }

@@ -278,24 +278,36 @@ impl Project {
                     let Some(compose) = self.files[m.file].compose() else { continue };
                     used.extend(compose.volume_secrets.iter().map(|s| self.name_in(unit, m.file, &s.value)));
                 }
-                // `X_FILE: /run/secrets/NAME` means to read NAME: a declaration of NAME (or of
-                // one of MiniPaaS's versions `NAME.<hash8>`) is what MP009's fix grants, not
-                // something to remove.
-                for def in unit.services.iter().flat_map(|s| &s.defs) {
-                    let Some(service) = self.service_def(def) else { continue };
-                    for var in service.environment.iter().filter(|v| v.key.value.ends_with("_FILE")) {
-                        let Some(target) =
-                            var.value.as_ref().and_then(|v| v.value.strip_prefix("/run/secrets/"))
-                        else {
-                            continue;
-                        };
-                        if !target.is_empty() && !target.contains(['$', '/']) {
-                            used.push(Name::Exact(target.to_string()));
-                            used.push(Name::Pattern {
-                                parts: vec![format!("{target}.")],
-                                open_start: false,
-                                open_end: true,
-                            });
+                // `X_FILE: /run/secrets/NAME` with nothing mounted there means to read NAME: a
+                // declaration of NAME (or of one of MiniPaaS's versions `NAME.<hash8>`) is what
+                // MP009's fix grants, not something to remove.
+                for eff in &unit.services {
+                    let granted: Vec<Option<String>> = eff
+                        .secrets
+                        .iter()
+                        .filter_map(|r| self.reference(eff, r, ResourceKind::Secret))
+                        .map(|(d, w)| self.mount_target(d, w, ResourceKind::Secret))
+                        .collect();
+                    if granted.iter().any(Option::is_none) {
+                        continue;
+                    }
+                    for def in &eff.defs {
+                        let Some(service) = self.service_def(def) else { continue };
+                        for var in service.environment.iter().filter(|v| v.key.value.ends_with("_FILE")) {
+                            let Some(target) =
+                                var.value.as_ref().and_then(|v| v.value.strip_prefix("/run/secrets/"))
+                            else {
+                                continue;
+                            };
+                            let mounted = granted.iter().flatten().any(|g| g == target);
+                            if !mounted && !target.is_empty() && !target.contains(['$', '/']) {
+                                used.push(Name::Exact(target.to_string()));
+                                used.push(Name::Pattern {
+                                    parts: vec![format!("{target}.")],
+                                    open_start: false,
+                                    open_end: true,
+                                });
+                            }
                         }
                     }
                 }
