@@ -19,8 +19,8 @@ use crate::finding::{FileId, Severity};
 use crate::fix::engine::{Change, Step, apply_steps};
 use crate::fix::patch::{NewReference, Patcher, Unfixable};
 use crate::fix::write::{lock, write_all};
-use crate::fix::{Applicability, Fix};
-use crate::model::compose::{ResourceKind, valid_object_name};
+use crate::fix::{Applicability, Fix, Mount};
+use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
 use crate::model::{Content, LoadOptions, Project, Unit};
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
@@ -144,19 +144,16 @@ pub fn versioned_name(base: &str, value: &[u8]) -> String {
     format!("{base}.{hex}")
 }
 
-/// True when `name` is `base` or one of its versions `base.<8 hex>`.
-fn is_version_of(name: &str, base: &str) -> bool {
-    name == base
-        || name
-            .strip_prefix(base)
-            .and_then(|r| r.strip_prefix('.'))
-            .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+/// The mounts a command on one name in one env may change: that name's (and its versions'),
+/// in that env's unit. A file another env shares is edited only when that env's mounts stay.
+fn only_in_env(unit: &Unit, kind: ResourceKind, name: impl Fn(&str) -> bool) -> impl Fn(&Mount) -> bool {
+    let env = unit.env.clone();
+    move |m: &Mount| m.env == env && m.kind == kind && name(&m.source)
 }
 
 /// Names matching a `delete --name`: one version if a versioned name is given, else all.
 fn matches_delete(name: &str, given: &str) -> bool {
-    let versioned =
-        given.rsplit_once('.').is_some_and(|(_, h)| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let versioned = given.rsplit_once('.').is_some_and(|(_, h)| is_version_suffix(h));
     if versioned { name == given } else { is_version_of(name, given) }
 }
 
@@ -483,7 +480,8 @@ fn create(
         steps.push(ensure_declared(kind, path, &object));
     }
     steps.push(drop_old_version(kind, &base, &object));
-    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let allowed = only_in_env(u, kind, |n| is_version_of(n, &base));
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
     }
@@ -561,7 +559,8 @@ fn delete(
         .filter(|n| pred(n))
         .collect();
     let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred, true)];
-    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps)?;
+    let allowed = only_in_env(u, kind, pred);
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
     }
@@ -689,7 +688,9 @@ fn prune(
         }
     }
     let pred = |n: &str| unused.contains(n);
-    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)])?;
+    // Pruning removes only what nothing mounts: no mount may change.
+    let (changes, notes) =
+        apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)], &|_| false)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
     }

@@ -62,10 +62,19 @@ pub struct FixRun {
     pub problems: Vec<String>,
 }
 
+/// A finding, apart from its position (fixes move text): (code, path, message).
 type Key = (&'static str, String, String);
 
 fn key(project: &Project, f: &Finding) -> Key {
     (f.code, project.files[f.primary.file].path.clone(), f.message.clone())
+}
+
+/// One fix of a finding: a refused fix is not tried again, but the finding may be offered
+/// another one later (a declaration, once the near name a rename pointed at is gone).
+type FixKey = (Key, String);
+
+fn fix_key(project: &Project, f: &Finding) -> FixKey {
+    (key(project, f), f.fix.as_ref().map(|p| p.title.clone()).unwrap_or_default())
 }
 
 fn load(ws: &Workspace, opts: &LoadOptions, settings: &Settings) -> Result<(Project, Vec<Finding>), Error> {
@@ -80,7 +89,7 @@ fn choose(
     project: &Project,
     findings: &[Finding],
     required: Applicability,
-    blocked: &HashSet<Key>,
+    blocked: &HashMap<FixKey, String>,
     single: bool,
 ) -> (Vec<usize>, BTreeMap<FileId, Vec<Edit>>) {
     let mut chosen = Vec::new();
@@ -91,7 +100,7 @@ fn choose(
         if f.suppressed.is_some()
             || plan.applicability < required
             || plan.fixes.is_empty()
-            || blocked.contains(&key(project, f))
+            || blocked.contains_key(&fix_key(project, f))
         {
             continue;
         }
@@ -131,6 +140,36 @@ fn choose(
     (chosen, edits)
 }
 
+/// The units the `chosen` findings are in, and the services their edits are written in.
+fn scope(project: &Project, findings: &[Finding], chosen: &[usize]) -> (HashSet<String>, HashSet<String>) {
+    let mut units = HashSet::new();
+    let mut services = HashSet::new();
+    for f in chosen.iter().map(|&i| &findings[i]) {
+        units.extend(f.units.iter().cloned());
+        for fix in f.fix.iter().flat_map(|p| &p.fixes) {
+            let file = &project.files[fix.file];
+            let (Some(compose), Some(tree)) = (file.compose(), file.tree.as_ref()) else { continue };
+            // A service's text runs from its key to the next key at its level or above (an
+            // insertion after its last line, past a trailing comment, is still in it).
+            let mut starts: Vec<usize> = compose.services.iter().map(|s| s.name.span.start).collect();
+            for &root in &tree.roots {
+                if tree.is_map(root) {
+                    starts.extend(tree.own_entries(root).iter().map(|e| tree.node(e.key).span.start));
+                }
+            }
+            starts.sort_unstable();
+            for s in &compose.services {
+                let start = s.name.span.start;
+                let end = starts.iter().copied().find(|&x| x > start).unwrap_or(file.text.len());
+                if fix.edits.iter().any(|e| start <= e.range.start && e.range.start <= end) {
+                    services.insert(s.name.value.clone());
+                }
+            }
+        }
+    }
+    (units, services)
+}
+
 /// Applies every fix at or above `required` until nothing changes (or [`MAX_PASSES`]).
 /// The workspace is left holding the fixed texts as overrides.
 pub fn fix(
@@ -142,7 +181,8 @@ pub fn fix(
     let (mut project, mut findings) = load(ws, opts, settings)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
     let mut current: BTreeMap<String, String> = BTreeMap::new();
-    let mut blocked: HashSet<Key> = HashSet::new();
+    // Fixes refused or reverted, with why: never tried again, and shown on their findings.
+    let mut blocked: HashMap<FixKey, String> = HashMap::new();
     let mut applied: Vec<Applied> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut single = false;
@@ -172,11 +212,9 @@ pub fn fix(
                 let touches =
                     findings[*i].fix.iter().flat_map(|p| &p.fixes).any(|fx| unparsable.contains(&fx.file));
                 if touches && (single || chosen.len() == 1) {
-                    blocked.insert(key(&project, &findings[*i]));
-                    problems.push(format!(
-                        "not applied: the fix for {} would make the file invalid YAML",
-                        describe(i)
-                    ));
+                    let why = "it would make the file invalid YAML".to_string();
+                    problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
+                    blocked.insert(fix_key(&project, &findings[*i]), why);
                 }
             }
             single = true;
@@ -196,15 +234,47 @@ pub fn fix(
         let safe = chosen
             .iter()
             .all(|&i| findings[i].fix.as_ref().is_some_and(|p| p.applicability == Applicability::Safe));
-        let (gained, _) = super::verify::regressions(&before, &after, safe, &|_| true);
+        // A safe fix changes no mount; an unsafe one only those of the services it edits, in
+        // the units its finding is in (an alias elsewhere, or a file another unit shares, must
+        // not carry its change further).
+        let (units, services) = if safe { Default::default() } else { scope(&project, &findings, &chosen) };
+        let allowed = |m: &super::Mount| units.contains(&m.unit) && services.contains(&m.service);
+        let (gained, _) = super::verify::regressions(&before, &after, &allowed, &|_| true);
         if !gained.is_empty() {
             for (path, text) in previous {
                 ws.set_override(&path, text);
             }
             if single || chosen.len() == 1 {
                 for i in &chosen {
-                    blocked.insert(key(&project, &findings[*i]));
-                    problems.push(format!("reverted the fix for {}: {}", describe(i), gained.join("; ")));
+                    let why = gained.join("; ");
+                    problems.push(format!("reverted the fix for {}: {why}", describe(i)));
+                    blocked.insert(fix_key(&project, &findings[*i]), why);
+                }
+            }
+            single = true;
+            continue;
+        }
+        // A fix must resolve its finding: one that leaves it in place would be chosen again
+        // next pass and apply again (a grant into a list `!reset` ignores, 50 times over).
+        let (next_project, next_findings) = load(ws, opts, settings)?;
+        let count = |list: &[Finding], p: &Project, k: &Key| list.iter().filter(|f| key(p, f) == *k).count();
+        let unresolved: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let k = key(&project, &findings[i]);
+                count(&next_findings, &next_project, &k) >= count(&findings, &project, &k)
+            })
+            .collect();
+        if !unresolved.is_empty() {
+            for (path, text) in previous {
+                ws.set_override(&path, text);
+            }
+            if single || chosen.len() == 1 {
+                for i in &unresolved {
+                    let why = "it does not resolve the finding".to_string();
+                    problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
+                    blocked.insert(fix_key(&project, &findings[*i]), why);
                 }
             }
             single = true;
@@ -225,7 +295,16 @@ pub fn fix(
         for (file, new) in texts {
             current.insert(project.files[file].path.clone(), new);
         }
-        (project, findings) = load(ws, opts, settings)?;
+        (project, findings) = (next_project, next_findings);
+    }
+    // A finding whose fix was refused says so, rather than offering it again.
+    for f in &mut findings {
+        let Some(why) = blocked.get(&fix_key(&project, f)) else { continue };
+        if let Some(plan) = &mut f.fix {
+            plan.title = format!("{} (refused: {why})", plan.title);
+            plan.applicability = Applicability::DisplayOnly;
+            plan.fixes.clear();
+        }
     }
     if !converged {
         problems
@@ -253,12 +332,14 @@ const MAX_STEP_ROUNDS: usize = 200;
 /// Applies `steps` in order through the same splice-and-verify path as `--fix`; returns the
 /// changed files (nothing is written) and what the change leaves to look at (a `_FILE` that now
 /// points at a secret deleted on purpose). Any step that cannot be done, a result that does not
-/// parse, or one that leaves a unit (this env's or another's) with an undeclared or conflicting
-/// reference, stops everything with no change.
+/// parse, one that leaves a unit (this env's or another's) with an undeclared or conflicting
+/// reference, or one that changes a mount `allowed` does not allow, stops everything with no
+/// change.
 pub fn apply_steps(
     ws: &mut Workspace,
     opts: &LoadOptions,
     steps: &[Step<'_>],
+    allowed: &dyn Fn(&super::Mount) -> bool,
 ) -> Result<(Vec<Change>, Vec<String>), Error> {
     let mut project = Project::load(ws, opts)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
@@ -320,7 +401,7 @@ pub fn apply_steps(
     }
     let after = super::verify::state(ws, opts, &Settings::default(), &changed)?;
     let breaks_deploy = |code: &str| matches!(code, "MP001" | "MP002" | "MP008");
-    let (broken, notes) = super::verify::regressions(&before, &after, false, &breaks_deploy);
+    let (broken, notes) = super::verify::regressions(&before, &after, allowed, &breaks_deploy);
     if !broken.is_empty() {
         return Err(Error::Edit(format!(
             "the edit would break the project: {}; nothing was changed",

@@ -8,6 +8,8 @@ pub mod patch;
 mod verify;
 pub mod write;
 
+pub use verify::Mount;
+
 use std::ops::Range;
 
 use serde::Serialize;

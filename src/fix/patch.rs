@@ -115,9 +115,26 @@ impl<'a> Patcher<'a> {
         self.text[end..].find('\n').map_or(self.text.len(), |i| end + i + 1)
     }
 
+    /// Where a node's text starts with its properties: the parser's spans leave out an anchor
+    /// (`&n db`) or tag written before the node, but removing the node must take them, and
+    /// removing the node before it must not.
+    fn props_start(&self, start: usize) -> usize {
+        let mut at = start.min(self.text.len());
+        loop {
+            let before = self.text[..at].trim_end_matches([' ', '\t']);
+            let token_start = before.rfind([' ', '\t', '\n', '[', '{', ',']).map_or(0, |i| i + 1);
+            let token = &before[token_start..];
+            if token.len() > 1 && token.starts_with(['&', '!']) {
+                at = token_start;
+            } else {
+                return at;
+            }
+        }
+    }
+
     /// The `-` of the block sequence item whose content starts at `item_start`.
     fn dash_before(&self, item_start: usize) -> Option<usize> {
-        let before = self.text.get(..item_start)?;
+        let before = self.text.get(..self.props_start(item_start))?;
         let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
         trimmed.ends_with('-').then(|| trimmed.len() - 1)
     }
@@ -341,7 +358,13 @@ impl<'a> Patcher<'a> {
         };
         let col = self.col(t.node(first.key).span.start);
         let at = self.insertion_point(self.entry_end(last));
-        Ok((vec![Edit::insert(at, format!("{}{}", self.nl, entry(col)))], false))
+        // Written the way its neighbours are: `name: {external: true}` after flow values.
+        let new = if t.is_flow(last.value) && t.is_map(last.value) {
+            format!("{}{}: {{external: true}}", Self::spaces(col), scalar(name))
+        } else {
+            entry(col)
+        };
+        Ok((vec![Edit::insert(at, format!("{}{new}", self.nl))], false))
     }
 
     /// Removes one item of a service's list; the key goes too when the list becomes empty.
@@ -371,8 +394,9 @@ impl<'a> Patcher<'a> {
         }
         let span = |i: usize| t.node(items[i]).span.clone();
         if t.is_flow(entry.value) {
+            let start = |i: usize| self.props_start(span(i).start);
             return Ok(vec![if idx + 1 < items.len() {
-                Edit::delete(span(idx).start..span(idx + 1).start)
+                Edit::delete(start(idx)..start(idx + 1))
             } else {
                 Edit::delete(span(idx - 1).end..span(idx).end)
             }]);
@@ -404,8 +428,22 @@ impl<'a> Patcher<'a> {
                 // The section is all the file holds: an empty file is no Compose file
                 // (`docker stack deploy`: "Top-level object must be a mapping"). Keep the
                 // section, empty.
+                if t.is_flow(section.value) {
+                    return Ok(vec![Edit::replace(t.node(section.value).span.clone(), "{}")]);
+                }
+                // `secrets: {}`, keeping a comment written after the key.
                 let key = t.node(section.key).span.clone();
-                return Ok(vec![Edit::replace(key.end..self.entry_end(&section), ": {}".to_string())]);
+                let colon = self.text[key.end..]
+                    .find(':')
+                    .map(|i| key.end + i)
+                    .ok_or_else(|| Unfixable(format!("cannot find the `:` after `{}`", kind.key())))?;
+                let line_end = self.insertion_point(colon + 1);
+                let mut edits = vec![Edit::insert(colon + 1, " {}")];
+                let end = self.entry_end(&section);
+                if end > line_end {
+                    edits.push(Edit::delete(line_end..end));
+                }
+                return Ok(edits);
             }
             return self.remove_entry(root, &section);
         }
@@ -420,38 +458,95 @@ impl<'a> Patcher<'a> {
             let entries = t.own_entries(map);
             let idx = entries.iter().position(|e| e.key == entry.key).unwrap_or(0);
             let end = self.entry_end(entry);
+            let start = self.props_start(key.start);
             return Ok(vec![if idx + 1 < entries.len() {
-                Edit::delete(key.start..t.node(entries[idx + 1].key).span.start)
+                Edit::delete(start..self.props_start(t.node(entries[idx + 1].key).span.start))
             } else if idx > 0 {
                 Edit::delete(self.entry_end(&entries[idx - 1])..end)
             } else {
-                Edit::delete(key.start..end)
+                Edit::delete(start..end)
             }]);
         }
-        if !self.starts_line(key.start) {
+        if !self.starts_line(self.props_start(key.start)) {
             return Err(Unfixable("the entry does not start its own line".into()));
         }
         // The comments on their own lines right above the entry are about it: they go with it.
-        let mut start = self.line_start(key.start);
-        while start > 0 {
+        // A byte-order mark stays: it is the file's, not the first line's.
+        let bom = if self.text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        // Only lines after the previous entry's value: a quoted scalar's continuation line may
+        // start with `#` too.
+        let entries = t.own_entries(map);
+        let floor = match entries.iter().position(|e| e.key == entry.key) {
+            Some(i) if i > 0 => self.entry_end(&entries[i - 1]),
+            _ => bom,
+        };
+        let mut start = self.line_start(key.start).max(bom);
+        while start > floor {
             let above = self.line_start(start - 1);
+            if above < floor {
+                break;
+            }
             if !self.text[above..start].trim_start().starts_with('#') {
                 break;
             }
-            start = above;
+            start = above.max(bom);
         }
-        Ok(vec![Edit::delete(start..self.next_line_start(self.entry_end(entry)))])
+        Ok(vec![Edit::delete(start..self.entry_lines_end(entry))])
+    }
+
+    /// The start of the first line after a block entry that is not part of it: after its
+    /// value, the blank lines a `|+` scalar keeps, and comments indented under the entry's key.
+    fn entry_lines_end(&self, entry: &Entry) -> usize {
+        let key_col = self.col(self.tree.node(entry.key).span.start);
+        // The node the entry's text ends with: the last value of nested block collections.
+        let t = self.tree;
+        let mut last = entry.value;
+        loop {
+            let next = if t.is_alias(last) || t.is_flow(last) {
+                None
+            } else if t.is_map(last) {
+                t.own_entries(last).last().map(|e| e.value)
+            } else if t.is_seq(last) {
+                t.items(last).last().copied()
+            } else {
+                None
+            };
+            match next {
+                Some(n) => last = n,
+                None => break,
+            }
+        }
+        let header = self.text.get(t.written_span(self.text, last)).unwrap_or_default();
+        let keeps = header.starts_with(['|', '>'])
+            && header.lines().next().is_some_and(|h| h.split('#').next().unwrap_or_default().contains('+'));
+        let mut end = self.next_line_start(self.entry_end(entry));
+        let mut blank_run = keeps;
+        while end < self.text.len() {
+            let next = self.next_line_start(end + 1).max(end + 1);
+            let line = &self.text[end..next];
+            let body = line.trim_start_matches([' ', '\t']);
+            let blank = body.trim().is_empty();
+            let comment = body.starts_with('#') && line.len() - body.len() > key_col;
+            if !(comment || (blank && blank_run)) {
+                break;
+            }
+            blank_run &= blank;
+            end = next;
+        }
+        end
     }
 }
 
 /// A YAML scalar for `s`: plain when that reads back as the same string, else double-quoted.
 pub fn scalar(s: &str) -> String {
     let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
-    let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '/');
+    // A leading digit is quoted whatever follows: YAML 1.1 (which `docker stack deploy` reads)
+    // takes `1_0`, `0x1F`, `0o7`, `1__0` and `2001-12-14` for numbers or dates.
+    let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '/');
     let reserved = matches!(
         s.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n" | ".inf" | ".nan"
-    ) || s.parse::<f64>().is_ok();
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+    );
     if plain_chars && first_ok && !reserved {
         return s.to_string();
     }
@@ -528,6 +623,21 @@ mod tests {
         let text = "configs:\n  b:\n    content: |+\n      x\n\n  # about a\n  a:\n    external: true\n";
         let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Config, "b").unwrap());
         assert_eq!(out, "configs:\n  # about a\n  a:\n    external: true\n");
+        // Comments indented under the removed entry are its own; the next entry's stay.
+        let text = "secrets:\n  b:\n    external: true\n    # note about b\n  a:\n    external: true\n    # note about a\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Secret, "b").unwrap());
+        assert_eq!(out, "secrets:\n  a:\n    external: true\n    # note about a\n");
+        // A comment on the section's line stays when the section is emptied; the mark too.
+        let text = "# dev\nsecrets: # section\n  # a\n  a:\n    external: true\n...\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Secret, "a").unwrap());
+        assert_eq!(out, "# dev\nsecrets: {} # section\n...\n");
+        let text = "secrets: {a: {external: true}}  # s\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Secret, "a").unwrap());
+        assert_eq!(out, "secrets: {}  # s\n");
+        // Removing the first section keeps the byte-order mark.
+        let text = "\u{feff}secrets:\n  u: {external: true}\nservices:\n  web:\n    image: x\n";
+        let out = apply(text, |p, _| p.remove_declaration(ResourceKind::Secret, "u").unwrap());
+        assert_eq!(out, "\u{feff}services:\n  web:\n    image: x\n");
     }
 
     #[test]
@@ -591,6 +701,10 @@ mod tests {
             out.ends_with("    external: true\r\n\r\nconfigs:\r\n  c:\r\n    external: true\r\n"),
             "{out:?}"
         );
+        // Next to flow values, in flow style; a name YAML 1.1 reads as a number, quoted.
+        let text = "secrets:\n  a: {external: true}  # a\n";
+        let out = apply(text, |p, _| p.declare_external(ResourceKind::Secret, "2024_01").unwrap().0);
+        assert_eq!(out, "secrets:\n  a: {external: true}  # a\n  \"2024_01\": {external: true}\n");
         let text = "services:\n    web:\n        image: x";
         let (edits, created) = {
             let tree = Tree::parse(text).unwrap();
@@ -644,6 +758,26 @@ mod tests {
     }
 
     #[test]
+    fn anchors_go_with_their_node_and_never_slide() {
+        let text = "services:\n  web:\n    secrets: [&n db, &m other, x]\n  api:\n    secrets: [*n, *m]\nsecrets: {&k a: {external: true}, b: {external: true}}\nx-k: *k\n";
+        let tree = Tree::parse(text).unwrap();
+        let p = Patcher::new(text, &tree);
+        let web = service(&tree, "web");
+        let items = tree.items(tree.get(web, "secrets").unwrap().value).to_vec();
+        // Removing an anchored item takes its anchor: the alias is left dangling and the
+        // result does not parse (so the engine refuses it), rather than `*n` meaning `other`.
+        let out = splice(text, &p.remove_reference(web, "web", "secrets", items[0]).unwrap());
+        assert!(out.contains("secrets: [&m other, x]"), "{out}");
+        assert!(Tree::parse(&out).is_err());
+        // Removing the item before an anchored one leaves that anchor in place.
+        let out = splice(text, &p.remove_reference(web, "web", "secrets", items[2]).unwrap());
+        assert!(out.contains("secrets: [&n db, &m other]"), "{out}");
+        let out = splice(text, &p.remove_declaration(ResourceKind::Secret, "a").unwrap());
+        assert!(out.contains("secrets: {b: {external: true}}"), "{out}");
+        assert!(Tree::parse(&out).is_err());
+    }
+
+    #[test]
     fn scalars_quote_only_when_needed() {
         assert_eq!(scalar("db_password.267da420"), "db_password.267da420");
         assert_eq!(scalar("/run/secrets/x"), "/run/secrets/x");
@@ -651,5 +785,21 @@ mod tests {
         assert_eq!(scalar("12"), "\"12\"");
         assert_eq!(scalar("a b:c"), "\"a b:c\"");
         assert_eq!(scalar("-x"), "\"-x\"");
+        // YAML 1.1 numbers and dates `docker stack deploy` would not read as strings.
+        for n in [
+            "1_0",
+            "0x1F",
+            "0o7",
+            "0b1",
+            "1__0",
+            "1_000.5",
+            "2001-12-14",
+            "2024_01",
+            "1_0.28319192",
+            "On",
+            "N",
+        ] {
+            assert_eq!(scalar(n), format!("\"{n}\""));
+        }
     }
 }

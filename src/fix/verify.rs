@@ -1,8 +1,10 @@
 //! Checking a pass of edits before it is kept, over every unit that holds a changed file, not
 //! only the env or the files the run was limited to: the changed files still parse as Compose
 //! (no new input error), hold as many YAML documents as before, no unit gains an error-level
-//! finding, and a pass of safe fixes leaves every service's mounts (source → target) as they
-//! were.
+//! finding, and what every service mounts (source, target, and the declaration the source
+//! resolves to) changes only where the caller allows: nowhere for safe fixes, in the units and
+//! services a fix is about for unsafe ones, for the one name in the one env for commands. A
+//! name that was undeclared may become declared anywhere: that is what MP001's fix is for.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,8 +28,29 @@ pub(super) struct State {
     /// Top-level `secrets:`/`configs:` with no value per changed file (`docker stack deploy`
     /// rejects them: "must be a mapping").
     empty: BTreeMap<String, usize>,
-    /// What each service mounts: (unit, service, kind, source, target).
-    mounts: BTreeSet<(String, String, ResourceKind, String, String)>,
+    /// What each service mounts.
+    mounts: BTreeSet<Mount>,
+}
+
+/// One thing a service mounts in one unit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mount {
+    /// The unit's label.
+    pub unit: String,
+    /// The unit's env, for env units.
+    pub env: Option<String>,
+    /// The service.
+    pub service: String,
+    /// Secret or config.
+    pub kind: ResourceKind,
+    /// The name it mounts, interpolated.
+    pub source: String,
+    /// Where it mounts, normalized (`?` when a variable is unknown).
+    pub target: String,
+    /// Every declaration of `source` in the unit (file and what it says: external and its real
+    /// name, file, environment, a hash of content), or empty when it is undeclared: a change here
+    /// changes which object is mounted.
+    pub declared: Vec<String>,
 }
 
 /// Measures the units that hold `changed` as the workspace reads them now.
@@ -63,18 +86,22 @@ pub(super) fn state(
         out.empty.insert(path.clone(), empty);
     }
     for unit in &project.units {
+        let declared = declarations(&project, unit);
         for service in &unit.services {
             for kind in [ResourceKind::Secret, ResourceKind::Config] {
                 for r in service.refs(kind) {
                     let Some((def, written)) = project.reference(service, r, kind) else { continue };
                     let target = project.mount_target(def, written, kind).unwrap_or_else(|| "?".into());
-                    out.mounts.insert((
-                        unit.label.clone(),
-                        service.name.clone(),
+                    let source = r.name.exact().map_or_else(|| written.source.value.clone(), str::to_string);
+                    out.mounts.insert(Mount {
+                        unit: unit.label.clone(),
+                        env: unit.env.clone(),
+                        service: service.name.clone(),
                         kind,
-                        r.name.to_string(),
+                        declared: declared.get(&(kind, source.clone())).cloned().unwrap_or_default(),
+                        source,
                         target,
-                    ));
+                    });
                 }
             }
         }
@@ -82,13 +109,44 @@ pub(super) fn state(
     Ok(out)
 }
 
+/// Each name's declarations in a unit, as [`Mount::declared`] lists them.
+fn declarations(
+    project: &Project,
+    unit: &crate::model::Unit,
+) -> BTreeMap<(ResourceKind, String), Vec<String>> {
+    let mut out: BTreeMap<(ResourceKind, String), Vec<String>> = BTreeMap::new();
+    for kind in [ResourceKind::Secret, ResourceKind::Config] {
+        for (file, d) in project.declarations(unit, kind) {
+            let name = project.name_in(unit, file, &d.name.value);
+            let name = name.exact().map_or_else(|| d.name.value.clone(), str::to_string);
+            let value = |s: &Option<crate::model::compose::Spanned>| s.as_ref().map(|s| s.value.clone());
+            let content = d.content.as_ref().map(|c| hex(&crate::finding::value_hash(&c.value)));
+            out.entry((kind, name)).or_default().push(format!(
+                "{} external={} name={:?} file={:?} environment={:?} content={:?}",
+                project.files[file].path,
+                d.external,
+                value(&d.real_name),
+                value(&d.file),
+                value(&d.environment),
+                content,
+            ));
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Why the pass from `before` to `after` must be reverted, if it must: broken files, new
-/// error-level findings whose code `blocks`, and for safe fixes changed mounts. New findings
-/// that do not block are returned apart, to report.
+/// error-level findings whose code `blocks`, and mounts that change where `allowed` says no
+/// (it is asked about each mount that goes and each that comes). New findings that do not
+/// block are returned apart, to report.
 pub(super) fn regressions(
     before: &State,
     after: &State,
-    safe: bool,
+    allowed: &dyn Fn(&Mount) -> bool,
     blocks: &dyn Fn(&str) -> bool,
 ) -> (Vec<String>, Vec<String>) {
     let mut out = Vec::new();
@@ -113,16 +171,37 @@ pub(super) fn regressions(
         let line = format!("{code} in {path}: {message}");
         if blocks(code) { out.push(line) } else { notes.push(line) }
     }
-    if safe && after.mounts != before.mounts {
-        let changed: BTreeSet<String> = after
-            .mounts
-            .symmetric_difference(&before.mounts)
-            .map(|(unit, service, ..)| format!("service `{service}` in {unit}"))
-            .collect();
-        out.push(format!(
-            "a safe fix must not change what services mount, and it changes {}",
-            changed.into_iter().collect::<Vec<_>>().join(", ")
-        ));
+    // A name that was undeclared and now is declared, same service and target, is MP001's fix.
+    let declared_now = |m: &Mount| {
+        !m.declared.is_empty()
+            && before.mounts.iter().any(|b| {
+                b.declared.is_empty()
+                    && (&b.unit, &b.service, b.kind, &b.source, &b.target)
+                        == (&m.unit, &m.service, m.kind, &m.source, &m.target)
+            })
+    };
+    let undeclared_then = |m: &Mount| {
+        m.declared.is_empty()
+            && after.mounts.iter().any(|a| {
+                !a.declared.is_empty()
+                    && (&a.unit, &a.service, a.kind, &a.source, &a.target)
+                        == (&m.unit, &m.service, m.kind, &m.source, &m.target)
+            })
+    };
+    let mut changed: BTreeSet<String> = BTreeSet::new();
+    for (m, gone) in before
+        .mounts
+        .difference(&after.mounts)
+        .map(|m| (m, true))
+        .chain(after.mounts.difference(&before.mounts).map(|m| (m, false)))
+    {
+        if (gone && undeclared_then(m)) || (!gone && declared_now(m)) || allowed(m) {
+            continue;
+        }
+        changed.insert(format!("what service `{}` mounts in {}", m.service, m.unit));
+    }
+    if !changed.is_empty() {
+        out.push(format!("it changes {}", changed.into_iter().collect::<Vec<_>>().join(", ")));
     }
     (out, notes)
 }

@@ -179,9 +179,11 @@ impl Project {
             };
             let vars = &self.vars[def.vars];
             for kind in [ResourceKind::Secret, ResourceKind::Config] {
-                if written.merge_tags.iter().any(|(k, _)| *k == kind) {
+                if tool != Tool::Stack && written.merge_tags.iter().any(|(k, _)| *k == kind) {
                     // `!reset` and `!override` drop what earlier definitions set (only the
-                    // build secrets stay: they are another attribute).
+                    // build secrets stay: they are another attribute). `docker stack deploy`
+                    // ignores the tags and merges as usual (measured: `docker stack config`
+                    // 28.2.2 keeps both lists).
                     service.refs_mut(kind).retain(|old| old.key.starts_with("build:"));
                 }
                 for (index, r) in written.refs(kind).iter().enumerate() {

@@ -110,9 +110,11 @@ impl Rule for FileEnvWithoutSecret {
                     let Some(secret) = value.value.strip_prefix("/run/secrets/") else {
                         continue;
                     };
+                    // Only a name Swarm accepts can be granted; anything else in the value is not
+                    // a mount this rule understands, and may be a value pasted by mistake: it is
+                    // never quoted in a message.
                     if !key.ends_with("_FILE")
-                        || secret.is_empty()
-                        || secret.contains('$')
+                        || !crate::model::compose::valid_object_name(secret)
                         || granted.contains(secret)
                         || unknown_target
                     {

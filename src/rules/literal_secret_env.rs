@@ -155,14 +155,18 @@ fn move_to_secret(
     let f = &project.files[file];
     let tree = f.tree.as_ref().ok_or_else(|| Unfixable("the file did not parse".into()))?;
     let node = service.node.ok_or_else(|| Unfixable(format!("service `{svc}` has no mapping")))?;
-    let env = tree
+    let env_node = tree
         .own_entry(node, "environment")
         .filter(|e| !tree.is_alias(e.value))
-        .map(|e| tree.node(e.value).span.clone())
-        .filter(|span| span.start <= var.key.span.start && var.key.span.end <= span.end)
+        .map(|e| e.value)
+        .filter(|&v| {
+            let span = &tree.node(v).span;
+            span.start <= var.key.span.start && var.key.span.end <= span.end
+        })
         .ok_or_else(|| {
             Unfixable(format!("`{key}` is shared through an anchor or merge key; move it by hand"))
         })?;
+    let env = tree.node(env_node).span.clone();
     let file_key = format!("{key}{suffix}");
     if service.environment.iter().any(|v| v.key.value == file_key) {
         return Err(Unfixable(format!("service `{svc}` already sets `{file_key}`")));
@@ -171,10 +175,16 @@ fn move_to_secret(
     let value = var.value.as_ref().ok_or_else(|| Unfixable("no value".into()))?;
     let edits = match &var.item {
         Some(item) if var.verbatim => vec![Edit::replace(item.clone(), format!("{file_key}={path}"))],
-        None if f.text.get(var.key.span.clone()) == Some(key.as_str()) => vec![
-            Edit::replace(var.key.span.clone(), file_key.clone()),
-            Edit::replace(value.span.clone(), scalar(&path)),
-        ],
+        None if f.text.get(var.key.span.clone()) == Some(key.as_str()) => {
+            // The value's whole text: a block scalar's `|` header too, and not the lines after.
+            let node = tree
+                .own_entries(env_node)
+                .iter()
+                .find(|e| tree.node(e.key).span == var.key.span)
+                .map(|e| e.value);
+            let written = node.map_or_else(|| value.span.clone(), |v| tree.written_span(&f.text, v));
+            vec![Edit::replace(var.key.span.clone(), file_key.clone()), Edit::replace(written, scalar(&path))]
+        }
         _ => return Err(Unfixable(format!("`{key}` is written in a form this fix does not rewrite"))),
     };
     debug_assert!(edits.iter().all(|e| env.start <= e.range.start && e.range.end <= env.end));

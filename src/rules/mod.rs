@@ -238,14 +238,8 @@ fn grant_fixes(
     let kind = ResourceKind::Secret;
     let declared: Vec<String> =
         project.declarations(unit, kind).filter_map(|(_, d)| project.resolve(unit, &d.name.value)).collect();
-    let versions: Vec<&String> = declared
-        .iter()
-        .filter(|d| {
-            d.strip_prefix(target)
-                .and_then(|r| r.strip_prefix('.'))
-                .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        })
-        .collect();
+    let versions: Vec<&String> =
+        declared.iter().filter(|d| *d != target && crate::model::compose::is_version_of(d, target)).collect();
     let (source, mount) = match versions.as_slice() {
         _ if declared.iter().any(|d| d == target) => (target.to_string(), None),
         [only] => (only.to_string(), Some(target)),

@@ -317,6 +317,23 @@ impl Tree {
         self.own_entries(map).iter().copied().find(|e| self.key_text(e.key) == Some(key))
     }
 
+    /// True for a `|` or `>` block scalar.
+    pub fn is_block_scalar(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Block, .. })
+    }
+
+    /// The whole text of node `id` in `text` (the text the tree was parsed from): its span, and
+    /// for a block scalar the `|`/`>` header before its content too, so replacing it replaces
+    /// the value.
+    pub fn written_span(&self, text: &str, id: NodeId) -> Range<usize> {
+        let span = self.nodes[id].span.clone();
+        match self.is_block_scalar(id).then(|| parse::block_header(text, span.start)).flatten() {
+            Some(header) if span.is_empty() => header,
+            Some(header) => header.start..span.end.max(header.end),
+            None => span,
+        }
+    }
+
     /// True if the node is written as an alias (`*name`).
     pub fn is_alias(&self, id: NodeId) -> bool {
         matches!(self.nodes[id].kind, Kind::Alias { .. })

@@ -64,7 +64,9 @@ impl Tree {
                     let start = tree.text.len();
                     tree.text.push_str(&value);
                     let value = slot(start..tree.text.len(), text, range.start)?;
-                    let id = tree.push(Kind::Scalar { value, style: style.into() }, range);
+                    let style: Style = style.into();
+                    let range = if style == Style::Block { block_span(text, range) } else { range };
+                    let id = tree.push(Kind::Scalar { value, style }, range);
                     if let Some(m) = merge_tag(tag.as_deref()) {
                         tree.merge_tags.push((id, m));
                     }
@@ -241,6 +243,71 @@ fn slot(range: Range<usize>, text: &str, offset: usize) -> Result<Slot, SyntaxEr
             let (line, column) = crate::lines::line_col(text, offset);
             Err(SyntaxError { message: "document too large".into(), offset, line, column })
         }
+    }
+}
+
+/// A block scalar's content: the parser reports it from its first content line up to the next
+/// token, which takes in the blank lines, less-indented comments and indentation that follow
+/// it; the span ends at the last content line instead (YAML 1.2 §8.1: content lines are
+/// indented at least as far as the first non-empty one, or as the indentation indicator says).
+/// Diagnostics point at the content; edits of the whole node add the header
+/// ([`Tree::written_span`]).
+fn block_span(text: &str, range: Range<usize>) -> Range<usize> {
+    let Some(header) = block_header(text, range.start) else { return range };
+    let header_text = &text[header.clone()];
+    let explicit = header_text.bytes().any(|b| b.is_ascii_digit());
+    let line_end = text[header.end..].find('\n').map_or(text.len(), |i| header.end + i + 1);
+    let end = range.end.max(line_end).min(text.len());
+    let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();
+    let lines: Vec<(usize, &str)> = text[line_end.min(end)..end]
+        .split_inclusive('\n')
+        .scan(line_end.min(end), |at, line| {
+            let here = *at;
+            *at += line.len();
+            Some((here, line.trim_end_matches(['\n', '\r'])))
+        })
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let threshold = if explicit {
+        lines.iter().filter(|(_, l)| !l.trim_start().starts_with('#')).map(|(_, l)| indent(l)).min()
+    } else {
+        lines.first().map(|(_, l)| indent(l))
+    };
+    let last = threshold.and_then(|min| {
+        lines.iter().rev().find(|(_, l)| !(l.trim_start().starts_with('#') && indent(l) < min))
+    });
+    match last {
+        Some((at, line)) => range.start..(at + line.len()).max(range.start),
+        None => range.start..range.start,
+    }
+}
+
+/// The `|`/`>` indicators (with chomping and indentation indicators) of the block scalar whose
+/// content the parser reports at `content`: on the closest line above it that is not blank (or
+/// on its own line, when the scalar is empty).
+pub(super) fn block_header(text: &str, content: usize) -> Option<Range<usize>> {
+    let mut line_start = text[..content.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let own = line_start;
+    loop {
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+        let line = &text[line_start..line_end];
+        let found = line.char_indices().find_map(|(i, c)| {
+            if !matches!(c, '|' | '>') || (i > 0 && !line[..i].ends_with([' ', '\t', ':', '-'])) {
+                return None;
+            }
+            let rest = &line[i + 1..];
+            let len = rest.find(|c: char| !matches!(c, '+' | '-' | '0'..='9')).unwrap_or(rest.len());
+            let after = rest[len..].trim_start_matches([' ', '\t', '\r']);
+            (after.is_empty() || (after.starts_with('#') && rest[len..].starts_with([' ', '\t'])))
+                .then(|| line_start + i..line_start + i + 1 + len)
+        });
+        if found.is_some() {
+            return found;
+        }
+        if line_start == 0 || !(line.trim().is_empty() || line_start == own) {
+            return None;
+        }
+        line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
     }
 }
 

@@ -66,3 +66,30 @@ fn multiple_documents() {
     let tree = Tree::parse("a: 1\n---\nb: 2\n").unwrap();
     assert_eq!(tree.roots.len(), 2);
 }
+
+#[test]
+fn block_scalar_spans_end_at_their_last_content() {
+    for (text, want) in [
+        ("a: |-\n  one\n  two\nb: x\n", "|-\n  one\n  two"),
+        ("a: >\n  one\n\n  two\n\n# note\nb: x\n", ">\n  one\n\n  two"),
+        ("m:\n  a: |+\n    kept\n\n  b: x\n", "|+\n    kept"),
+        ("- |2\n    x\n- y\n", "|2\n    x"),
+        ("a: |\n  last\n", "|\n  last"),
+        ("a: |\nb: 1\n", "|"),
+        ("a: >-  # c |\n    deep\n   # not content: less indented\nb: 1\n", ">-  # c |\n    deep"),
+        ("a: >-\n\n    after a blank\n\nb: 1\n", ">-\n\n    after a blank"),
+    ] {
+        let tree = Tree::parse(text).unwrap();
+        let root = tree.roots[0];
+        let node =
+            match tree.get(root, "a").or_else(|| tree.get(root, "m").and_then(|m| tree.get(m.value, "a"))) {
+                Some(e) => e.value,
+                None => tree.items(root)[0],
+            };
+        // Diagnostics point at the content; the written text has the header too.
+        let content = want.split_once('\n').map_or("", |(_, c)| c.trim_start());
+        assert_eq!(slice(text, &tree, node).trim_start(), content, "{text:?}");
+        let whole = &text[tree.written_span(text, node)];
+        assert_eq!(whole, want, "{text:?}");
+    }
+}

@@ -55,6 +55,18 @@ pub fn valid_object_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// True when `name` is `base` or one of MiniPaaS's versions of it, `base.<8 hex>`: the first 8
+/// lowercase hex digits of the value's SHA-256, as MiniPaaS writes them (`db.ABCDEF12` is a
+/// name of its own).
+pub fn is_version_of(name: &str, base: &str) -> bool {
+    name == base || name.strip_prefix(base).and_then(|r| r.strip_prefix('.')).is_some_and(is_version_suffix)
+}
+
+/// True for the 8 lowercase hex digits of a MiniPaaS version suffix.
+pub fn is_version_suffix(hash: &str) -> bool {
+    hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// A string value and where it is written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Spanned {

@@ -1,0 +1,197 @@
+//! A fix or command changes only what it is about: the value it moves (whole, and never
+//! printed), the service and unit its finding is in, the one name in the one env a command
+//! names. Each case here once did more (an adversarial review found them), and exited 0.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{minipaas, minipaas_stdin, repo};
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+fn unchanged(dir: &Path) -> bool {
+    let out =
+        std::process::Command::new("git").args(["status", "--porcelain"]).current_dir(dir).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().lines().all(|l| l.starts_with("??"))
+}
+
+fn stack_config(dir: &Path, files: &[&str]) -> String {
+    let mut cmd = std::process::Command::new("docker");
+    cmd.args(["stack", "config"]);
+    for f in files {
+        cmd.args(["-c", f]);
+    }
+    let out = cmd.current_dir(dir).output().expect("the docker CLI is installed (scripts/test installs it)");
+    assert!(out.status.success(), "docker stack config: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_block_scalar_value_is_moved_whole_and_never_printed() {
+    for indicator in ["|", "|-", "|+", ">", ">-", "|2", ">2-"] {
+        let text = format!(
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: {indicator}\n        first-canary-value\n      MYSQL_ROOT_PASSWORD: 'hunter3canary'\n      API_TOKEN: ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
+        );
+        let dir = repo(&[("compose.yaml", &text)]);
+        let mut shown = Vec::new();
+        for format in ["text", "json", "sarif", "github"] {
+            let run = minipaas(dir.path(), &["lint", "--diff", "--unsafe-fixes", "--format", format]);
+            shown.push(run.stdout + &run.stderr);
+        }
+        let run = minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+        shown.push(run.stdout + &run.stderr);
+        for out in &shown {
+            for value in ["first-canary-value", "hunter3canary", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"] {
+                assert!(!out.contains(value), "{indicator}: printed {value}:\n{out}");
+            }
+        }
+        let after = read(dir.path(), "compose.yaml");
+        assert!(
+            after.contains(
+                "      POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password\n      MYSQL_ROOT_PASSWORD: 'hunter3canary'\n"
+            ),
+            "{indicator}:\n{after}"
+        );
+        let config = stack_config(dir.path(), &["compose.yaml"]);
+        assert!(config.contains("API_TOKEN: ghp_"), "{indicator}: the next variable was damaged:\n{config}");
+    }
+}
+
+#[test]
+fn an_anchor_never_slides_to_the_next_item() {
+    // `api` mounts `db` through the anchor: deleting `db` must not hand it `other`.
+    let files = [
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    image: nginx\n    secrets: [&n db, other]\n  api:\n    image: nginx\n    secrets: [*n]\nsecrets:\n  db: {external: true}\n  other: {external: true}\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+    ];
+    let dir = repo(&files);
+    let run = minipaas(dir.path(), &["secret", "delete", "--env", "dev", "--name", "db"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert!(unchanged(dir.path()));
+    // A safe removal of an anchored declaration an environment value reads: refused.
+    let dir = repo(&[(
+        "compose.yaml",
+        "secrets: {&k legacy_key: {external: true}, used: {external: true}}\nservices:\n  web:\n    image: nginx\n    secrets: [used]\n    environment:\n      OLD_SECRET_NAME: *k\n",
+    )]);
+    let run = minipaas(dir.path(), &["lint", "--fix"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(unchanged(dir.path()), "{}", read(dir.path(), "compose.yaml"));
+    assert!(run.stdout.contains("refused"), "{}", run.stdout);
+}
+
+#[test]
+fn a_fix_for_one_env_never_changes_what_another_mounts() {
+    // Declaring `db` for prod in the shared file would replace dev's `dev_db_v3` declaration.
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "compose:\n  files: [../shared/secrets.yml, ../shared/app.yml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../shared/app.yml]\n"),
+        ("shared/secrets.yml", "secrets:\n  db:\n    external: true\n    name: dev_db_v3\n"),
+        ("shared/app.yml", "services:\n  web:\n    image: nginx\n    secrets: [db]\n"),
+    ]);
+    let run = minipaas(dir.path(), &["lint", "--fix"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(unchanged(dir.path()), "{}", read(dir.path(), "shared/app.yml"));
+    assert!(run.stdout.contains("env dev"), "{}", run.stdout);
+    // Dropping dev's older version from a file prod shares would unmount prod's secret.
+    let shared = "services:\n  web:\n    image: nginx\n    secrets:\n      - source: db.aaaa1111\n        target: db\nsecrets:\n  db.aaaa1111:\n    external: true\n";
+    let dir = repo(&[
+        ("shared/compose.yaml", shared),
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    secrets:\n      - source: db.bbbb2222\n        target: db\nsecrets:\n  db.bbbb2222:\n    external: true\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("prod/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+    ]);
+    minipaas(dir.path(), &["lint", "--env", "dev", "--fix", "--unsafe-fixes"]);
+    assert_eq!(read(dir.path(), "shared/compose.yaml"), shared);
+    // `secret delete --env dev` would edit the file prod deploys too: refused, like `create`.
+    let dir = repo(&[
+        (
+            "shared/compose.yaml",
+            "services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n",
+        ),
+        ("dev/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("prod/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+    ]);
+    let run = minipaas(dir.path(), &["secret", "delete", "--env", "dev", "--name", "db"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("env prod") && run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert!(unchanged(dir.path()));
+}
+
+#[test]
+fn names_yaml_reads_as_numbers_are_written_quoted() {
+    let dir = repo(&[("compose.yaml", "services:\n  web:\n    image: nginx\n    secrets: [\"2024_01\"]\n")]);
+    assert_eq!(minipaas(dir.path(), &["lint", "--fix"]).code, 0);
+    assert!(read(dir.path(), "compose.yaml").contains("\"2024_01\":"));
+    stack_config(dir.path(), &["compose.yaml"]);
+    for name in ["1_0", "0x1F", "0o7", "2001-12-14"] {
+        let dir = repo(&[
+            ("dev/compose.yaml", "services:\n  web:\n    image: nginx\n"),
+            ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+        ]);
+        let run = minipaas_stdin(
+            dir.path(),
+            &["secret", "create", "--env", "dev", "--name", name, "--for", "web"],
+            b"val16",
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let config = stack_config(dir.path(), &["dev/compose.yaml"]);
+        assert!(
+            config.contains(&format!("target: {name}")) || config.contains(&format!("target: \"{name}\""))
+        );
+    }
+}
+
+#[test]
+fn a_fix_that_does_not_resolve_its_finding_is_not_applied() {
+    // Granting into a list `!reset` clears changes nothing Compose deploys: it used to be
+    // applied 50 times per run.
+    let files = [
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: postgres\n    environment: {POSTGRES_PASSWORD_FILE: /run/secrets/db}\n    secrets: [db]\nsecrets: {db: {external: true}}\n",
+        ),
+        ("compose.override.yaml", "services:\n  web:\n    secrets: !reset []\n"),
+        (".minipaas.toml", "[lint.level]\nfile-env-without-secret = \"error\"\n"),
+    ];
+    let dir = repo(&files);
+    let run = minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(unchanged(dir.path()), "{}", read(dir.path(), "compose.override.yaml"));
+    assert!(run.stdout.contains("does not resolve"), "{}", run.stdout);
+}
+
+#[test]
+fn docker_stack_deploy_ignores_merge_tags() {
+    // Measured with `docker stack config`: both lists are kept, so `web` mounts two secrets at
+    // `db`, which Swarm rejects.
+    let files = [
+        (
+            "dev/base.yaml",
+            "services:\n  web:\n    image: nginx\n    secrets:\n      - source: db.aaaa1111\n        target: db\nsecrets:\n  db.aaaa1111:\n    external: true\n  db.bbbb2222:\n    external: true\n",
+        ),
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    secrets: !override\n      - source: db.bbbb2222\n        target: db\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [base.yaml, compose.yaml]\n"),
+    ];
+    let dir = repo(&files);
+    let config = stack_config(dir.path(), &["dev/base.yaml", "dev/compose.yaml"]);
+    assert!(config.contains("db.aaaa1111") && config.matches("target: db").count() == 2, "{config}");
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    assert!(common::codes(&run).iter().any(|(code, ..)| code == "MP008"), "{}", run.stdout);
+}
