@@ -5,7 +5,9 @@
 //!   change), and every structural finding is judged by hand in tests/corpus/REVIEW.tsv;
 //!   MP001–MP004 must all be judged true;
 //! - a mutation test renames declarations that services use and expects the tool to notice;
-//! - `--fix --unsafe-fixes` keeps every unit Compose accepted loading, and a rerun changes nothing.
+//! - `--fix --unsafe-fixes` keeps every unit Compose accepted loading, and a rerun changes nothing;
+//! - `--fix` (safe fixes) leaves the `services:` `docker stack config` prints for each unit
+//!   exactly as it was.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -315,13 +317,63 @@ fn shape(text: &str) -> Option<(Vec<String>, Vec<String>)> {
 }
 
 fn docker_stack_config(dir: &Path, files: &[String]) -> bool {
+    stack_services(dir, files).is_some()
+}
+
+/// The `services:` of what `docker stack deploy` would deploy (`docker stack config`), or
+/// `None` when it rejects the files.
+fn stack_services(dir: &Path, files: &[String]) -> Option<String> {
     let mut cmd = std::process::Command::new("docker");
     cmd.arg("stack").arg("config");
     for f in files {
         cmd.arg("-c").arg(f);
     }
     let out = cmd.current_dir(dir).output().expect("the docker CLI is installed (.ci/run installs it)");
-    out.status.success()
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let tree = minipaas::yaml::Tree::parse(&text).ok()?;
+    let services = tree.roots.first().and_then(|&r| tree.get(r, "services"))?;
+    Some(text[tree.node(services.value).span.clone()].to_string())
+}
+
+#[test]
+fn safe_fixes_on_the_corpus_change_nothing_a_service_deploys() {
+    let mut compared = 0;
+    for repo in repos() {
+        let src = corpus().join(&repo);
+        let work = tempfile::tempdir().unwrap();
+        common::copy_dir(&src, work.path());
+        let mut ws = workspace(work.path(), &repo);
+        let run = minipaas::fix::engine::fix(
+            &mut ws,
+            &LoadOptions::default(),
+            &Settings::default(),
+            minipaas::fix::Applicability::Safe,
+        )
+        .unwrap();
+        for change in &run.changes {
+            minipaas::fix::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
+        }
+        let changed: BTreeSet<&str> = run.changes.iter().map(|c| c.path.as_str()).collect();
+        for unit in &run.project.units {
+            if !unit.files.iter().any(|&f| changed.contains(run.project.files[f].path.as_str())) {
+                continue;
+            }
+            let files: Vec<String> = unit.own_files().map(|f| run.project.files[f].path.clone()).collect();
+            if let Some(before) = stack_services(&src, &files) {
+                compared += 1;
+                let after = stack_services(work.path(), &files);
+                assert_eq!(
+                    after.as_deref(),
+                    Some(before.as_str()),
+                    "{repo}: {files:?} deploys other services"
+                );
+            }
+        }
+    }
+    assert!(compared >= 2, "the corpus exercises the safe fixes ({compared} units compared)");
 }
 
 #[test]
