@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::finding::{Finding, Severity};
 use crate::fix::Applicability;
 use crate::fix::engine;
-use crate::fix::write::{lock, write_all};
+use crate::fix::write::{interrupted, lock, write_all};
 use crate::model::{LoadOptions, Project};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
@@ -34,6 +34,12 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         env: args.env.clone(),
     };
     let (ws, opts, settings) = open(&scope)?;
+    if !args.fix && interrupted(&ws) {
+        writeln!(
+            err,
+            "warning: an earlier run was interrupted while writing several files; the next `minipaas lint --fix` (or secret/config command) finishes the change"
+        )?;
+    }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let text = TextOptions { color, quiet: args.quiet };
     if args.history {
@@ -73,7 +79,10 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let required = if args.unsafe_fixes { Applicability::Unsafe } else { Applicability::Safe };
     // Held from the first read to the last write, so parallel runs never lose an edit.
-    let _lock = if args.fix { Some(lock(&ws)?) } else { None };
+    let lock = if args.fix { Some(lock(&ws)?) } else { None };
+    for note in lock.iter().flat_map(|l| &l.recovered) {
+        writeln!(err, "note: {note}")?;
+    }
     let mut ws = ws;
     let run = engine::fix(&mut ws, &opts, &settings, required)?;
     drop(progress);
@@ -108,7 +117,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let all: Vec<(&str, &str, &str)> =
         run.changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
-    write_all(&ws.root, &all)?;
+    write_all(&ws, &all)?;
     let report = Report {
         project: &run.project,
         settings: &settings,

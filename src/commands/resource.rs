@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::finding::{FileId, Severity};
 use crate::fix::engine::{Change, Step, apply_steps};
 use crate::fix::patch::{NewReference, Patcher, Unfixable};
-use crate::fix::write::{lock, write_all};
+use crate::fix::write::{RepoLock, lock, write_all};
 use crate::fix::{Applicability, Fix, Mount};
 use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
@@ -357,6 +357,14 @@ fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Ste
     })
 }
 
+/// Says what finishing an earlier run's interrupted write did.
+fn recovered(lock: &RepoLock, out: &mut dyn Write) -> Result<(), Error> {
+    for note in &lock.recovered {
+        writeln!(out, "note: {note}")?;
+    }
+    Ok(())
+}
+
 /// A Swarm error raised before any file was written says so.
 fn unchanged(e: Error) -> Error {
     match e {
@@ -370,7 +378,7 @@ fn unchanged(e: Error) -> Error {
 fn write_changes(ws: &Workspace, changes: &[Change], after_swarm: Option<&str>) -> Result<(), Error> {
     let all: Vec<(&str, &str, &str)> =
         changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
-    write_all(&ws.root, &all).map_err(|e| match (e, after_swarm) {
+    write_all(ws, &all).map_err(|e| match (e, after_swarm) {
         (Error::Write { path, message }, Some(swarm)) => {
             Error::Write { path, message: format!("{message}; {swarm}") }
         }
@@ -447,7 +455,8 @@ fn create(
     let mut env = Env::open(env_arg)?;
     let value = read_value(kind, file, input)?;
     let object = versioned_name(&base, &value);
-    let _lock = lock(&env.ws)?;
+    let lock = lock(&env.ws)?;
+    recovered(&lock, out)?;
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let mut targets: Vec<(String, String)> = Vec::new();
@@ -543,7 +552,8 @@ fn delete(
     backend: &Backend<'_>,
 ) -> Result<Outcome, Error> {
     let mut env = Env::open(env_arg)?;
-    let _lock = lock(&env.ws)?;
+    let lock = lock(&env.ws)?;
+    recovered(&lock, out)?;
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let pred = |n: &str| matches_delete(n, given);
@@ -630,7 +640,10 @@ fn prune(
     backend: &Backend<'_>,
 ) -> Result<Outcome, Error> {
     let mut env = Env::open(env_arg)?;
-    let _lock = if delete { Some(lock(&env.ws)?) } else { None };
+    let lock = if delete { Some(lock(&env.ws)?) } else { None };
+    if let Some(l) = &lock {
+        recovered(l, out)?;
+    }
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let used = project.uses(u, kind);

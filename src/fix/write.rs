@@ -2,7 +2,9 @@
 //! parallel) never lose an edit, atomic replacement (temp file in the same folder, fsync,
 //! rename, mode and owner kept) so a file is always either its old or its new content, and
 //! all-or-nothing across files: every temporary file is ready before the first rename, and a
-//! rename that fails puts back the files already replaced.
+//! rename that fails puts back the files already replaced. A crash between two renames is the
+//! one way to leave a mix; a journal beside the lock (in `.git/`) records the write first, and
+//! the next run that takes the lock finishes it.
 
 use std::fs::File;
 use std::io::Write;
@@ -14,33 +16,134 @@ use crate::error::Error;
 /// Held while a run reads, fixes and writes; released on drop.
 pub struct RepoLock {
     _file: File,
+    /// What finishing an earlier run's interrupted write did, a line per file (to print).
+    pub recovered: Vec<String>,
 }
 
-/// Where the lock lives: in the git directory, else in the temp folder keyed by the root.
-fn lock_path(ws: &Workspace) -> PathBuf {
+/// Where the lock (`<stem>.lock`) and the journal (`<stem>-journal/`) live: in the git
+/// directory, else in the temp folder keyed by the root.
+fn state_path(ws: &Workspace, suffix: &str) -> PathBuf {
     match &ws.git_dir {
-        Some(git) => git.join("minipaas.lock"),
+        Some(git) => git.join(format!("minipaas{suffix}")),
         None => {
             // FNV-1a: stable across builds, unlike the standard hasher.
             let hash =
                 ws.root.to_string_lossy().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
                     (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
                 });
-            std::env::temp_dir().join(format!("minipaas-{hash:016x}.lock"))
+            std::env::temp_dir().join(format!("minipaas-{hash:016x}{suffix}"))
         }
     }
 }
 
-/// Takes the workspace's write lock, waiting for another run to finish.
+fn journal_dir(ws: &Workspace) -> PathBuf {
+    state_path(ws, "-journal")
+}
+
+/// Takes the workspace's write lock, waiting for another run to finish; then finishes a
+/// multi-file write an earlier run was interrupted in, if there is one.
 pub fn lock(ws: &Workspace) -> Result<RepoLock, Error> {
-    let path = lock_path(ws);
+    let path = state_path(ws, ".lock");
     let fail = |e: std::io::Error| Error::Write {
         path: path.clone(),
         message: format!("cannot take the lock: {e}"),
     };
     let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(fail)?;
     file.lock().map_err(fail)?;
-    Ok(RepoLock { _file: file })
+    let recovered = recover(&ws.root, &journal_dir(ws))?;
+    Ok(RepoLock { _file: file, recovered })
+}
+
+/// True when an earlier run's multi-file write was interrupted and is not finished yet (the
+/// next run that writes finishes it).
+pub fn interrupted(ws: &Workspace) -> bool {
+    journal_dir(ws).join(JOURNAL).exists()
+}
+
+const JOURNAL: &str = "journal.json";
+
+/// One file of a multi-file write: enough to tell its state and to finish it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    /// Path relative to the root.
+    path: String,
+    /// SHA-256 of the old and new texts.
+    before: String,
+    after: String,
+    /// The temporary file prepared beside it (left behind by a crash).
+    tmp: PathBuf,
+}
+
+fn sha(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records a write before its first rename: the new texts (`<n>.new`) and, last, the list
+/// (`journal.json`, renamed into place, so it exists only whole).
+fn record(dir: &Path, changes: &[(&str, &str, &str)], prepared: &[Prepared]) -> std::io::Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let mut entries = Vec::new();
+    for (i, ((rel, before, after), p)) in changes.iter().zip(prepared).enumerate() {
+        let mut f = File::create(dir.join(format!("{i}.new")))?;
+        f.write_all(after.as_bytes())?;
+        f.sync_all()?;
+        entries.push(Entry {
+            path: rel.to_string(),
+            before: sha(before),
+            after: sha(after),
+            tmp: p.tmp.path().to_path_buf(),
+        });
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(&mut tmp, &entries).map_err(std::io::Error::other)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(JOURNAL)).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()
+}
+
+/// Finishes the write a journal records: each file that still has its old text gets the new
+/// one; one that has the new text already, or that changed since, is left as it is. Returns
+/// what happened to each file.
+fn recover(root: &Path, dir: &Path) -> Result<Vec<String>, Error> {
+    let list = dir.join(JOURNAL);
+    let text = match std::fs::read_to_string(&list) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A journal folder without its list: the write never started renaming.
+            let _ = std::fs::remove_dir_all(dir);
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(Error::Write { path: list, message: e.to_string() }),
+    };
+    let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| Error::Write {
+        path: list.clone(),
+        message: format!(
+            "the journal of an interrupted write cannot be read ({e}); see which files it names and remove it"
+        ),
+    })?;
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let _ = std::fs::remove_file(&e.tmp);
+        let now = std::fs::read_to_string(root.join(&e.path)).ok().map(|t| sha(&t));
+        let state = if now.as_deref() == Some(e.after.as_str()) {
+            "had the new text already".to_string()
+        } else if now.as_deref() == Some(e.before.as_str()) {
+            let new = std::fs::read_to_string(dir.join(format!("{i}.new"))).map_err(|err| Error::Write {
+                path: dir.join(format!("{i}.new")),
+                message: err.to_string(),
+            })?;
+            write_atomic(root, &e.path, &new)?;
+            "now has the new text".to_string()
+        } else {
+            "changed since; left as it is".to_string()
+        };
+        out.push(format!("{}: {state}", e.path));
+    }
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| Error::Write { path: dir.to_path_buf(), message: e.to_string() })?;
+    Ok(out.into_iter().map(|l| format!("finished a write an earlier run was interrupted in: {l}")).collect())
 }
 
 /// A file's new content, written to a temporary file beside it and not yet renamed over it.
@@ -98,8 +201,14 @@ pub fn write_atomic(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
 
 /// Writes every file or none: `(path, old text, new text)`. Every new text is ready in a
 /// temporary file before the first rename; if a rename fails, the files already replaced get
-/// their old text back, and the error says which files hold which.
-pub fn write_all(root: &Path, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
+/// their old text back, and the error says which files hold which. Several files are recorded
+/// in the workspace's journal first, so a crash between renames is finished by the next run.
+pub fn write_all(ws: &Workspace, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
+    let journal = (changes.len() > 1).then(|| journal_dir(ws));
+    write_journaled(&ws.root, journal.as_deref(), changes)
+}
+
+fn write_journaled(root: &Path, journal: Option<&Path>, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
     let mut prepared = Vec::new();
     for (rel, _, after) in changes {
         match prepare(root, rel, after) {
@@ -112,6 +221,17 @@ pub fn write_all(root: &Path, changes: &[(&str, &str, &str)]) -> Result<(), Erro
             }
         }
     }
+    if let Some(dir) = journal {
+        record(dir, changes, &prepared).map_err(|e| Error::Write {
+            path: dir.to_path_buf(),
+            message: format!("cannot record the write in its journal: {e}; no file was changed"),
+        })?;
+    }
+    let forget = || {
+        if let Some(dir) = journal {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    };
     let mut done: Vec<&str> = Vec::new();
     for p in prepared {
         let rel = p.rel.clone();
@@ -125,18 +245,22 @@ pub fn write_all(root: &Path, changes: &[(&str, &str, &str)]) -> Result<(), Erro
                     Err(_) => stuck.push(*d),
                 }
             }
+            // With files stuck at the new text, the journal stays: the next run finishes it.
             let state = if stuck.is_empty() {
+                forget();
                 "no file was changed (the files already replaced were put back)".to_string()
             } else {
                 format!(
-                    "these files hold the new text and could not be put back: {}; the others are unchanged",
-                    stuck.join(", ")
+                    "these files hold the new text and could not be put back: {}; the others are unchanged{}",
+                    stuck.join(", "),
+                    if journal.is_some() { " (the next run that writes finishes the change)" } else { "" }
                 )
             };
             return Err(Error::Write { path: root.join(&rel), message: format!("{message}; {state}") });
         }
         done.push(changes.iter().find(|(r, ..)| *r == rel).map_or("", |(r, ..)| *r));
     }
+    forget();
     Ok(())
 }
 
@@ -168,7 +292,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("b.yml")).unwrap();
         std::fs::write(dir.path().join("b.yml/keep"), "x").unwrap();
         let changes = [("a.yml", "old a", "new a"), ("b.yml", "", "new b"), ("c.yml", "old c", "new c")];
-        let err = write_all(dir.path(), &changes).unwrap_err().to_string();
+        let err = write_journaled(dir.path(), None, &changes).unwrap_err().to_string();
         assert!(err.contains("b.yml") && err.contains("no file was changed"), "{err}");
         assert_eq!(err.matches("cannot write").count(), 1, "said once: {err}");
         assert_eq!(std::fs::read_to_string(dir.path().join("a.yml")).unwrap(), "old a");
@@ -180,12 +304,49 @@ mod tests {
         assert!(names.iter().all(|n| !n.ends_with(".tmp")), "no temporary file left: {names:?}");
         // A file that cannot be prepared (gone): nothing is renamed at all.
         let changes = [("a.yml", "old a", "new a"), ("missing.yml", "", "x")];
-        assert!(write_all(dir.path(), &changes).is_err());
+        assert!(write_journaled(dir.path(), None, &changes).is_err());
         assert_eq!(std::fs::read_to_string(dir.path().join("a.yml")).unwrap(), "old a");
         // And when everything can be written, everything is.
         let changes = [("a.yml", "old a", "new a"), ("c.yml", "old c", "new c")];
-        write_all(dir.path(), &changes).unwrap();
+        write_journaled(dir.path(), None, &changes).unwrap();
         assert_eq!(std::fs::read_to_string(dir.path().join("c.yml")).unwrap(), "new c");
+    }
+
+    #[test]
+    fn a_write_interrupted_between_renames_is_finished_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let journal = root.join(".git/minipaas-journal");
+        for (f, t) in [("a.yml", "old a"), ("b.yml", "old b"), ("c.yml", "old c")] {
+            std::fs::write(root.join(f), t).unwrap();
+        }
+        let changes = [("a.yml", "old a", "new a"), ("b.yml", "old b", "new b"), ("c.yml", "old c", "new c")];
+        // The write up to its first rename, then a crash: `b.yml` and `c.yml` are still old,
+        // and `c.yml` is edited by hand before the next run.
+        let mut prepared: Vec<Prepared> =
+            changes.iter().map(|(r, _, a)| prepare(root, r, a).unwrap()).collect();
+        record(&journal, &changes, &prepared).unwrap();
+        commit(prepared.remove(0)).unwrap();
+        let tmps: Vec<PathBuf> = prepared.iter().map(|p| p.tmp.path().to_path_buf()).collect();
+        for p in prepared {
+            // A crash leaves the temporary files behind.
+            p.tmp.keep().unwrap();
+        }
+        std::fs::write(root.join("c.yml"), "by hand").unwrap();
+        let notes = recover(root, &journal).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("a.yml")).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(root.join("b.yml")).unwrap(), "new b");
+        assert_eq!(std::fs::read_to_string(root.join("c.yml")).unwrap(), "by hand");
+        let said = notes.join("\n");
+        assert!(said.contains("a.yml: had the new text already"), "{said}");
+        assert!(said.contains("b.yml: now has the new text"), "{said}");
+        assert!(said.contains("c.yml: changed since; left as it is"), "{said}");
+        assert!(!journal.exists() && tmps.iter().all(|t| !t.exists()));
+        // Nothing to finish: nothing is said.
+        assert!(recover(root, &journal).unwrap().is_empty());
+        // A completed write leaves no journal behind.
+        write_journaled(root, Some(&journal), &[("a.yml", "new a", "x"), ("b.yml", "new b", "y")]).unwrap();
+        assert!(!journal.exists());
     }
 
     #[test]
