@@ -195,3 +195,35 @@ fn docker_stack_deploy_ignores_merge_tags() {
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert!(common::codes(&run).iter().any(|(code, ..)| code == "MP008"), "{}", run.stdout);
 }
+
+#[test]
+fn a_rotation_through_a_shared_list_names_every_service_it_rotates() {
+    let files = [
+        (
+            "dev/compose.yaml",
+            "services:\n  web:\n    image: x\n    secrets: &s\n      - source: db.aaaa1111\n        target: db\n  api:\n    image: x\n    secrets: *s\nsecrets:\n  db.aaaa1111:\n    external: true\n",
+        ),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\n"),
+    ];
+    let dir = repo(&files);
+    let create = |services: &[&str]| {
+        let mut args = vec!["secret", "create", "--env", "dev", "--name", "db"];
+        for s in services {
+            args.extend(["--for", s]);
+        }
+        minipaas_stdin(dir.path(), &args, b"new value")
+    };
+    // `api` reads `web`'s list: rotating `web` alone would rotate `api` unasked.
+    let run = create(&["web"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("service `api`") && run.stderr.contains("nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    assert!(unchanged(dir.path()));
+    let run = create(&["web", "api"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = read(dir.path(), "dev/compose.yaml");
+    assert!(!text.contains("db.aaaa1111") && text.contains("secrets: *s"), "{text}");
+}

@@ -16,13 +16,14 @@ use crate::cli::ResourceAction;
 use crate::discover::Workspace;
 use crate::error::Error;
 use crate::finding::{FileId, Severity};
-use crate::fix::engine::{Change, Step, apply_steps};
+use crate::fix::engine::{self, Change, Step, apply_steps};
 use crate::fix::patch::{NewReference, Patcher, Unfixable};
 use crate::fix::write::{RepoLock, lock, write_all};
 use crate::fix::{Applicability, Fix, Mount};
 use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
 use crate::model::{Content, LoadOptions, Project, Unit};
+use crate::settings::Settings;
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
 
 /// Which Swarm the commands use.
@@ -145,10 +146,22 @@ pub fn versioned_name(base: &str, value: &[u8]) -> String {
 }
 
 /// The mounts a command on one name in one env may change: that name's (and its versions'),
-/// in that env's unit. A file another env shares is edited only when that env's mounts stay.
-fn only_in_env(unit: &Unit, kind: ResourceKind, name: impl Fn(&str) -> bool) -> impl Fn(&Mount) -> bool {
+/// in that env's unit, of the `services` named (all when `None`). A file another env shares is
+/// edited only when that env's mounts stay; a list shared through an anchor, only when the
+/// other services that read it are named too.
+fn only_in_env(
+    unit: &Unit,
+    kind: ResourceKind,
+    name: impl Fn(&str) -> bool,
+    services: Option<BTreeSet<String>>,
+) -> impl Fn(&Mount) -> bool {
     let env = unit.env.clone();
-    move |m: &Mount| m.env == env && m.kind == kind && name(&m.source)
+    move |m: &Mount| {
+        m.env == env
+            && m.kind == kind
+            && name(&m.source)
+            && services.as_ref().is_none_or(|s| s.contains(&m.service))
+    }
 }
 
 /// Names matching a `delete --name`: one version if a versioned name is given, else all.
@@ -278,15 +291,14 @@ fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step
     })
 }
 
-/// Step: remove one declaration matching `pred` that no service of the env references
-/// (or, with `even_used`, one matching declaration whatever uses it).
-fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool, even_used: bool) -> Step<'a> {
+/// Step: remove one declaration matching `pred` from the env's files, whatever uses it (the
+/// references go first, in [`drop_reference`]).
+fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
     Box::new(move |project: &Project| {
         let u = unit(project)?;
-        let used = project.uses(u, kind);
         for (file, decl) in project.declarations(u, kind) {
             let Some(name) = project.resolve(u, &decl.name.value) else { continue };
-            if pred(&name) && (even_used || !project.may_use(u, &used, &name)) {
+            if pred(&name) {
                 let raw = decl.name.value.clone();
                 return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
                     p.remove_declaration(kind, &raw)
@@ -489,7 +501,8 @@ fn create(
         steps.push(ensure_declared(kind, path, &object));
     }
     steps.push(drop_old_version(kind, &base, &object));
-    let allowed = only_in_env(u, kind, |n| is_version_of(n, &base));
+    let named = targets.iter().map(|(s, _)| s.clone()).collect();
+    let allowed = only_in_env(u, kind, |n| is_version_of(n, &base), Some(named));
     let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
@@ -568,8 +581,8 @@ fn delete(
         )
         .filter(|n| pred(n))
         .collect();
-    let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred, true)];
-    let allowed = only_in_env(u, kind, pred);
+    let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred)];
+    let allowed = only_in_env(u, kind, pred, None);
     let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
@@ -700,20 +713,24 @@ fn prune(
             }
         }
     }
-    let pred = |n: &str| unused.contains(n);
-    // Pruning removes only what nothing mounts: no mount may change.
-    let (changes, notes) =
-        apply_steps(&mut env.ws, &env.opts, &[drop_declaration(kind, &pred, false)], &|_| false)?;
-    for n in &notes {
-        writeln!(out, "warning: now {n}")?;
+    // The fixes `lint --env <env> --fix` makes for MP003/MP004, through the same engine: only
+    // what nothing mounts, verified over every unit holding a changed file.
+    let code = match kind {
+        ResourceKind::Secret => "MP003",
+        ResourceKind::Config => "MP004",
+    };
+    let settings = Settings { select: Some([code].into()), ..Settings::default() };
+    let run = engine::fix(&mut env.ws, &env.opts, &settings, Applicability::Safe)?;
+    for p in &run.problems {
+        writeln!(out, "warning: {p}")?;
     }
-    write_changes(&env.ws, &changes, None)?;
-    if !changes.is_empty() {
+    write_changes(&env.ws, &run.changes, None)?;
+    if !run.changes.is_empty() {
         writeln!(
             out,
             "Updated {}: removed {} unused {noun} declaration(s).",
-            changed_files(&changes),
-            unused.len()
+            changed_files(&run.changes),
+            run.applied.len()
         )?;
     }
     Ok(if failed { Outcome::Findings } else { Outcome::Clean })

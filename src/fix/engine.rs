@@ -1,10 +1,15 @@
-//! The one fix engine, shared by `lint --fix` and the `secret`/`config` commands.
+//! The one fix engine, shared by `lint --fix`/`--diff`, `prune` (the MP003/MP004 fixes of an
+//! env) and the `secret`/`config` `create`/`delete` commands.
 //!
-//! Each pass lints the project as it would be with the edits so far, picks the fixes the
-//! caller allows that do not conflict, splices them, and checks the result: a file that no
-//! longer parses is never produced, and a pass whose edits make any unit gain a new error is
-//! reverted and retried one fix at a time, so the fix at fault is named and skipped. Nothing
-//! is written here: the caller gets the new texts and decides (write, or print a diff).
+//! [`fix`] applies findings' fixes: each pass lints the project as it would be with the edits
+//! so far, picks the fixes the caller allows that do not conflict, splices them, and checks the
+//! result: a file that no longer parses is never produced, and a pass that fails verification
+//! ([`super::verify`]: new errors, changed mounts, a finding its fix leaves in place) is
+//! reverted and retried one fix at a time, so the fix at fault is named and skipped.
+//! [`apply_steps`] applies a command's steps (create and delete are "ensure" rules, not
+//! findings) all or nothing, through the same splicing, the same trust rule (a file with an
+//! input error is never edited) and the same verification. Nothing is written here: the caller
+//! gets the new texts and decides (write, or print a diff).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -83,6 +88,36 @@ fn load(ws: &Workspace, opts: &LoadOptions, settings: &Settings) -> Result<(Proj
     Ok((project, findings))
 }
 
+/// The input error that makes `file` one never to edit: what a file Compose would reject
+/// means is not known.
+fn untrusted(project: &Project, file: FileId) -> Option<&crate::model::InputError> {
+    project.errors.iter().find(|e| e.file == Some(file) && e.severity == Severity::Error)
+}
+
+/// Splices each file's sorted edits and re-parses the result: the new texts, and the files
+/// that would no longer parse, with why.
+fn splice_all(
+    project: &Project,
+    edits: &BTreeMap<FileId, Vec<Edit>>,
+) -> (HashMap<FileId, String>, Vec<(FileId, String)>) {
+    let mut texts = HashMap::new();
+    let mut broken = Vec::new();
+    for (&file, list) in edits {
+        let new = splice(&project.files[file].text, list);
+        if let Err(e) = Tree::parse_with(&new, false) {
+            // Removing an anchored node leaves its aliases pointing at nothing.
+            let why = if e.message.contains("unknown anchor") {
+                format!("an alias at line {} would lose its anchor", e.line)
+            } else {
+                format!("{} at line {}", e.message, e.line)
+            };
+            broken.push((file, why));
+        }
+        texts.insert(file, new);
+    }
+    (texts, broken)
+}
+
 /// Picks the findings whose fixes apply together this pass; returns their indexes and the
 /// merged, sorted edits per file.
 fn choose(
@@ -104,10 +139,7 @@ fn choose(
         {
             continue;
         }
-        // A file Compose would reject is never edited: what it means is not known.
-        if plan.fixes.iter().any(|fix| {
-            project.errors.iter().any(|e| e.file == Some(fix.file) && e.severity == Severity::Error)
-        }) {
+        if plan.fixes.iter().any(|fix| untrusted(project, fix.file).is_some()) {
             continue;
         }
         let fits = plan.fixes.iter().all(|fix| {
@@ -198,21 +230,21 @@ pub fn fix(
             let title = f.fix.as_ref().map(|p| p.title.as_str()).unwrap_or_default();
             format!("{} ({title})", f.code)
         };
-        let mut texts: HashMap<FileId, String> = HashMap::new();
-        let mut unparsable = Vec::new();
-        for (&file, list) in &edits {
-            let new = splice(&project.files[file].text, list);
-            if Tree::parse_with(&new, false).is_err() {
-                unparsable.push(file);
-            }
-            texts.insert(file, new);
-        }
+        let (texts, broken) = splice_all(&project, &edits);
+        let unparsable: Vec<FileId> = broken.iter().map(|(f, _)| *f).collect();
         if !unparsable.is_empty() {
             for i in &chosen {
                 let touches =
                     findings[*i].fix.iter().flat_map(|p| &p.fixes).any(|fx| unparsable.contains(&fx.file));
                 if touches && (single || chosen.len() == 1) {
-                    let why = "it would make the file invalid YAML".to_string();
+                    let whys: Vec<&str> = broken
+                        .iter()
+                        .filter(|(f, _)| {
+                            findings[*i].fix.iter().flat_map(|p| &p.fixes).any(|fx| fx.file == *f)
+                        })
+                        .map(|(_, why)| why.as_str())
+                        .collect();
+                    let why = format!("it would make the file invalid YAML ({})", whys.join("; "));
                     problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
                     blocked.insert(fix_key(&project, &findings[*i]), why);
                 }
@@ -357,31 +389,28 @@ pub fn apply_steps(
             for fix in fixes {
                 edits.entry(fix.file).or_default().extend(fix.edits);
             }
-            // A file Compose would reject is never edited: what it means is not known.
-            for &file in edits.keys() {
-                if let Some(e) =
-                    project.errors.iter().find(|e| e.file == Some(file) && e.severity == Severity::Error)
-                {
+            for (&file, list) in edits.iter_mut() {
+                if let Some(e) = untrusted(&project, file) {
                     let at = e.position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
                     return Err(Error::Edit(format!(
                         "{}{at} has a problem to fix first ({}); nothing was changed",
                         e.path, e.message
                     )));
                 }
-            }
-            for (file, mut list) in edits {
                 list.sort_by_key(|e| e.range.start);
                 if list.windows(2).any(|w| w[0].conflicts(&w[1])) {
                     return Err(Error::Edit("internal error: overlapping edits; nothing was changed".into()));
                 }
+            }
+            let (texts, broken) = splice_all(&project, &edits);
+            if let Some((file, why)) = broken.first() {
+                return Err(Error::Edit(format!(
+                    "editing {} would make it invalid YAML ({why}); nothing was changed",
+                    project.files[*file].path
+                )));
+            }
+            for (file, new) in texts {
                 let path = project.files[file].path.clone();
-                let new = splice(&project.files[file].text, &list);
-                if let Err(e) = Tree::parse_with(&new, false) {
-                    return Err(Error::Edit(format!(
-                        "editing {path} would make it invalid YAML ({} at line {}); nothing was changed",
-                        e.message, e.line
-                    )));
-                }
                 originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
                 ws.set_override(&path, new.clone());
                 current.insert(path, new);
@@ -403,10 +432,7 @@ pub fn apply_steps(
     let breaks_deploy = |code: &str| matches!(code, "MP001" | "MP002" | "MP008");
     let (broken, notes) = super::verify::regressions(&before, &after, allowed, &breaks_deploy);
     if !broken.is_empty() {
-        return Err(Error::Edit(format!(
-            "the edit would break the project: {}; nothing was changed",
-            broken.join("; ")
-        )));
+        return Err(Error::Edit(format!("refused: {}; nothing was changed", broken.join("; "))));
     }
     let changes = current
         .into_iter()

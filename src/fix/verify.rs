@@ -62,7 +62,9 @@ pub(super) fn state(
 ) -> Result<State, Error> {
     let scoped = LoadOptions { paths: changed.to_vec(), env: None, ..opts.clone() };
     let project = Project::load(ws, &scoped)?;
-    let findings = check_all(&project, settings);
+    // `--select` (and `prune`) narrow what is fixed, not what is checked.
+    let checked = Settings { select: None, ..settings.clone() };
+    let findings = check_all(&project, &checked);
     let mut out = State::default();
     for f in active(&findings).filter(|f| f.severity == Severity::Error) {
         out.errors.insert((f.code, project.files[f.primary.file].path.clone(), f.message.clone()));
@@ -201,7 +203,10 @@ pub(super) fn regressions(
         changed.insert(format!("what service `{}` mounts in {}", m.service, m.unit));
     }
     if !changed.is_empty() {
-        out.push(format!("it changes {}", changed.into_iter().collect::<Vec<_>>().join(", ")));
+        out.push(format!(
+            "it changes {}, which it is not about (through an anchor, a file another unit reads too, or a declaration that would replace another)",
+            changed.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     (out, notes)
 }
