@@ -227,3 +227,93 @@ fn a_rotation_through_a_shared_list_names_every_service_it_rotates() {
     let text = read(dir.path(), "dev/compose.yaml");
     assert!(!text.contains("db.aaaa1111") && text.contains("secrets: *s"), "{text}");
 }
+
+/// A repository with one env `dev` reading `files` (paths under dev/).
+fn env_repo(files: &[(&str, &str)], list: &str) -> tempfile::TempDir {
+    let manifest = format!("compose:\n  files: [{list}]\n");
+    let mut all: Vec<(String, String)> =
+        files.iter().map(|(p, t)| (format!("dev/{p}"), t.to_string())).collect();
+    all.push(("dev/minipaas.yaml".into(), manifest));
+    let refs: Vec<(&str, &str)> = all.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo(&refs)
+}
+
+#[test]
+fn removing_an_entry_never_rebinds_an_alias_to_an_earlier_anchor() {
+    // `old_pw` holds a second `&img`: without it, `image: *img` would deploy nginx:1.25.
+    let app = "x-img: &img nginx:1.25\nsecrets:\n  db_pw:\n    external: true\n  old_pw:\n    external: true\n    labels:\n      image: &img nginx:1.27\nservices:\n  web:\n    image: *img\n    secrets:\n      - db_pw\n";
+    let dir = env_repo(&[("app.yaml", app)], "app.yaml");
+    let run = minipaas(dir.path(), &["lint", "--fix"]);
+    assert!(run.stdout.contains("refused") && run.stdout.contains("alias"), "{}", run.stdout);
+    let run = minipaas(dir.path(), &["secret", "delete", "--env", "dev", "--name", "old_pw"]);
+    assert_ne!(run.code, 0);
+    assert!(unchanged(dir.path()));
+    assert!(stack_config(dir.path(), &["dev/app.yaml"]).contains("nginx:1.27"));
+}
+
+#[test]
+fn an_overlay_service_left_with_nothing_stays_a_mapping() {
+    let base = "services:\n  web:\n    image: nginx\nsecrets:\n  old:\n    external: true\n";
+    let dir = env_repo(
+        &[("base.yaml", base), ("over.yaml", "services:\n  web:\n    secrets: [old]\n")],
+        "base.yaml, over.yaml",
+    );
+    let run = minipaas(dir.path(), &["secret", "delete", "--env", "dev", "--name", "old"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read(dir.path(), "dev/over.yaml"), "services:\n  web: {}\n");
+    stack_config(dir.path(), &["dev/base.yaml", "dev/over.yaml"]);
+}
+
+#[test]
+fn create_grants_only_the_services_it_names() {
+    // `worker` merges `web` and `api` is `web`: a grant to `web` would reach both.
+    let app = "services:\n  web: &web\n    image: nginx\n    secrets:\n      - db_pw\n  worker:\n    <<: *web\n    command: [\"worker\"]\n  api: *web\nsecrets:\n  db_pw:\n    external: true\n";
+    let dir = env_repo(&[("app.yaml", app)], "app.yaml");
+    let run = minipaas_stdin(
+        dir.path(),
+        &["secret", "create", "--env", "dev", "--name", "api_key", "--for", "web"],
+        b"v",
+    );
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("`api`") && run.stderr.contains("`worker`"), "{}", run.stderr);
+    assert!(unchanged(dir.path()));
+}
+
+#[test]
+fn moving_a_literal_never_leaves_it_behind_or_reads_another_secret() {
+    // Through an alias, the literal stays where it is anchored: not fixed, still reported.
+    let app = "x-common: &pw CanaryAAA1\nservices:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: *pw\n";
+    let dir = env_repo(&[("app.yaml", app)], "app.yaml");
+    let run = minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(unchanged(dir.path()));
+    // Another secret already mounted where `_FILE` would point: not fixed.
+    let app = "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: \"Canary-Zeta-77\"\n    secrets:\n      - source: other\n        target: postgres_password\nsecrets:\n  other:\n    external: true\n";
+    let dir = env_repo(&[("app.yaml", app)], "app.yaml");
+    let run = minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(unchanged(dir.path()));
+}
+
+#[test]
+fn a_rotation_repoints_the_reference_in_the_overlay_that_holds_it() {
+    let over = "services:\n  web:\n    secrets:\n      - source: tok.1a2b3c4d\n        target: tok  # keep\nsecrets:\n  tok.1a2b3c4d:\n    external: true\n";
+    let dir = env_repo(
+        &[("base.yaml", "services:\n  web:\n    image: nginx\n"), ("over.yaml", over)],
+        "base.yaml, over.yaml",
+    );
+    let run = minipaas_stdin(
+        dir.path(),
+        &["secret", "create", "--env", "dev", "--name", "tok", "--for", "web"],
+        b"v2",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = read(dir.path(), "dev/over.yaml");
+    assert!(
+        text.contains("      - source: tok.") && text.contains("        target: tok  # keep\n"),
+        "{text}"
+    );
+    assert!(!text.contains("tok.1a2b3c4d"), "{text}");
+    let config = stack_config(dir.path(), &["dev/base.yaml", "dev/over.yaml"]);
+    assert_eq!(config.matches("target: tok").count(), 1, "{config}");
+}

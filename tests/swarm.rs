@@ -202,6 +202,45 @@ fn engine_errors_are_shown_and_change_nothing() {
     docker(d, &["secret", "rm", &name]);
 }
 
+#[test]
+fn prune_keeps_what_any_env_still_uses() {
+    // Swarm names are global: env dev's label on an object does not make it dev's alone.
+    let app = |name: &str| {
+        format!(
+            "services:\n  web:\n    image: minipaas-test/busybox:latest\n    secrets:\n      - source: {name}\n        target: key\nsecrets:\n  {name}:\n    external: true\n"
+        )
+    };
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "compose:\n  files: [app.yaml]\n"),
+        ("dev/app.yaml", &app("key.aaaa1111")),
+        ("prod/minipaas.yaml", "compose:\n  files: [app.yaml]\n"),
+        ("prod/app.yaml", &app("key.bbbb2222")),
+        ("other/minipaas.yaml", "compose:\n  files: [app.yaml]\n"),
+        ("other/app.yaml", &app("pat.${KEY_VERSION}")),
+    ]);
+    let d = dir.path();
+    let labels = ["--label", "com.minipaas.managed=true", "--label", "com.minipaas.env=dev"];
+    let names = ["key.aaaa1111", "key.bbbb2222", "pat.cccc3333", "gone.dddd4444"];
+    for name in names {
+        let mut args = vec!["secret", "create"];
+        args.extend(labels);
+        args.extend([name, "-"]);
+        let out = run("docker", d, &args, b"v");
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = minipaas(d, &["secret", "prune", "--env", "dev", "--delete"], b"");
+    let said = text(&out);
+    let left = text(&docker(d, &["secret", "ls", "--format", "{{.Name}}"]));
+    for name in &names[..3] {
+        docker(d, &["secret", "rm", name]);
+    }
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("Removed from Swarm: gone.dddd4444"), "{said}");
+    for kept in &names[..3] {
+        assert!(left.contains(kept), "{kept} was removed: {said}");
+    }
+}
+
 /// Runs last (tests run in name order with one thread): it takes the node out of the swarm,
 /// then puts it back.
 #[test]

@@ -192,23 +192,20 @@ fn patcher_fix(
     Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
 }
 
-/// Step: in `service` as written in `path`, deal with one reference mounted at `target`
-/// whose source is not `keep` (the rotation rule: no two versions at one target). The first
-/// one is repointed at `keep` in place (a one-word edit); any further one is removed.
-fn drop_other_version<'a>(
-    kind: ResourceKind,
-    path: &'a str,
-    service: &'a str,
-    target: &'a str,
-    keep: &'a str,
-) -> Step<'a> {
+/// Step: in `service`, in whichever of the env's files writes it, deal with one reference
+/// mounted at `target` whose source is not `keep` (the rotation rule: no two versions at one
+/// target). The first one is repointed at `keep` in place (a one-word edit, in the overlay that
+/// holds it too); any further one is removed.
+fn drop_other_version<'a>(kind: ResourceKind, service: &'a str, target: &'a str, keep: &'a str) -> Step<'a> {
     Box::new(move |project: &Project| {
         let u = unit(project)?;
-        let file = file_id(project, path)?;
-        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
-        for def in compose.services.iter().filter(|s| s.name.value == service) {
+        let has_keep = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
+            s.refs(kind)
+                .iter()
+                .any(|r| !r.build && project.resolve(u, &r.source.value).as_deref() == Some(keep))
+        });
+        for (file, def) in project.services(u).filter(|(_, s)| s.name.value == service) {
             let refs: Vec<_> = def.refs(kind).iter().filter(|r| !r.build).collect();
-            let has_keep = refs.iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(keep));
             for r in &refs {
                 let source = project.resolve(u, &r.source.value);
                 if r.effective_target(kind) != kind.normalize_target(target)
@@ -493,7 +490,7 @@ fn create(
     }
     let mut steps: Vec<Step<'_>> = Vec::new();
     for (svc, path) in &targets {
-        steps.push(drop_other_version(kind, path, svc, &base, &object));
+        steps.push(drop_other_version(kind, svc, &base, &object));
         steps.push(ensure_reference(kind, path, svc, &object, &base));
     }
     let homes: BTreeSet<&str> = targets.iter().map(|(_, p)| p.as_str()).collect();
@@ -659,34 +656,41 @@ fn prune(
     }
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
-    let used = project.uses(u, kind);
-    let referenced: BTreeSet<String> = used
-        .names()
-        .map(str::to_string)
-        .chain(project.declarations(u, kind).filter_map(|(_, d)| project.resolve(u, &d.name.value)))
-        .collect();
-    // Unused by every unit that reads the file, in this env or any other (and nothing is unused
-    // where a part of a unit cannot be seen): the rule MP003/MP004 reports the same.
-    let unused: BTreeSet<String> = project
-        .unused(kind)
-        .into_iter()
-        .filter(|n| u.members.iter().any(|m| m.file == n.file))
-        .map(|n| n.name)
-        .collect();
     if u.may_use_more() {
         let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();
         writeln!(out, "Cannot tell what is unused in env {}: {}", env.name, why.join("; "))?;
     }
+    // The declarations: the fixes `lint --env <env> --fix` makes for MP003/MP004, through the
+    // same engine (unused by every unit that reads their file, in this env or another; nothing
+    // where a part of a unit cannot be seen), verified over every unit holding a changed file.
+    // The workspace then holds the pruned texts.
+    let code = match kind {
+        ResourceKind::Secret => "MP003",
+        ResourceKind::Config => "MP004",
+    };
+    let settings = Settings { select: Some([code].into()), ..Settings::default() };
+    let run = engine::fix(&mut env.ws, &env.opts, &settings, Applicability::Safe)?;
+    let unused: BTreeSet<&str> = run.applied.iter().map(|a| a.subject.as_str()).collect();
+    for p in &run.problems {
+        writeln!(out, "warning: {p}")?;
+    }
+    let noun = kind.noun();
     let handle = env.swarm(backend);
     let mut orphans = Vec::new();
     if let Some(h) = &handle {
-        for o in h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)]).map_err(unchanged)? {
-            if !referenced.contains(&o.name) || unused.contains(&o.name) {
-                orphans.push(o.name);
+        let objects =
+            h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)]).map_err(unchanged)?;
+        if !objects.is_empty() {
+            let (blind, keep) = still_wanted(&env, kind)?;
+            if let Some(unit) = blind {
+                writeln!(
+                    out,
+                    "Cannot tell which Swarm {noun}s are unused: {unit} has parts minipaas cannot see"
+                )?;
             }
+            orphans.extend(objects.into_iter().map(|o| o.name).filter(|n| !keep(n)));
         }
     }
-    let noun = kind.noun();
     if unused.is_empty() && orphans.is_empty() {
         writeln!(out, "Nothing to prune in env {}.", env.name)?;
         return Ok(Outcome::Clean);
@@ -713,17 +717,6 @@ fn prune(
             }
         }
     }
-    // The fixes `lint --env <env> --fix` makes for MP003/MP004, through the same engine: only
-    // what nothing mounts, verified over every unit holding a changed file.
-    let code = match kind {
-        ResourceKind::Secret => "MP003",
-        ResourceKind::Config => "MP004",
-    };
-    let settings = Settings { select: Some([code].into()), ..Settings::default() };
-    let run = engine::fix(&mut env.ws, &env.opts, &settings, Applicability::Safe)?;
-    for p in &run.problems {
-        writeln!(out, "warning: {p}")?;
-    }
     write_changes(&env.ws, &run.changes, None)?;
     if !run.changes.is_empty() {
         writeln!(
@@ -734,6 +727,29 @@ fn prune(
         )?;
     }
     Ok(if failed { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// Which Swarm objects the repository still wants, as pruned: a name any unit of any env
+/// (or any other Compose file) uses or declares, or could (a name with an unknown variable);
+/// everything, when a unit has a part the tool cannot see. Swarm names are global to the
+/// cluster: an object env `dev` created may be the one env `prod` declares.
+fn still_wanted(
+    env: &Env,
+    kind: ResourceKind,
+) -> Result<(Option<String>, impl Fn(&str) -> bool + use<>), Error> {
+    let all = Project::load(&env.ws, &LoadOptions { env: None, paths: Vec::new(), ..env.opts.clone() })?;
+    let blind_unit = all.units.iter().find(|u| u.may_use_more()).map(|u| u.label.clone());
+    let blind = blind_unit.is_some();
+    let mut names: Vec<crate::model::interp::Name> = Vec::new();
+    let mut uses = Vec::new();
+    for u in &all.units {
+        uses.push(all.uses(u, kind));
+        names.extend(all.declarations(u, kind).map(|(f, d)| all.name_in(u, f, &d.name.value)));
+    }
+    let keep = move |name: &str| {
+        blind || uses.iter().any(|u| u.matches(name)) || names.iter().any(|n| n.matches(name))
+    };
+    Ok((blind_unit, keep))
 }
 
 fn ls(

@@ -36,6 +36,8 @@ pub struct Applied {
     pub path: String,
     /// The finding's message (it never holds a value).
     pub message: String,
+    /// What the finding is about ([`Finding::subject`]: for MP003/MP004, the name).
+    pub subject: String,
     /// What the fix did.
     pub title: String,
     /// What the user must do next, if anything.
@@ -103,19 +105,40 @@ fn splice_all(
     let mut texts = HashMap::new();
     let mut broken = Vec::new();
     for (&file, list) in edits {
+        let path = &project.files[file].path;
+        if let Some(line) = rebinds_alias(project, file, list) {
+            broken.push((
+                file,
+                format!("it removes or replaces the anchored node an alias at {path}:{line} refers to"),
+            ));
+            continue;
+        }
         let new = splice(&project.files[file].text, list);
         if let Err(e) = Tree::parse_with(&new, false) {
             // Removing an anchored node leaves its aliases pointing at nothing.
             let why = if e.message.contains("unknown anchor") {
-                format!("an alias at line {} would lose its anchor", e.line)
+                format!("an alias at {path}:{} would lose its anchor", e.line)
             } else {
-                format!("{} at line {}", e.message, e.line)
+                format!("it would make {path} invalid YAML ({} at line {})", e.message, e.line)
             };
             broken.push((file, why));
         }
         texts.insert(file, new);
     }
     (texts, broken)
+}
+
+/// The line of an alias whose anchored node `edits` remove or replace (while the alias stays):
+/// the alias would then dangle, or, worse, bind to an earlier anchor of the same name and
+/// silently mean something else (`image: *img` taking another image).
+fn rebinds_alias(project: &Project, file: FileId, edits: &[Edit]) -> Option<usize> {
+    let tree = project.files[file].tree.as_ref()?;
+    tree.aliases().find_map(|(alias, target)| {
+        let (a, t) = (&tree.node(alias).span, &tree.node(target).span);
+        let removed = edits.iter().any(|e| e.range.start <= t.start && t.start < e.range.end);
+        let kept = !edits.iter().any(|e| e.range.start <= a.start && a.end <= e.range.end);
+        (removed && kept).then(|| project.files[file].line_col(a.start).0)
+    })
 }
 
 /// Picks the findings whose fixes apply together this pass; returns their indexes and the
@@ -244,7 +267,7 @@ pub fn fix(
                         })
                         .map(|(_, why)| why.as_str())
                         .collect();
-                    let why = format!("it would make the file invalid YAML ({})", whys.join("; "));
+                    let why = whys.join("; ");
                     problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
                     blocked.insert(fix_key(&project, &findings[*i]), why);
                 }
@@ -320,6 +343,7 @@ pub fn fix(
                 name: f.name,
                 path: project.files[f.primary.file].path.clone(),
                 message: f.message.clone(),
+                subject: f.subject.clone(),
                 title: plan.map(|p| p.title.clone()).unwrap_or_default(),
                 note: plan.and_then(|p| p.note.clone()),
             });
@@ -403,11 +427,8 @@ pub fn apply_steps(
                 }
             }
             let (texts, broken) = splice_all(&project, &edits);
-            if let Some((file, why)) = broken.first() {
-                return Err(Error::Edit(format!(
-                    "editing {} would make it invalid YAML ({why}); nothing was changed",
-                    project.files[*file].path
-                )));
+            if let Some((_, why)) = broken.first() {
+                return Err(Error::Edit(format!("refused: {why}; nothing was changed")));
             }
             for (file, new) in texts {
                 let path = project.files[file].path.clone();

@@ -40,7 +40,9 @@ pub struct Patcher<'a> {
 impl<'a> Patcher<'a> {
     /// Learns the file's conventions (line ending, indentation step, list indentation).
     pub fn new(text: &'a str, tree: &'a Tree) -> Patcher<'a> {
-        let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        // The line ending most lines use (a stray CRLF line does not make the file CRLF).
+        let crlf = text.matches("\r\n").count();
+        let nl = if crlf * 2 > text.matches('\n').count() { "\r\n" } else { "\n" };
         let mut p = Patcher { text, tree, nl, step: 2, seq_indent: 2 };
         let (mut step, mut seq) = (None, None);
         let mut stack: Vec<NodeId> = tree.roots.clone();
@@ -395,18 +397,19 @@ impl<'a> Patcher<'a> {
         let span = |i: usize| t.node(items[i]).span.clone();
         if t.is_flow(entry.value) {
             let start = |i: usize| self.props_start(span(i).start);
-            return Ok(vec![if idx + 1 < items.len() {
-                Edit::delete(start(idx)..start(idx + 1))
+            return Ok(if idx + 1 < items.len() {
+                vec![Edit::delete(start(idx)..start(idx + 1))]
             } else {
-                Edit::delete(span(idx - 1).end..span(idx).end)
-            }]);
+                self.remove_last_flow(span(idx - 1).end, start(idx), span(idx).end)
+            });
         }
         let dash =
             self.dash_before(span(idx).start).ok_or_else(|| Unfixable("cannot find the list item".into()))?;
         if !self.starts_line(dash) {
             return Err(Unfixable("the list item does not start its own line".into()));
         }
-        Ok(vec![Edit::delete(self.line_start(dash)..self.next_line_start(span(idx).end))])
+        let end = self.owned_lines_end(items[idx], span(idx).end, self.col(dash));
+        Ok(vec![Edit::delete(self.line_start(dash)..end)])
     }
 
     /// Removes a top-level declaration; the section goes too when it becomes empty.
@@ -428,44 +431,81 @@ impl<'a> Patcher<'a> {
                 // The section is all the file holds: an empty file is no Compose file
                 // (`docker stack deploy`: "Top-level object must be a mapping"). Keep the
                 // section, empty.
-                if t.is_flow(section.value) {
-                    return Ok(vec![Edit::replace(t.node(section.value).span.clone(), "{}")]);
-                }
-                // `secrets: {}`, keeping a comment written after the key.
-                let key = t.node(section.key).span.clone();
-                let colon = self.text[key.end..]
-                    .find(':')
-                    .map(|i| key.end + i)
-                    .ok_or_else(|| Unfixable(format!("cannot find the `:` after `{}`", kind.key())))?;
-                let line_end = self.insertion_point(colon + 1);
-                let mut edits = vec![Edit::insert(colon + 1, " {}")];
-                let end = self.entry_end(&section);
-                if end > line_end {
-                    edits.push(Edit::delete(line_end..end));
-                }
-                return Ok(edits);
+                return self.emptied(&section);
             }
             return self.remove_entry(root, &section);
         }
         self.remove_entry(section.value, &entry)
     }
 
+    /// Removes the last item of a flow collection, `start..end`, after one ending at
+    /// `prev_end`: with the comma before it, unless a comment sits between them (it is about
+    /// the item before: it stays, and the comma and the item's own line go instead).
+    fn remove_last_flow(&self, prev_end: usize, start: usize, end: usize) -> Vec<Edit> {
+        let between = &self.text[prev_end..start];
+        let (Some(comma), true) = (between.find(','), between.contains('#')) else {
+            return vec![Edit::delete(prev_end..end)];
+        };
+        let comma = prev_end + comma;
+        let rest = self.insertion_point(end);
+        let alone = self.starts_line(start) && self.text[end..rest].trim().is_empty();
+        let item = if alone { self.line_start(start)..self.next_line_start(end) } else { start..end };
+        vec![Edit::delete(comma..comma + 1), Edit::delete(item)]
+    }
+
+    /// `key: {}` for the entry `parent`, keeping a comment written after its key: what stays
+    /// of a mapping whose last entry goes where the key must stay (a service in an overlay,
+    /// the only section of a file: `docker stack deploy` rejects a key with no value).
+    fn emptied(&self, parent: &Entry) -> Result<Vec<Edit>, Unfixable> {
+        let t = self.tree;
+        if t.is_flow(parent.value) {
+            return Ok(vec![Edit::replace(t.node(parent.value).span.clone(), "{}")]);
+        }
+        let key = t.node(parent.key).span.clone();
+        let colon = self.text[key.end..]
+            .find(':')
+            .map(|i| key.end + i)
+            .ok_or_else(|| Unfixable("cannot find the `:` after a key".into()))?;
+        let line_end = self.insertion_point(colon + 1);
+        let mut edits = vec![Edit::insert(colon + 1, " {}")];
+        let end = self.entry_end(parent);
+        if end > line_end {
+            edits.push(Edit::delete(line_end..end));
+        }
+        Ok(edits)
+    }
+
+    /// The entry whose value is `value`, if it is written in a mapping.
+    fn entry_of(&self, value: NodeId) -> Option<Entry> {
+        let t = self.tree;
+        (0..t.node_count())
+            .filter(|&id| t.is_map(id) && !t.is_alias(id))
+            .find_map(|id| t.own_entries(id).iter().find(|e| e.value == value).copied())
+    }
+
     /// Deletes one mapping entry: whole lines in block style, the entry and a comma in flow.
+    /// The last entry of a nested block mapping leaves `key: {}`.
     fn remove_entry(&self, map: NodeId, entry: &Entry) -> Result<Vec<Edit>, Unfixable> {
         let t = self.tree;
+        if !t.is_flow(map)
+            && t.own_entries(map).len() == 1
+            && let Some(parent) = self.entry_of(map)
+        {
+            return self.emptied(&parent);
+        }
         let key = t.node(entry.key).span.clone();
         if t.is_flow(map) {
             let entries = t.own_entries(map);
             let idx = entries.iter().position(|e| e.key == entry.key).unwrap_or(0);
             let end = self.entry_end(entry);
             let start = self.props_start(key.start);
-            return Ok(vec![if idx + 1 < entries.len() {
-                Edit::delete(start..self.props_start(t.node(entries[idx + 1].key).span.start))
+            return Ok(if idx + 1 < entries.len() {
+                vec![Edit::delete(start..self.props_start(t.node(entries[idx + 1].key).span.start))]
             } else if idx > 0 {
-                Edit::delete(self.entry_end(&entries[idx - 1])..end)
+                self.remove_last_flow(self.entry_end(&entries[idx - 1]), start, end)
             } else {
-                Edit::delete(start..end)
-            }]);
+                vec![Edit::delete(start..end)]
+            });
         }
         if !self.starts_line(self.props_start(key.start)) {
             return Err(Unfixable("the entry does not start its own line".into()));
@@ -498,9 +538,16 @@ impl<'a> Patcher<'a> {
     /// value, the blank lines a `|+` scalar keeps, and comments indented under the entry's key.
     fn entry_lines_end(&self, entry: &Entry) -> usize {
         let key_col = self.col(self.tree.node(entry.key).span.start);
-        // The node the entry's text ends with: the last value of nested block collections.
+        self.owned_lines_end(entry.value, self.entry_end(entry), key_col)
+    }
+
+    /// The start of the first line after `content_end` that is not part of the block node
+    /// `node` written at column `col`: the blank lines a last `|+` scalar keeps, and comments
+    /// indented further than `col`, are its own.
+    fn owned_lines_end(&self, node: NodeId, content_end: usize, col: usize) -> usize {
+        // The node the text ends with: the last value of nested block collections.
         let t = self.tree;
-        let mut last = entry.value;
+        let mut last = node;
         loop {
             let next = if t.is_alias(last) || t.is_flow(last) {
                 None
@@ -519,14 +566,14 @@ impl<'a> Patcher<'a> {
         let header = self.text.get(t.written_span(self.text, last)).unwrap_or_default();
         let keeps = header.starts_with(['|', '>'])
             && header.lines().next().is_some_and(|h| h.split('#').next().unwrap_or_default().contains('+'));
-        let mut end = self.next_line_start(self.entry_end(entry));
+        let mut end = self.next_line_start(content_end);
         let mut blank_run = keeps;
         while end < self.text.len() {
             let next = self.next_line_start(end + 1).max(end + 1);
             let line = &self.text[end..next];
             let body = line.trim_start_matches([' ', '\t']);
             let blank = body.trim().is_empty();
-            let comment = body.starts_with('#') && line.len() - body.len() > key_col;
+            let comment = body.starts_with('#') && line.len() - body.len() > col;
             if !(comment || (blank && blank_run)) {
                 break;
             }
@@ -755,6 +802,20 @@ mod tests {
             splice(one, &p.remove_reference(web, "web", "secrets", a).unwrap())
                 .starts_with("services:\n  web:\n    image: x\nsecrets:")
         );
+    }
+
+    #[test]
+    fn comments_in_flow_collections_stay_with_their_item() {
+        let text = "services:\n  web:\n    secrets: [\n      db_pw,   # keep: rotated monthly\n      old_pw\n    ]\nsecrets: {\n  db_pw: {external: true},  # note on db_pw\n  old_pw: {external: true}\n}\n";
+        let tree = Tree::parse(text).unwrap();
+        let p = Patcher::new(text, &tree);
+        let web = service(&tree, "web");
+        let old = tree.items(tree.get(web, "secrets").unwrap().value)[1];
+        let out = splice(text, &p.remove_reference(web, "web", "secrets", old).unwrap());
+        assert!(out.contains("    secrets: [\n      db_pw   # keep: rotated monthly\n    ]\n"), "{out}");
+        let out = splice(text, &p.remove_declaration(ResourceKind::Secret, "old_pw").unwrap());
+        assert!(out.ends_with("secrets: {\n  db_pw: {external: true}  # note on db_pw\n}\n"), "{out}");
+        Tree::parse(&out).unwrap();
     }
 
     #[test]

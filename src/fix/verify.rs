@@ -25,8 +25,8 @@ pub(super) struct State {
     input: BTreeMap<String, usize>,
     /// YAML documents per changed file.
     documents: BTreeMap<String, usize>,
-    /// Top-level `secrets:`/`configs:` with no value per changed file (`docker stack deploy`
-    /// rejects them: "must be a mapping").
+    /// Top-level `secrets:`/`configs:`, and services, with no value per changed file (`docker
+    /// stack deploy` rejects them: "must be a mapping").
     empty: BTreeMap<String, usize>,
     /// What each service mounts.
     mounts: BTreeSet<Mount>,
@@ -77,13 +77,19 @@ pub(super) fn state(
         let tree = file.and_then(|f| f.tree.as_ref());
         out.documents.insert(path.clone(), tree.map_or(0, |t| t.roots.len()));
         let empty = tree.map_or(0, |t| {
-            t.roots
-                .iter()
-                .filter(|&&r| t.is_map(r))
+            let roots = || t.roots.iter().filter(|&&r| t.is_map(r));
+            let sections = roots()
                 .flat_map(|&r| ["secrets", "configs"].map(|k| t.own_entry(r, k)))
                 .flatten()
                 .filter(|e| t.is_null(e.value))
-                .count()
+                .count();
+            let services = roots()
+                .filter_map(|&r| t.own_entry(r, "services"))
+                .filter(|s| t.is_map(s.value))
+                .flat_map(|s| t.own_entries(s.value))
+                .filter(|e| t.is_null(e.value))
+                .count();
+            sections + services
         });
         out.empty.insert(path.clone(), empty);
     }
@@ -161,7 +167,9 @@ pub(super) fn regressions(
     }
     for (path, &n) in &after.empty {
         if n > before.empty.get(path).copied().unwrap_or(0) {
-            out.push(format!("it leaves a top-level `secrets:` or `configs:` with no value in {path}"));
+            out.push(format!(
+                "it leaves a service, or a top-level `secrets:` or `configs:`, with no value in {path}"
+            ));
         }
     }
     for (path, &n) in &after.input {

@@ -182,6 +182,11 @@ fn move_to_secret(
                 .iter()
                 .find(|e| tree.node(e.key).span == var.key.span)
                 .map(|e| e.value);
+            if node.is_some_and(|v| tree.is_alias(v)) {
+                return Err(Unfixable(format!(
+                    "`{key}` is an alias: the value stays where it is anchored; move it by hand"
+                )));
+            }
             let written = node.map_or_else(|| value.span.clone(), |v| tree.written_span(&f.text, v));
             vec![Edit::replace(var.key.span.clone(), file_key.clone()), Edit::replace(written, scalar(&path))]
         }
@@ -196,11 +201,20 @@ fn move_to_secret(
         edits,
         isolation: None,
     }];
-    let granted = service
+    // Something already mounted at /run/secrets/<name> must be that secret: pointing the
+    // variable at another secret's file would hand the image that secret's content.
+    let at_target: Vec<&str> = service
         .secrets
         .iter()
-        .any(|r| r.effective_target(crate::model::compose::ResourceKind::Secret) == name);
-    if !granted {
+        .filter(|r| r.effective_target(crate::model::compose::ResourceKind::Secret) == name)
+        .map(|r| r.source.value.as_str())
+        .collect();
+    if let Some(other) = at_target.iter().find(|s| !crate::model::compose::is_version_of(s, &name)) {
+        return Err(Unfixable(format!(
+            "secret `{other}` is already mounted at {path}; move the value by hand"
+        )));
+    }
+    if at_target.is_empty() {
         fixes.extend(grant_fixes(project, unit, file, service, &name)?);
     }
     let note = match &unit.env {

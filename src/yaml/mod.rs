@@ -154,6 +154,14 @@ impl Tree {
         &self.nodes[id]
     }
 
+    /// Every alias, with the anchored node it refers to.
+    pub fn aliases(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        self.nodes.iter().enumerate().filter_map(|(id, n)| match n.kind {
+            Kind::Alias { target } => Some((id, target)),
+            _ => None,
+        })
+    }
+
     /// Follows aliases to the node that holds the content.
     pub fn resolve(&self, mut id: NodeId) -> NodeId {
         for _ in 0..MAX_ALIAS_HOPS {
