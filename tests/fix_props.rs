@@ -1,7 +1,10 @@
-//! Property tests of the fix engine on generated Compose files (comments, blank lines,
-//! quoting styles, flow and block lists, short and long syntax, anchors, CRLF): the result
-//! parses, a second run changes nothing, the fixed findings are gone, and nothing outside
-//! the top-level declarations (safe fixes) or outside pure insertions (grants) changes.
+//! Property tests of the fix engine on generated Compose files (comments everywhere, blank
+//! lines, quoting styles, flow and block lists and sections, short and long syntax, anchors,
+//! block scalars with every indicator, `...` markers, byte-order marks, CRLF, several removals
+//! in one pass, a file two envs share): the result parses, a second run changes nothing, the
+//! fixed findings are gone, nothing outside the top-level declarations (safe fixes) or outside
+//! pure insertions (grants) changes, `docker stack config` accepts every result it accepted
+//! before, and a fix limited to one env leaves what the other deploys as it was.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
@@ -25,12 +28,19 @@ struct Svc {
     blank_after: bool,
 }
 
+/// Block scalar headers: every chomping indicator, with and without an indentation indicator.
+const BLOCKS: [&str; 8] = ["|", "|-", "|+", ">", ">-", ">+", "|2", ">2-"];
+
 #[derive(Debug, Clone)]
 struct Doc {
     crlf: bool,
+    bom: bool,
+    end_marker: bool,
     anchor: bool,
     services: Vec<Svc>,
-    declared: Vec<(usize, bool)>,
+    /// (name, kind): 0 external, 1 file, 2.. external with a `labels:` block scalar
+    /// (`BLOCKS[kind - 2]`) and a comment indented under it.
+    declared: Vec<(usize, u8)>,
     flow_section: bool,
 }
 
@@ -55,14 +65,16 @@ fn svc() -> impl Strategy<Value = Svc> {
 
 fn doc() -> impl Strategy<Value = Doc> {
     (
-        any::<bool>(),
+        (any::<bool>(), any::<bool>(), any::<bool>()),
         any::<bool>(),
         prop::collection::vec(svc(), 1..4),
-        prop::collection::vec((0usize..4, any::<bool>()), 0..4),
+        prop::collection::vec((0usize..4, 0u8..10), 0..4),
         any::<bool>(),
     )
-        .prop_map(|(crlf, anchor, services, declared, flow_section)| Doc {
+        .prop_map(|((crlf, bom, end_marker), anchor, services, declared, flow_section)| Doc {
             crlf,
+            bom,
+            end_marker,
             anchor,
             services,
             declared,
@@ -71,9 +83,10 @@ fn doc() -> impl Strategy<Value = Doc> {
 }
 
 impl Doc {
-    /// The text, and the byte offset where the top-level `secrets:` section starts (if any).
-    fn render(&self, with_file_env: bool) -> (String, Option<usize>) {
-        let mut t = String::from("# generated\n");
+    /// The text, and the byte offset where what fixes may change starts: the top-level
+    /// `secrets:` section, else the `...` marker a new section goes before, else the end.
+    fn render(&self, with_file_env: bool) -> (String, usize) {
+        let mut t = String::from(if self.bom { "\u{feff}# generated\n" } else { "# generated\n" });
         if self.anchor {
             t.push_str("x-common: &common\n  restart: always   # shared\n\n");
         }
@@ -133,7 +146,7 @@ impl Doc {
             }
         }
         let mut section = None;
-        let declared: Vec<(usize, bool)> = {
+        let declared: Vec<(usize, u8)> = {
             let mut seen = BTreeSet::new();
             self.declared.iter().copied().filter(|(n, _)| seen.insert(*n)).collect()
         };
@@ -144,32 +157,40 @@ impl Doc {
             if self.flow_section {
                 let inner: Vec<String> = declared
                     .iter()
-                    .map(|(n, ext)| {
-                        if *ext {
-                            format!("{}: {{external: true}}", NAMES[*n])
-                        } else {
+                    .map(|(n, kind)| {
+                        if *kind == 1 {
                             format!("{}: {{file: ./s.txt}}", NAMES[*n])
+                        } else {
+                            format!("{}: {{external: true}}", NAMES[*n])
                         }
                     })
                     .collect();
                 t.push_str(&format!("secrets: {{{}}}\n", inner.join(", ")));
             } else {
                 t.push_str("secrets:\n");
-                for (n, ext) in declared {
-                    if ext {
-                        t.push_str(&format!("  {}:\n    external: true\n", NAMES[n]));
-                    } else {
-                        t.push_str(&format!("  {}:\n    file: ./s.txt\n", NAMES[n]));
+                for (n, kind) in declared {
+                    match kind {
+                        0 => t.push_str(&format!("  {}:\n    external: true\n", NAMES[n])),
+                        1 => t.push_str(&format!("  {}:\n    file: ./s.txt\n", NAMES[n])),
+                        k => t.push_str(&format!(
+                            "  {}:\n    external: true\n    labels:\n      note: {}\n        line one\n\n        line two\n\n    # inside {}\n",
+                            NAMES[n],
+                            BLOCKS[usize::from(k - 2) % BLOCKS.len()],
+                            NAMES[n]
+                        )),
                     }
                 }
             }
         }
-        if self.crlf {
-            let section = section.map(|s| s + t[..s].matches('\n').count());
-            (t.replace('\n', "\r\n"), section)
-        } else {
-            (t, section)
+        let mut keep = section.unwrap_or(t.len());
+        if self.end_marker {
+            t.push_str("...\n");
         }
+        if self.crlf {
+            keep += t[..keep].matches('\n').count();
+            t = t.replace('\n', "\r\n");
+        }
+        (t, keep)
     }
 }
 
@@ -182,6 +203,107 @@ fn fix(text: &str, required: Applicability) -> (String, Vec<&'static str>) {
     assert!(run.problems.is_empty(), "{:?}\n{text}", run.problems);
     let codes = run.findings.iter().map(|f| f.code).collect();
     (run.changes.into_iter().next().map(|c| c.after).unwrap_or_else(|| text.to_string()), codes)
+}
+
+/// `docker stack config` on `files` of `dir`: `Some(services section)`, else `None`.
+fn stack_services_in(dir: &std::path::Path, files: &[&str]) -> Option<String> {
+    let mut cmd = std::process::Command::new("docker");
+    cmd.args(["stack", "config"]);
+    for f in files {
+        cmd.args(["-c", f]);
+    }
+    let out = cmd.current_dir(dir).output().expect("the docker CLI is installed (scripts/test installs it)");
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let tree = minipaas::yaml::Tree::parse(&text).unwrap();
+    let services = tree.roots.first().and_then(|&r| tree.get(r, "services"));
+    Some(services.map_or(String::new(), |s| text[tree.node(s.value).span.clone()].to_string()))
+}
+
+/// Two envs sharing one file of declarations, each with its own services.
+#[derive(Debug, Clone)]
+struct Shared {
+    declared: Vec<usize>,
+    dev: Vec<(usize, bool)>,
+    prod: Vec<(usize, bool)>,
+    shared_uses: Vec<usize>,
+}
+
+fn shared() -> impl Strategy<Value = Shared> {
+    let uses = || prop::collection::vec((0usize..4, any::<bool>()), 0..4);
+    (prop::collection::vec(0usize..4, 0..4), uses(), uses(), prop::collection::vec(0usize..4, 0..3))
+        .prop_map(|(declared, dev, prod, shared_uses)| Shared { declared, dev, prod, shared_uses })
+}
+
+impl Shared {
+    fn files(&self) -> Vec<(String, String)> {
+        let dedup = |v: &[usize]| -> Vec<usize> {
+            let mut seen = BTreeSet::new();
+            v.iter().copied().filter(|n| seen.insert(*n)).collect()
+        };
+        // Targets `t0`/`t1` are shared by two names each: overlays that mount another name at
+        // a target the shared file uses make MP008 findings whose fixes edit the shared file.
+        let long = |n: usize| format!("      - source: {}\n        target: t{}\n", NAMES[n], n % 2);
+        let mut shared = String::from("services:\n  common:\n    image: nginx:1\n");
+        let uses = dedup(&self.shared_uses);
+        if !uses.is_empty() {
+            shared.push_str("    secrets:\n");
+            shared.push_str(&uses.iter().map(|&n| long(n)).collect::<String>());
+        }
+        let declared = dedup(&self.declared);
+        if !declared.is_empty() {
+            shared.push_str("secrets:\n");
+            for n in declared {
+                shared.push_str(&format!("  {}:\n    external: true\n", NAMES[n]));
+            }
+        }
+        // Each use goes to the env's own `web`, or (flag) to its overlay of the shared `common`.
+        let app = |uses: &[(usize, bool)]| {
+            let mut seen = BTreeSet::new();
+            let uses: Vec<(usize, bool)> = uses.iter().copied().filter(|(n, _)| seen.insert(*n)).collect();
+            let mut t = String::from("services:\n  web:\n    image: nginx:1\n");
+            let web: Vec<String> =
+                uses.iter().filter(|u| !u.1).map(|(n, _)| format!("      - {}\n", NAMES[*n])).collect();
+            if !web.is_empty() {
+                t.push_str("    secrets:\n");
+                t.push_str(&web.concat());
+            }
+            let common: Vec<String> = uses.iter().filter(|u| u.1).map(|(n, _)| long(*n)).collect();
+            if !common.is_empty() {
+                t.push_str("  common:\n    secrets:\n");
+                t.push_str(&common.concat());
+            }
+            t
+        };
+        let manifest = "compose:\n  files: [../shared/s.yaml, app.yaml]\n".to_string();
+        vec![
+            ("shared/s.yaml".into(), shared),
+            ("dev/app.yaml".into(), app(&self.dev)),
+            ("dev/minipaas.yaml".into(), manifest.clone()),
+            ("prod/app.yaml".into(), app(&self.prod)),
+            ("prod/minipaas.yaml".into(), manifest),
+        ]
+    }
+}
+
+/// `docker stack config` accepts the file: `Some(services section)`, else `None`.
+fn stack_services(text: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    let out = std::process::Command::new("docker")
+        .args(["stack", "config", "-c", "compose.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("the docker CLI is installed (scripts/test installs it)");
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let tree = minipaas::yaml::Tree::parse(&text).unwrap();
+    let services = tree.roots.first().and_then(|&r| tree.get(r, "services"));
+    Some(services.map_or(String::new(), |s| text[tree.node(s.value).span.clone()].to_string()))
 }
 
 fn comments(text: &str) -> Vec<String> {
@@ -198,22 +320,70 @@ proptest! {
 
     #[test]
     fn safe_fixes_touch_only_declarations(doc in doc()) {
-        let (input, section) = doc.render(false);
+        let (input, keep) = doc.render(false);
         let (output, remaining) = fix(&input, Applicability::Safe);
         prop_assert!(minipaas::yaml::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
         prop_assert!(!remaining.contains(&"MP001") && !remaining.contains(&"MP003"), "left {remaining:?}:\n{output}");
         let (again, _) = fix(&output, Applicability::Safe);
         prop_assert_eq!(&again, &output, "a second run changed more");
-        // Everything before the top-level declarations is byte for byte the same.
-        let keep = section.unwrap_or(input.len());
+        // Everything before the top-level declarations is byte for byte the same, and so is
+        // the end marker after them.
         prop_assert_eq!(&output[..keep.min(output.len())], &input[..keep], "outside the declarations changed");
-        let section_gone = !output.lines().any(|l| l.starts_with("secrets:"));
-        for c in comments(&input).into_iter().filter(|c| !(section_gone && c == "# declarations")) {
+        if doc.end_marker {
+            prop_assert!(output.ends_with(if doc.crlf { "...\r\n" } else { "...\n" }), "{output}");
+        }
+        let section_gone = !output.lines().any(|l| l.trim_start_matches('\u{feff}').starts_with("secrets:"));
+        for c in comments(&input) {
+            let removed_with_its_entry = c.strip_prefix("# inside ").is_some_and(|n| !output.contains(&format!("{n}:")));
+            if (section_gone && c == "# declarations") || removed_with_its_entry {
+                continue;
+            }
             prop_assert!(output.contains(&c), "lost comment {c}:\n{output}");
+        }
+        // What `docker stack deploy` makes of the services is unchanged.
+        if let Some(before) = stack_services(&input) {
+            prop_assert_eq!(stack_services(&output), Some(before), "docker stack config:\n{}", output);
         }
         if doc.crlf {
             prop_assert!(!output.replace("\r\n", "").contains('\n'), "mixed line endings:\n{output:?}");
         }
+    }
+
+    #[test]
+    fn a_fix_limited_to_one_env_leaves_the_other_as_it_deploys(case in shared()) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in case.files() {
+            std::fs::create_dir_all(dir.path().join(path.rsplit_once('/').unwrap().0)).unwrap();
+            std::fs::write(dir.path().join(&path), text).unwrap();
+        }
+        let prod = ["shared/s.yaml", "prod/app.yaml"];
+        let prod_errors = |ws: &Workspace| {
+            let opts = LoadOptions { env: Some("prod".into()), ..LoadOptions::default() };
+            let project = minipaas::model::Project::load(ws, &opts).unwrap();
+            let mut errors: Vec<String> = check_all(&project, &Default::default())
+                .into_iter()
+                .filter(|f| f.severity == minipaas::finding::Severity::Error)
+                .map(|f| format!("{} {}", f.code, f.message))
+                .collect();
+            errors.sort();
+            errors
+        };
+        let before = stack_services_in(dir.path(), &prod);
+        let ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
+        let errors_before = prod_errors(&ws);
+        for required in [Applicability::Safe, Applicability::Unsafe] {
+            let mut ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
+            let opts = LoadOptions { env: Some("dev".into()), ..LoadOptions::default() };
+            let run = engine::fix(&mut ws, &opts, &Default::default(), required).unwrap();
+            for c in &run.changes {
+                prop_assert!(minipaas::yaml::Tree::parse(&c.after).is_ok(), "{} does not parse:\n{}", c.path, c.after);
+                std::fs::write(dir.path().join(&c.path), &c.after).unwrap();
+            }
+        }
+        let ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
+        let errors_after = prod_errors(&ws);
+        prop_assert!(errors_after.iter().all(|e| errors_before.contains(e)), "prod gained {errors_after:?} (had {errors_before:?})");
+        prop_assert_eq!(stack_services_in(dir.path(), &prod), before, "prod deploys otherwise");
     }
 
     #[test]
@@ -223,6 +393,7 @@ proptest! {
         let used: BTreeSet<usize> = doc.services.iter().filter(|s| s.style != 0).flat_map(|s| s.items.iter().map(|i| i.0)).collect();
         doc.declared.retain(|(n, _)| used.contains(n));
         let (input, _) = doc.render(true);
+        let accepted = stack_services(&input).is_some();
         let (output, remaining) = fix(&input, Applicability::Unsafe);
         prop_assert!(minipaas::yaml::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
         prop_assert!(!remaining.contains(&"MP009") && !remaining.contains(&"MP001"), "left {remaining:?}:\n{output}");
@@ -235,5 +406,8 @@ proptest! {
         let project = minipaas::model::Project::load(&ws, &LoadOptions::default()).unwrap();
         prop_assert!(project.errors.is_empty(), "{:?}", project.errors);
         prop_assert!(check_all(&project, &Default::default()).iter().all(|f| f.code != "MP009"));
+        if accepted {
+            prop_assert!(stack_services(&output).is_some(), "docker stack config rejects:\n{}", output);
+        }
     }
 }

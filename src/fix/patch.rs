@@ -526,7 +526,10 @@ impl<'a> Patcher<'a> {
             if above < floor {
                 break;
             }
-            if !self.text[above..start].trim_start().starts_with('#') {
+            // A comment indented under the entry before is that entry's.
+            let line = &self.text[above..start];
+            let body = line.trim_start_matches([' ', '\t', '\u{feff}']);
+            if !body.starts_with('#') || self.col(above + (line.len() - body.len())) > self.col(key.start) {
                 break;
             }
             start = above.max(bom);
