@@ -205,8 +205,10 @@ fn fix(text: &str, required: Applicability) -> (String, Vec<&'static str>) {
     (run.changes.into_iter().next().map(|c| c.after).unwrap_or_else(|| text.to_string()), codes)
 }
 
-/// `docker stack config` on `files` of `dir`: `Some(services section)`, else `None`.
-fn stack_services_in(dir: &std::path::Path, files: &[&str]) -> Option<String> {
+/// `docker stack config` on `files` of `dir`: what each service deploys (its image, and the
+/// set of its secrets as source → target: their order means nothing to Swarm), or `None`
+/// when docker rejects the files.
+fn stack_services_in(dir: &std::path::Path, files: &[&str]) -> Option<Vec<String>> {
     let mut cmd = std::process::Command::new("docker");
     cmd.args(["stack", "config"]);
     for f in files {
@@ -218,8 +220,32 @@ fn stack_services_in(dir: &std::path::Path, files: &[&str]) -> Option<String> {
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let tree = minipaas::yaml::Tree::parse(&text).unwrap();
-    let services = tree.roots.first().and_then(|&r| tree.get(r, "services"));
-    Some(services.map_or(String::new(), |s| text[tree.node(s.value).span.clone()].to_string()))
+    let Some(services) = tree.roots.first().and_then(|&r| tree.get(r, "services")) else {
+        return Some(Vec::new());
+    };
+    let mut out = Vec::new();
+    for service in tree.entries(services.value) {
+        let get = |node, key| {
+            tree.get(node, key).and_then(|e| tree.scalar(e.value)).unwrap_or_default().to_string()
+        };
+        let mut secrets: Vec<String> = tree
+            .get(service.value, "secrets")
+            .map(|e| {
+                tree.items(e.value)
+                    .iter()
+                    .map(|&i| format!("{}->{}", get(i, "source"), get(i, "target")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        secrets.sort();
+        out.push(format!(
+            "{} {} {secrets:?}",
+            tree.scalar(service.key).unwrap_or_default(),
+            get(service.value, "image")
+        ));
+    }
+    out.sort();
+    Some(out)
 }
 
 /// Two envs sharing one file of declarations, each with its own services.
