@@ -350,6 +350,22 @@ mod tests {
     }
 
     #[test]
+    fn keeps_the_owner_when_run_as_root() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("compose.yaml");
+        std::fs::write(&p, "old").unwrap();
+        // Only root can hand a file to someone else; anyone else writes files as themselves.
+        if std::fs::metadata(&p).unwrap().uid() != 0 {
+            return;
+        }
+        std::os::unix::fs::chown(&p, Some(65534), Some(65534)).unwrap();
+        write_atomic(dir.path(), "compose.yaml", "new").unwrap();
+        let meta = std::fs::metadata(&p).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    }
+
+    #[test]
     fn refuses_symlinks_out_of_the_root() {
         let outside = tempfile::tempdir().unwrap();
         let dir = tempfile::tempdir().unwrap();

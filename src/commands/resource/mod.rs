@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -15,110 +15,22 @@ use super::Outcome;
 use crate::cli::ResourceAction;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::{FileId, Severity};
 use crate::fix::engine::{self, Change, Step, apply_steps};
-use crate::fix::patch::{NewReference, Patcher, Unfixable};
 use crate::fix::write::{RepoLock, lock, write_all};
-use crate::fix::{Applicability, Fix, Mount};
+use crate::fix::{Applicability, Mount};
 use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
-use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
-use crate::model::{Content, LoadOptions, Project, Unit};
+use crate::model::{LoadOptions, Project, Unit};
 use crate::settings::Settings;
-use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, Swarm, labels, max_size};
+use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, labels, max_size};
 
-/// Which Swarm the commands use.
-pub enum Backend<'a> {
-    /// Built without the `swarm` feature: only Compose files are changed.
-    Disabled,
-    /// A given implementation (tests).
-    Given(&'a dyn Swarm),
-    /// The env's Docker Engine.
-    #[cfg(feature = "swarm")]
-    Connect,
-}
-
-/// An env opened for a command: its workspace, its unit, where it is.
-struct Env {
-    ws: Workspace,
-    opts: LoadOptions,
-    name: String,
-    /// The env folder, which `api.tls` is relative to.
-    #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
-    dir: PathBuf,
-    endpoint: Endpoint,
-}
-
-impl Env {
-    fn open(arg: &Path) -> Result<Env, Error> {
-        let has_manifest = MANIFEST_NAMES.iter().any(|n| arg.join(n).is_file());
-        if !has_manifest {
-            return Err(Error::Usage(format!(
-                "no minipaas.yaml in `{}` (--env names the folder that holds the env's minipaas.yaml)",
-                arg.display()
-            )));
-        }
-        let ws = Workspace::open(arg, false)?;
-        let rel = ws
-            .relative(arg)
-            .ok_or_else(|| Error::Path { path: arg.into(), message: "is not inside the project".into() })?;
-        let name = if rel.is_empty() { ".".to_string() } else { rel };
-        let dir = std::fs::canonicalize(arg).unwrap_or_else(|_| arg.to_path_buf());
-        let opts = LoadOptions { env: Some(name.clone()), ..LoadOptions::default() };
-        Ok(Env { ws, opts, name, dir, endpoint: Endpoint::default() })
-    }
-
-    /// Loads the env; broken files stop the command before anything changes.
-    fn load(&mut self) -> Result<Project, Error> {
-        let project = Project::load(&self.ws, &self.opts)?;
-        let broken: Vec<String> = project
-            .errors
-            .iter()
-            .filter(|e| e.severity == Severity::Error)
-            .map(|e| match e.position {
-                Some((l, c)) => format!("{}:{l}:{c}: {}", e.path, e.message),
-                None => format!("{}: {}", e.path, e.message),
-            })
-            .collect();
-        if !broken.is_empty() {
-            return Err(Error::Input(format!(
-                "env {} has files that cannot be read; nothing was changed:\n  {}",
-                self.name,
-                broken.join("\n  ")
-            )));
-        }
-        if let Some(m) = project.units.first().and_then(|u| u.manifest)
-            && let Content::Manifest(manifest) = &project.files[m].content
-        {
-            self.endpoint = manifest.endpoint.clone();
-        }
-        Ok(project)
-    }
-
-    fn swarm<'a>(&self, backend: &'a Backend<'a>) -> Option<SwarmHandle<'a>> {
-        match backend {
-            Backend::Disabled => None,
-            Backend::Given(s) => Some(SwarmHandle::Borrowed(*s)),
-            #[cfg(feature = "swarm")]
-            Backend::Connect => Some(SwarmHandle::Owned(crate::swarm::connect(&self.endpoint, &self.dir))),
-        }
-    }
-}
-
-/// A Swarm borrowed from the caller or connected for this command.
-enum SwarmHandle<'a> {
-    Borrowed(&'a dyn Swarm),
-    #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
-    Owned(Box<dyn Swarm>),
-}
-
-impl SwarmHandle<'_> {
-    fn get(&self) -> &dyn Swarm {
-        match self {
-            SwarmHandle::Borrowed(s) => *s,
-            SwarmHandle::Owned(s) => s.as_ref(),
-        }
-    }
-}
+mod env;
+mod steps;
+pub use env::Backend;
+use env::Env;
+use steps::{
+    drop_declaration, drop_old_version, drop_other_version, drop_reference, ensure_declared,
+    ensure_reference, unit,
+};
 
 /// Runs a `secret`/`config` subcommand.
 pub fn resource(
@@ -168,202 +80,6 @@ fn only_in_env(
 fn matches_delete(name: &str, given: &str) -> bool {
     let versioned = given.rsplit_once('.').is_some_and(|(_, h)| is_version_suffix(h));
     if versioned { name == given } else { is_version_of(name, given) }
-}
-
-fn unit(project: &Project) -> Result<&Unit, Unfixable> {
-    project.units.first().ok_or_else(|| Unfixable("the env has no files".into()))
-}
-
-fn file_id(project: &Project, path: &str) -> Result<FileId, Unfixable> {
-    project
-        .files
-        .iter()
-        .position(|f| f.path == path)
-        .ok_or_else(|| Unfixable(format!("{path} is no longer loaded")))
-}
-
-fn patcher_fix(
-    project: &Project,
-    file: FileId,
-    title: String,
-    build: impl FnOnce(&Patcher<'_>) -> Result<Vec<crate::fix::Edit>, Unfixable>,
-) -> Result<Vec<Fix>, Unfixable> {
-    let edits = crate::rules::with_patcher(project, file, build)?;
-    Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
-}
-
-/// Step: in `service`, in whichever of the env's files writes it, deal with one reference
-/// mounted at `target` whose source is not `keep` (the rotation rule: no two versions at one
-/// target). The first one is repointed at `keep` in place (a one-word edit, in the overlay that
-/// holds it too); any further one is removed.
-fn drop_other_version<'a>(kind: ResourceKind, service: &'a str, target: &'a str, keep: &'a str) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let u = unit(project)?;
-        let has_keep = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
-            s.refs(kind)
-                .iter()
-                .any(|r| !r.build && project.resolve(u, &r.source.value).as_deref() == Some(keep))
-        });
-        for (file, def) in project.services(u).filter(|(_, s)| s.name.value == service) {
-            let refs: Vec<_> = def.refs(kind).iter().filter(|r| !r.build).collect();
-            for r in &refs {
-                let source = project.resolve(u, &r.source.value);
-                if r.effective_target(kind) != kind.normalize_target(target)
-                    || source.as_deref() == Some(keep)
-                {
-                    continue;
-                }
-                let written_in_place =
-                    project.files[file].text.get(r.source.span.clone()) == Some(r.source.value.as_str());
-                if !has_keep && r.target.is_some() && written_in_place {
-                    let edit =
-                        crate::fix::Edit::replace(r.source.span.clone(), crate::fix::patch::scalar(keep));
-                    let title = format!("Point `{service}` at `{keep}`");
-                    return Ok(vec![Fix {
-                        title,
-                        applicability: Applicability::Unsafe,
-                        file,
-                        edits: vec![edit],
-                        isolation: None,
-                    }]);
-                }
-                let node =
-                    def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
-                let title = format!("Remove {} `{}` from `{service}`", kind.noun(), r.source.value);
-                return patcher_fix(project, file, title, |p| {
-                    p.remove_reference(node, service, kind.key(), r.node)
-                });
-            }
-        }
-        Ok(Vec::new())
-    })
-}
-
-/// Step: `service` in `path` references `source` mounted at `target` (long syntax).
-fn ensure_reference<'a>(
-    kind: ResourceKind,
-    path: &'a str,
-    service: &'a str,
-    source: &'a str,
-    target: &'a str,
-) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let u = unit(project)?;
-        let file = file_id(project, path)?;
-        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
-        let Some(def) = compose.services.iter().find(|s| s.name.value == service) else {
-            return Err(Unfixable(format!("service `{service}` is no longer in {path}")));
-        };
-        let has = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
-            s.refs(kind).iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(source))
-        });
-        if has {
-            return Ok(Vec::new());
-        }
-        let node = def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
-        let r = NewReference { source, target: Some(target), long: true };
-        patcher_fix(project, file, format!("Grant `{source}` to `{service}`"), |p| {
-            p.add_reference(node, service, kind, &r)
-        })
-    })
-}
-
-/// Step: `path` declares `name` (as `external: true`).
-fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let file = file_id(project, path)?;
-        let declared =
-            project.files[file].compose().is_some_and(|c| c.decls(kind).iter().any(|d| d.name.value == name));
-        if declared {
-            return Ok(Vec::new());
-        }
-        let (edits, _) = crate::rules::with_patcher(project, file, |p| p.declare_external(kind, name))?;
-        Ok(vec![Fix {
-            title: format!("Declare `{name}`"),
-            applicability: Applicability::Unsafe,
-            file,
-            edits,
-            isolation: None,
-        }])
-    })
-}
-
-/// Step: remove one declaration matching `pred` from the env's files, whatever uses it (the
-/// references go first, in [`drop_reference`]).
-fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let u = unit(project)?;
-        for (file, decl) in project.declarations(u, kind) {
-            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
-            if pred(&name) {
-                let raw = decl.name.value.clone();
-                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
-                    p.remove_declaration(kind, &raw)
-                });
-            }
-        }
-        Ok(Vec::new())
-    })
-}
-
-/// Step: remove one reference matching `pred` from any service of the env.
-fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let u = unit(project)?;
-        for (file, def) in project.services(u) {
-            for r in def.refs(kind) {
-                if project.resolve(u, &r.source.value).is_some_and(|n| pred(&n)) {
-                    let node = def
-                        .node
-                        .ok_or_else(|| Unfixable(format!("service `{}` has no mapping", def.name.value)))?;
-                    if r.build {
-                        return Err(Unfixable(format!(
-                            "service `{}` uses it in `build.secrets`; remove it by hand",
-                            def.name.value
-                        )));
-                    }
-                    let title = format!("Remove `{}` from `{}`", r.source.value, def.name.value);
-                    return patcher_fix(project, file, title, |p| {
-                        p.remove_reference(node, &def.name.value, kind.key(), r.node)
-                    });
-                }
-            }
-        }
-        Ok(Vec::new())
-    })
-}
-
-/// Step: remove one declaration of an older version of `base` that is no longer needed: no
-/// service of the env uses it, or none in its own file does and another file declares it too.
-fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Step<'a> {
-    Box::new(move |project: &Project| {
-        let u = unit(project)?;
-        let refs_in = |files: &[FileId], name: &str| {
-            files
-                .iter()
-                .filter_map(|&f| project.files[f].compose())
-                .flat_map(|c| &c.services)
-                .flat_map(|s| s.refs(kind))
-                .any(|r| project.resolve(u, &r.source.value).as_deref() == Some(name))
-        };
-        for (file, decl) in project.declarations(u, kind) {
-            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
-            if name == keep || !is_version_of(&name, base) {
-                continue;
-            }
-            let elsewhere =
-                project.declarations(u, kind).any(|(f, d)| f != file && d.name.value == decl.name.value);
-            // Kept while any unit reading its file, in this env or another, uses it.
-            let unused = !project.used_anywhere(file, kind, &decl.name.value);
-            if unused || (!refs_in(&[file], &name) && elsewhere) {
-                let raw = decl.name.value.clone();
-                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
-                    p.remove_declaration(kind, &raw)
-                });
-            }
-        }
-        Ok(Vec::new())
-    })
 }
 
 /// Says what finishing an earlier run's interrupted write did.

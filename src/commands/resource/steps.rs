@@ -1,0 +1,210 @@
+//! The steps of `create` and `delete`: "ensure" rules over the project as it is so far, each
+//! returning the next edit (through the shared patch operations) or none when it holds.
+
+use crate::finding::FileId;
+use crate::fix::engine::Step;
+use crate::fix::patch::{NewReference, Patcher, Unfixable};
+use crate::fix::{Applicability, Fix};
+use crate::model::compose::{ResourceKind, is_version_of};
+use crate::model::{Project, Unit};
+
+pub(super) fn unit(project: &Project) -> Result<&Unit, Unfixable> {
+    project.units.first().ok_or_else(|| Unfixable("the env has no files".into()))
+}
+
+fn file_id(project: &Project, path: &str) -> Result<FileId, Unfixable> {
+    project
+        .files
+        .iter()
+        .position(|f| f.path == path)
+        .ok_or_else(|| Unfixable(format!("{path} is no longer loaded")))
+}
+
+fn patcher_fix(
+    project: &Project,
+    file: FileId,
+    title: String,
+    build: impl FnOnce(&Patcher<'_>) -> Result<Vec<crate::fix::Edit>, Unfixable>,
+) -> Result<Vec<Fix>, Unfixable> {
+    let edits = crate::rules::with_patcher(project, file, build)?;
+    Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
+}
+
+/// Step: in `service`, in whichever of the env's files writes it, deal with one reference
+/// mounted at `target` whose source is not `keep` (the rotation rule: no two versions at one
+/// target). The first one is repointed at `keep` in place (a one-word edit, in the overlay that
+/// holds it too); any further one is removed.
+pub(super) fn drop_other_version<'a>(
+    kind: ResourceKind,
+    service: &'a str,
+    target: &'a str,
+    keep: &'a str,
+) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let has_keep = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
+            s.refs(kind)
+                .iter()
+                .any(|r| !r.build && project.resolve(u, &r.source.value).as_deref() == Some(keep))
+        });
+        for (file, def) in project.services(u).filter(|(_, s)| s.name.value == service) {
+            let refs: Vec<_> = def.refs(kind).iter().filter(|r| !r.build).collect();
+            for r in &refs {
+                let source = project.resolve(u, &r.source.value);
+                if r.effective_target(kind) != kind.normalize_target(target)
+                    || source.as_deref() == Some(keep)
+                {
+                    continue;
+                }
+                let written_in_place =
+                    project.files[file].text.get(r.source.span.clone()) == Some(r.source.value.as_str());
+                if !has_keep && r.target.is_some() && written_in_place {
+                    let edit =
+                        crate::fix::Edit::replace(r.source.span.clone(), crate::fix::patch::scalar(keep));
+                    let title = format!("Point `{service}` at `{keep}`");
+                    return Ok(vec![Fix {
+                        title,
+                        applicability: Applicability::Unsafe,
+                        file,
+                        edits: vec![edit],
+                        isolation: None,
+                    }]);
+                }
+                let node =
+                    def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
+                let title = format!("Remove {} `{}` from `{service}`", kind.noun(), r.source.value);
+                return patcher_fix(project, file, title, |p| {
+                    p.remove_reference(node, service, kind.key(), r.node)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: `service` in `path` references `source` mounted at `target` (long syntax).
+pub(super) fn ensure_reference<'a>(
+    kind: ResourceKind,
+    path: &'a str,
+    service: &'a str,
+    source: &'a str,
+    target: &'a str,
+) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let file = file_id(project, path)?;
+        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
+        let Some(def) = compose.services.iter().find(|s| s.name.value == service) else {
+            return Err(Unfixable(format!("service `{service}` is no longer in {path}")));
+        };
+        let has = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
+            s.refs(kind).iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(source))
+        });
+        if has {
+            return Ok(Vec::new());
+        }
+        let node = def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
+        let r = NewReference { source, target: Some(target), long: true };
+        patcher_fix(project, file, format!("Grant `{source}` to `{service}`"), |p| {
+            p.add_reference(node, service, kind, &r)
+        })
+    })
+}
+
+/// Step: `path` declares `name` (as `external: true`).
+pub(super) fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a str) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let file = file_id(project, path)?;
+        let declared =
+            project.files[file].compose().is_some_and(|c| c.decls(kind).iter().any(|d| d.name.value == name));
+        if declared {
+            return Ok(Vec::new());
+        }
+        let (edits, _) = crate::rules::with_patcher(project, file, |p| p.declare_external(kind, name))?;
+        Ok(vec![Fix {
+            title: format!("Declare `{name}`"),
+            applicability: Applicability::Unsafe,
+            file,
+            edits,
+            isolation: None,
+        }])
+    })
+}
+
+/// Step: remove one declaration matching `pred` from the env's files, whatever uses it (the
+/// references go first, in [`drop_reference`]).
+pub(super) fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        for (file, decl) in project.declarations(u, kind) {
+            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
+            if pred(&name) {
+                let raw = decl.name.value.clone();
+                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
+                    p.remove_declaration(kind, &raw)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: remove one reference matching `pred` from any service of the env.
+pub(super) fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> bool) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        for (file, def) in project.services(u) {
+            for r in def.refs(kind) {
+                if project.resolve(u, &r.source.value).is_some_and(|n| pred(&n)) {
+                    let node = def
+                        .node
+                        .ok_or_else(|| Unfixable(format!("service `{}` has no mapping", def.name.value)))?;
+                    if r.build {
+                        return Err(Unfixable(format!(
+                            "service `{}` uses it in `build.secrets`; remove it by hand",
+                            def.name.value
+                        )));
+                    }
+                    let title = format!("Remove `{}` from `{}`", r.source.value, def.name.value);
+                    return patcher_fix(project, file, title, |p| {
+                        p.remove_reference(node, &def.name.value, kind.key(), r.node)
+                    });
+                }
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+/// Step: remove one declaration of an older version of `base` that is no longer needed: no
+/// service of the env uses it, or none in its own file does and another file declares it too.
+pub(super) fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a str) -> Step<'a> {
+    Box::new(move |project: &Project| {
+        let u = unit(project)?;
+        let refs_in = |files: &[FileId], name: &str| {
+            files
+                .iter()
+                .filter_map(|&f| project.files[f].compose())
+                .flat_map(|c| &c.services)
+                .flat_map(|s| s.refs(kind))
+                .any(|r| project.resolve(u, &r.source.value).as_deref() == Some(name))
+        };
+        for (file, decl) in project.declarations(u, kind) {
+            let Some(name) = project.resolve(u, &decl.name.value) else { continue };
+            if name == keep || !is_version_of(&name, base) {
+                continue;
+            }
+            let elsewhere =
+                project.declarations(u, kind).any(|(f, d)| f != file && d.name.value == decl.name.value);
+            // Kept while any unit reading its file, in this env or another, uses it.
+            let unused = !project.used_anywhere(file, kind, &decl.name.value);
+            if unused || (!refs_in(&[file], &name) && elsewhere) {
+                let raw = decl.name.value.clone();
+                return patcher_fix(project, file, format!("Remove declaration `{name}`"), |p| {
+                    p.remove_declaration(kind, &raw)
+                });
+            }
+        }
+        Ok(Vec::new())
+    })
+}

@@ -1,0 +1,227 @@
+//! Removing from Compose files: a reference from a service's list, a declaration from its
+//! section, and whatever must go or stay with them (the key, the section, an anchor, the
+//! comments that are the entry's own).
+
+use super::{Patcher, Unfixable};
+use crate::fix::Edit;
+use crate::model::compose::ResourceKind;
+use crate::yaml::{Entry, NodeId};
+
+impl Patcher<'_> {
+    /// Removes one item of a service's list; the key goes too when the list becomes empty.
+    pub fn remove_reference(
+        &self,
+        service: NodeId,
+        name: &str,
+        key: &str,
+        item: NodeId,
+    ) -> Result<Vec<Edit>, Unfixable> {
+        let t = self.tree;
+        if t.is_alias(service) {
+            return Err(Unfixable(format!("service `{name}` is written as an alias")));
+        }
+        let Some(entry) = t.own_entry(service, key) else {
+            return Err(Unfixable(format!("service `{name}` inherits `{key}` through a `<<` merge key")));
+        };
+        if t.is_alias(entry.value) || !t.is_seq(entry.value) {
+            return Err(Unfixable(format!("`{key}` of service `{name}` is not a list written in place")));
+        }
+        let items = t.items(entry.value);
+        let Some(idx) = items.iter().position(|&i| i == item) else {
+            return Err(Unfixable(format!("the item is not written in `{key}` of service `{name}`")));
+        };
+        if items.len() == 1 {
+            return self.remove_entry(service, &entry);
+        }
+        let span = |i: usize| t.node(items[i]).span.clone();
+        if t.is_flow(entry.value) {
+            let start = |i: usize| self.props_start(span(i).start);
+            return Ok(if idx + 1 < items.len() {
+                vec![Edit::delete(start(idx)..start(idx + 1))]
+            } else {
+                self.remove_last_flow(span(idx - 1).end, start(idx), span(idx).end)
+            });
+        }
+        let dash =
+            self.dash_before(span(idx).start).ok_or_else(|| Unfixable("cannot find the list item".into()))?;
+        if !self.starts_line(dash) {
+            return Err(Unfixable("the list item does not start its own line".into()));
+        }
+        let end = self.owned_lines_end(items[idx], span(idx).end, self.col(dash));
+        Ok(vec![Edit::delete(self.line_start(dash)..end)])
+    }
+
+    /// Removes a top-level declaration; the section goes too when it becomes empty.
+    pub fn remove_declaration(&self, kind: ResourceKind, name: &str) -> Result<Vec<Edit>, Unfixable> {
+        let t = self.tree;
+        let key = kind.key();
+        let root = self.root()?.ok_or_else(|| Unfixable("the file is empty".into()))?;
+        let section = t
+            .own_entry(root, key)
+            .ok_or_else(|| Unfixable(format!("no top-level `{key}` written in the file")))?;
+        if t.is_alias(section.value) || !t.is_map(section.value) {
+            return Err(Unfixable(format!("the top-level `{key}` is not a mapping written in place")));
+        }
+        let entry = t
+            .own_entry(section.value, name)
+            .ok_or_else(|| Unfixable(format!("`{name}` is not declared in this file")))?;
+        if t.own_entries(section.value).len() == 1 {
+            if t.own_entries(root).len() == 1 && !t.is_flow(root) {
+                // The section is all the file holds: an empty file is no Compose file
+                // (`docker stack deploy`: "Top-level object must be a mapping"). Keep the
+                // section, empty.
+                return self.emptied(&section);
+            }
+            return self.remove_entry(root, &section);
+        }
+        self.remove_entry(section.value, &entry)
+    }
+
+    /// Removes the last item of a flow collection, `start..end`, after one ending at
+    /// `prev_end`: with the comma before it, unless a comment sits between them (it is about
+    /// the item before: it stays, and the comma and the item's own line go instead).
+    fn remove_last_flow(&self, prev_end: usize, start: usize, end: usize) -> Vec<Edit> {
+        let between = &self.text[prev_end..start];
+        let (Some(comma), true) = (between.find(','), between.contains('#')) else {
+            return vec![Edit::delete(prev_end..end)];
+        };
+        let comma = prev_end + comma;
+        let rest = self.insertion_point(end);
+        let alone = self.starts_line(start) && self.text[end..rest].trim().is_empty();
+        let item = if alone { self.line_start(start)..self.next_line_start(end) } else { start..end };
+        vec![Edit::delete(comma..comma + 1), Edit::delete(item)]
+    }
+
+    /// `key: {}` for the entry `parent`, keeping a comment written after its key: what stays
+    /// of a mapping whose last entry goes where the key must stay (a service in an overlay,
+    /// the only section of a file: `docker stack deploy` rejects a key with no value).
+    fn emptied(&self, parent: &Entry) -> Result<Vec<Edit>, Unfixable> {
+        let t = self.tree;
+        if t.is_flow(parent.value) {
+            return Ok(vec![Edit::replace(t.node(parent.value).span.clone(), "{}")]);
+        }
+        let key = t.node(parent.key).span.clone();
+        let colon = self.text[key.end..]
+            .find(':')
+            .map(|i| key.end + i)
+            .ok_or_else(|| Unfixable("cannot find the `:` after a key".into()))?;
+        let line_end = self.insertion_point(colon + 1);
+        let mut edits = vec![Edit::insert(colon + 1, " {}")];
+        let end = self.entry_end(parent);
+        if end > line_end {
+            edits.push(Edit::delete(line_end..end));
+        }
+        Ok(edits)
+    }
+
+    /// The entry whose value is `value`, if it is written in a mapping.
+    fn entry_of(&self, value: NodeId) -> Option<Entry> {
+        let t = self.tree;
+        (0..t.node_count())
+            .filter(|&id| t.is_map(id) && !t.is_alias(id))
+            .find_map(|id| t.own_entries(id).iter().find(|e| e.value == value).copied())
+    }
+
+    /// Deletes one mapping entry: whole lines in block style, the entry and a comma in flow.
+    /// The last entry of a nested block mapping leaves `key: {}`.
+    fn remove_entry(&self, map: NodeId, entry: &Entry) -> Result<Vec<Edit>, Unfixable> {
+        let t = self.tree;
+        if !t.is_flow(map)
+            && t.own_entries(map).len() == 1
+            && let Some(parent) = self.entry_of(map)
+        {
+            return self.emptied(&parent);
+        }
+        let key = t.node(entry.key).span.clone();
+        if t.is_flow(map) {
+            let entries = t.own_entries(map);
+            let idx = entries.iter().position(|e| e.key == entry.key).unwrap_or(0);
+            let end = self.entry_end(entry);
+            let start = self.props_start(key.start);
+            return Ok(if idx + 1 < entries.len() {
+                vec![Edit::delete(start..self.props_start(t.node(entries[idx + 1].key).span.start))]
+            } else if idx > 0 {
+                self.remove_last_flow(self.entry_end(&entries[idx - 1]), start, end)
+            } else {
+                vec![Edit::delete(start..end)]
+            });
+        }
+        if !self.starts_line(self.props_start(key.start)) {
+            return Err(Unfixable("the entry does not start its own line".into()));
+        }
+        // The comments on their own lines right above the entry are about it: they go with it.
+        // A byte-order mark stays: it is the file's, not the first line's.
+        let bom = if self.text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        // Only lines after the previous entry's value: a quoted scalar's continuation line may
+        // start with `#` too.
+        let entries = t.own_entries(map);
+        let floor = match entries.iter().position(|e| e.key == entry.key) {
+            Some(i) if i > 0 => self.entry_end(&entries[i - 1]),
+            _ => bom,
+        };
+        let mut start = self.line_start(key.start).max(bom);
+        while start > floor {
+            let above = self.line_start(start - 1);
+            if above < floor {
+                break;
+            }
+            // A comment indented under the entry before is that entry's.
+            let line = &self.text[above..start];
+            let body = line.trim_start_matches([' ', '\t', '\u{feff}']);
+            if !body.starts_with('#') || self.col(above + (line.len() - body.len())) > self.col(key.start) {
+                break;
+            }
+            start = above.max(bom);
+        }
+        Ok(vec![Edit::delete(start..self.entry_lines_end(entry))])
+    }
+
+    /// The start of the first line after a block entry that is not part of it: after its
+    /// value, the blank lines a `|+` scalar keeps, and comments indented under the entry's key.
+    fn entry_lines_end(&self, entry: &Entry) -> usize {
+        let key_col = self.col(self.tree.node(entry.key).span.start);
+        self.owned_lines_end(entry.value, self.entry_end(entry), key_col)
+    }
+
+    /// The start of the first line after `content_end` that is not part of the block node
+    /// `node` written at column `col`: the blank lines a last `|+` scalar keeps, and comments
+    /// indented further than `col`, are its own.
+    fn owned_lines_end(&self, node: NodeId, content_end: usize, col: usize) -> usize {
+        // The node the text ends with: the last value of nested block collections.
+        let t = self.tree;
+        let mut last = node;
+        loop {
+            let next = if t.is_alias(last) || t.is_flow(last) {
+                None
+            } else if t.is_map(last) {
+                t.own_entries(last).last().map(|e| e.value)
+            } else if t.is_seq(last) {
+                t.items(last).last().copied()
+            } else {
+                None
+            };
+            match next {
+                Some(n) => last = n,
+                None => break,
+            }
+        }
+        let header = self.text.get(t.written_span(self.text, last)).unwrap_or_default();
+        let keeps = header.starts_with(['|', '>'])
+            && header.lines().next().is_some_and(|h| h.split('#').next().unwrap_or_default().contains('+'));
+        let mut end = self.next_line_start(content_end);
+        let mut blank_run = keeps;
+        while end < self.text.len() {
+            let next = self.next_line_start(end + 1).max(end + 1);
+            let line = &self.text[end..next];
+            let body = line.trim_start_matches([' ', '\t']);
+            let blank = body.trim().is_empty();
+            let comment = body.starts_with('#') && line.len() - body.len() > col;
+            if !(comment || (blank && blank_run)) {
+                break;
+            }
+            blank_run &= blank;
+            end = next;
+        }
+        end
+    }
+}
