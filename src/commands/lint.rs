@@ -37,7 +37,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     if !args.fix && interrupted(&ws) {
         writeln!(
             err,
-            "warning: an earlier run was interrupted while writing several files; the next `minipaas lint --fix` (or secret/config command) finishes the change"
+            "warning: an earlier run was interrupted while writing several files, which may now disagree; the next `minipaas lint --fix` (or secret/config command) puts them back as they were"
         )?;
     }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
@@ -117,7 +117,10 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let all: Vec<(&str, &str, &str)> =
         run.changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
-    write_all(&ws, &all)?;
+    // `--fix` holds the lock from the first read (it is taken above whenever --fix is given).
+    if let Some(lock) = &lock {
+        write_all(&ws, lock, &all)?;
+    }
     let report = Report {
         project: &run.project,
         settings: &settings,

@@ -8,8 +8,11 @@
 //! reverted and retried one fix at a time, so the fix at fault is named and skipped.
 //! [`apply_steps`] applies a command's steps (create and delete are "ensure" rules, not
 //! findings) all or nothing, through the same splicing, the same trust rule (a file with an
-//! input error is never edited) and the same verification. Nothing is written here: the caller
-//! gets the new texts and decides (write, or print a diff).
+//! input error is never edited) and the same verification on the whole change, with the
+//! repository's settings; there only MP001, MP002 and MP008 (what breaks a deploy) refuse it,
+//! other new findings are returned to be shown (a `_FILE` pointing at a secret deleted on
+//! purpose). Nothing is written here: the caller gets the new texts and decides (write, or
+//! print a diff).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -132,10 +135,15 @@ fn splice_all(
 /// the alias would then dangle, or, worse, bind to an earlier anchor of the same name and
 /// silently mean something else (`image: *img` taking another image).
 fn rebinds_alias(project: &Project, file: FileId, edits: &[Edit]) -> Option<usize> {
+    let text = &project.files[file].text;
     let tree = project.files[file].tree.as_ref()?;
     tree.aliases().find_map(|(alias, target)| {
         let (a, t) = (&tree.node(alias).span, &tree.node(target).span);
-        let removed = edits.iter().any(|e| e.range.start <= t.start && t.start < e.range.end);
+        // Removed with its anchor; an edit that replaces the node's content after the anchor
+        // (`web: &w {}`) leaves the anchor on the new content, which is what it means to do.
+        let anchor = crate::fix::patch::props_start(text, t.start);
+        let removed =
+            edits.iter().any(|e| e.range.start <= anchor && t.end <= e.range.end && anchor < e.range.end);
         let kept = !edits.iter().any(|e| e.range.start <= a.start && a.end <= e.range.end);
         (removed && kept).then(|| project.files[file].line_col(a.start).0)
     })
@@ -195,34 +203,46 @@ fn choose(
     (chosen, edits)
 }
 
-/// The units the `chosen` findings are in, and the services their edits are written in.
-fn scope(project: &Project, findings: &[Finding], chosen: &[usize]) -> (HashSet<String>, HashSet<String>) {
-    let mut units = HashSet::new();
-    let mut services = HashSet::new();
+/// What one unsafe fix may change: the units its finding is in, and the services its edits are
+/// written in.
+type Scope = (Vec<String>, HashSet<String>);
+
+/// The scope of each unsafe fix among the `chosen` findings (safe ones may change no mount).
+fn scopes(project: &Project, findings: &[Finding], chosen: &[usize]) -> Vec<Scope> {
+    let mut out = Vec::new();
     for f in chosen.iter().map(|&i| &findings[i]) {
-        units.extend(f.units.iter().cloned());
-        for fix in f.fix.iter().flat_map(|p| &p.fixes) {
+        let Some(plan) = f.fix.as_ref().filter(|p| p.applicability < Applicability::Safe) else { continue };
+        let mut services = HashSet::new();
+        for fix in &plan.fixes {
             let file = &project.files[fix.file];
             let (Some(compose), Some(tree)) = (file.compose(), file.tree.as_ref()) else { continue };
-            // A service's text runs from its key to the next key at its level or above (an
-            // insertion after its last line, past a trailing comment, is still in it).
-            let mut starts: Vec<usize> = compose.services.iter().map(|s| s.name.span.start).collect();
+            // A service's text runs from its key to the next key at its level or above, and no
+            // further than the line the `services:` mapping ends on (an insertion after its
+            // last line, past a trailing comment, is still in it; a new top-level section
+            // after it is not).
+            let mut bounds: Vec<usize> = compose.services.iter().map(|s| s.name.span.start).collect();
             for &root in &tree.roots {
-                if tree.is_map(root) {
-                    starts.extend(tree.own_entries(root).iter().map(|e| tree.node(e.key).span.start));
+                if !tree.is_map(root) {
+                    continue;
+                }
+                bounds.extend(tree.own_entries(root).iter().map(|e| tree.node(e.key).span.start));
+                if let Some(section) = tree.own_entry(root, "services") {
+                    let end = tree.node(section.value).span.end.min(file.text.len());
+                    bounds.push(file.text[end..].find('\n').map_or(file.text.len(), |i| end + i) + 1);
                 }
             }
-            starts.sort_unstable();
+            bounds.sort_unstable();
             for s in &compose.services {
                 let start = s.name.span.start;
-                let end = starts.iter().copied().find(|&x| x > start).unwrap_or(file.text.len());
-                if fix.edits.iter().any(|e| start <= e.range.start && e.range.start <= end) {
+                let end = bounds.iter().copied().find(|&x| x > start).unwrap_or(file.text.len());
+                if fix.edits.iter().any(|e| start <= e.range.start && e.range.start < end) {
                     services.insert(s.name.value.clone());
                 }
             }
         }
+        out.push((f.units.clone(), services));
     }
-    (units, services)
+    out
 }
 
 /// Applies every fix at or above `required` until nothing changes (or [`MAX_PASSES`]).
@@ -253,88 +273,86 @@ pub fn fix(
             let title = f.fix.as_ref().map(|p| p.title.as_str()).unwrap_or_default();
             format!("{} ({title})", f.code)
         };
-        let (texts, broken) = splice_all(&project, &edits);
-        let unparsable: Vec<FileId> = broken.iter().map(|(f, _)| *f).collect();
-        if !unparsable.is_empty() {
-            for i in &chosen {
-                let touches =
-                    findings[*i].fix.iter().flat_map(|p| &p.fixes).any(|fx| unparsable.contains(&fx.file));
-                if touches && (single || chosen.len() == 1) {
-                    let whys: Vec<&str> = broken
-                        .iter()
-                        .filter(|(f, _)| {
-                            findings[*i].fix.iter().flat_map(|p| &p.fixes).any(|fx| fx.file == *f)
-                        })
-                        .map(|(_, why)| why.as_str())
-                        .collect();
-                    let why = whys.join("; ");
-                    problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
-                    blocked.insert(fix_key(&project, &findings[*i]), why);
-                }
-            }
-            single = true;
-            continue;
-        }
-        // Verified over every unit holding a changed file, whatever the run was limited to.
-        let changed: Vec<String> = texts.keys().map(|&f| project.files[f].path.clone()).collect();
-        let before = super::verify::state(ws, opts, settings, &changed)?;
+        // The pass is kept, or refused with the fixes to blame (each with why) and whether its
+        // texts were already put in the workspace.
         let previous: Vec<(String, String)> =
-            texts.keys().map(|&f| (project.files[f].path.clone(), project.files[f].text.clone())).collect();
-        for (&file, new) in &texts {
-            let path = &project.files[file].path;
-            originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
-            ws.set_override(path, new.clone());
-        }
-        let after = super::verify::state(ws, opts, settings, &changed)?;
-        let safe = chosen
-            .iter()
-            .all(|&i| findings[i].fix.as_ref().is_some_and(|p| p.applicability == Applicability::Safe));
-        // A safe fix changes no mount; an unsafe one only those of the services it edits, in
-        // the units its finding is in (an alias elsewhere, or a file another unit shares, must
-        // not carry its change further).
-        let (units, services) = if safe { Default::default() } else { scope(&project, &findings, &chosen) };
-        let allowed = |m: &super::Mount| units.contains(&m.unit) && services.contains(&m.service);
-        let (gained, _) = super::verify::regressions(&before, &after, &allowed, &|_| true);
-        if !gained.is_empty() {
-            for (path, text) in previous {
-                ws.set_override(&path, text);
+            edits.keys().map(|&f| (project.files[f].path.clone(), project.files[f].text.clone())).collect();
+        let verdict: Result<_, (Vec<(usize, String)>, &str)> = 'pass: {
+            let (texts, broken) = splice_all(&project, &edits);
+            if !broken.is_empty() {
+                let culprits = chosen
+                    .iter()
+                    .filter_map(|&i| {
+                        let files: Vec<FileId> =
+                            findings[i].fix.iter().flat_map(|p| &p.fixes).map(|fx| fx.file).collect();
+                        let whys: Vec<&str> = broken
+                            .iter()
+                            .filter(|(f, _)| files.contains(f))
+                            .map(|(_, why)| why.as_str())
+                            .collect();
+                        (!whys.is_empty()).then(|| (i, whys.join("; ")))
+                    })
+                    .collect();
+                break 'pass Err((culprits, "not applied"));
             }
-            if single || chosen.len() == 1 {
-                for i in &chosen {
-                    let why = gained.join("; ");
-                    problems.push(format!("reverted the fix for {}: {why}", describe(i)));
-                    blocked.insert(fix_key(&project, &findings[*i]), why);
+            // Verified over every unit holding a changed file, whatever the run was limited to.
+            let changed: Vec<String> = texts.keys().map(|&f| project.files[f].path.clone()).collect();
+            let before = super::verify::state(ws, opts, settings, &changed)?;
+            for (&file, new) in &texts {
+                let path = &project.files[file].path;
+                originals.entry(path.clone()).or_insert_with(|| project.files[file].text.clone());
+                ws.set_override(path, new.clone());
+            }
+            let after = super::verify::state(ws, opts, settings, &changed)?;
+            // A safe fix changes no mount; an unsafe one only those of the services it edits,
+            // in the units its finding is in (an alias elsewhere, or a file another unit
+            // shares, must not carry its change further).
+            let scopes = scopes(&project, &findings, &chosen);
+            let allowed = |m: &super::Mount| {
+                scopes
+                    .iter()
+                    .any(|(units, services)| units.contains(&m.unit) && services.contains(&m.service))
+            };
+            let (gained, _) = super::verify::regressions(&before, &after, &allowed, &|_| true);
+            if !gained.is_empty() {
+                let why = gained.join("; ");
+                break 'pass Err((chosen.iter().map(|&i| (i, why.clone())).collect(), "reverted"));
+            }
+            // A fix must resolve its finding: one that leaves it in place would be chosen again
+            // next pass and apply again (a grant into a list `!reset` ignores, 50 times over).
+            let (next_project, next_findings) = load(ws, opts, settings)?;
+            let count =
+                |list: &[Finding], p: &Project, k: &Key| list.iter().filter(|f| key(p, f) == *k).count();
+            let unresolved: Vec<(usize, String)> = chosen
+                .iter()
+                .filter(|&&i| {
+                    let k = key(&project, &findings[i]);
+                    count(&next_findings, &next_project, &k) >= count(&findings, &project, &k)
+                })
+                .map(|&i| (i, "it does not resolve the finding".to_string()))
+                .collect();
+            if !unresolved.is_empty() {
+                break 'pass Err((unresolved, "not applied"));
+            }
+            Ok((texts, next_project, next_findings))
+        };
+        let (texts, next_project, next_findings) = match verdict {
+            Ok(kept) => kept,
+            Err((culprits, what)) => {
+                for (path, text) in &previous {
+                    ws.set_override(path, text.clone());
                 }
-            }
-            single = true;
-            continue;
-        }
-        // A fix must resolve its finding: one that leaves it in place would be chosen again
-        // next pass and apply again (a grant into a list `!reset` ignores, 50 times over).
-        let (next_project, next_findings) = load(ws, opts, settings)?;
-        let count = |list: &[Finding], p: &Project, k: &Key| list.iter().filter(|f| key(p, f) == *k).count();
-        let unresolved: Vec<usize> = chosen
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let k = key(&project, &findings[i]);
-                count(&next_findings, &next_project, &k) >= count(&findings, &project, &k)
-            })
-            .collect();
-        if !unresolved.is_empty() {
-            for (path, text) in previous {
-                ws.set_override(&path, text);
-            }
-            if single || chosen.len() == 1 {
-                for i in &unresolved {
-                    let why = "it does not resolve the finding".to_string();
-                    problems.push(format!("not applied: the fix for {}: {why}", describe(i)));
-                    blocked.insert(fix_key(&project, &findings[*i]), why);
+                // Blamed once the pass is down to one fix; until then, retried one at a time.
+                if single || chosen.len() == 1 {
+                    for (i, why) in culprits {
+                        problems.push(format!("{what}: the fix for {}: {why}", describe(&i)));
+                        blocked.insert(fix_key(&project, &findings[i]), why);
+                    }
                 }
+                single = true;
+                continue;
             }
-            single = true;
-            continue;
-        }
+        };
         for i in &chosen {
             let f = &findings[*i];
             let plan = f.fix.as_ref();
@@ -366,21 +384,27 @@ pub fn fix(
         problems
             .push(format!("fixes did not settle after {MAX_PASSES} passes; what was applied so far is kept"));
     }
-    let changes = current
+    let changes = changes(originals, current);
+    Ok(FixRun { project, findings, changes, applied, problems })
+}
+
+/// The files whose text a run changed: their text on disk and their new text.
+fn changes(mut originals: BTreeMap<String, String>, current: BTreeMap<String, String>) -> Vec<Change> {
+    current
         .into_iter()
         .filter_map(|(path, after)| {
             let before = originals.remove(&path)?;
             (before != after).then_some(Change { path, before, after })
         })
-        .collect();
-    Ok(FixRun { project, findings, changes, applied, problems })
+        .collect()
 }
 
-/// One part of a command's change (`secret create`, `delete`, `prune`): given the project as
+/// One part of a command's change (`secret create`, `delete`): given the project as
 /// it is so far, the fixes that bring it one step closer, or none when the step is done.
 /// Steps are re-run on a fresh parse after each application, so they stay simple "ensure"
 /// rules and never hold stale offsets.
-pub type Step<'a> = Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::fix::patch::Unfixable> + 'a>;
+pub(crate) type Step<'a> =
+    Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::fix::patch::Unfixable> + 'a>;
 
 /// How many times one step may apply before it is taken to loop.
 const MAX_STEP_ROUNDS: usize = 200;
@@ -391,9 +415,10 @@ const MAX_STEP_ROUNDS: usize = 200;
 /// parse, one that leaves a unit (this env's or another's) with an undeclared or conflicting
 /// reference, or one that changes a mount `allowed` does not allow, stops everything with no
 /// change.
-pub fn apply_steps(
+pub(crate) fn apply_steps(
     ws: &mut Workspace,
     opts: &LoadOptions,
+    settings: &Settings,
     steps: &[Step<'_>],
     allowed: &dyn Fn(&super::Mount) -> bool,
 ) -> Result<(Vec<Change>, Vec<String>), Error> {
@@ -422,7 +447,8 @@ pub fn apply_steps(
                     )));
                 }
                 list.sort_by_key(|e| e.range.start);
-                if list.windows(2).any(|w| w[0].conflicts(&w[1])) {
+                list.dedup();
+                if list.iter().enumerate().any(|(i, a)| list[i + 1..].iter().any(|b| a.conflicts(b))) {
                     return Err(Error::Edit("internal error: overlapping edits; nothing was changed".into()));
                 }
             }
@@ -445,22 +471,15 @@ pub fn apply_steps(
     for (path, text) in &originals {
         ws.set_override(path, text.clone());
     }
-    let before = super::verify::state(ws, opts, &Settings::default(), &changed)?;
+    let before = super::verify::state(ws, opts, settings, &changed)?;
     for (path, text) in &current {
         ws.set_override(path, text.clone());
     }
-    let after = super::verify::state(ws, opts, &Settings::default(), &changed)?;
+    let after = super::verify::state(ws, opts, settings, &changed)?;
     let breaks_deploy = |code: &str| matches!(code, "MP001" | "MP002" | "MP008");
     let (broken, notes) = super::verify::regressions(&before, &after, allowed, &breaks_deploy);
     if !broken.is_empty() {
         return Err(Error::Edit(format!("refused: {}; nothing was changed", broken.join("; "))));
     }
-    let changes = current
-        .into_iter()
-        .filter_map(|(path, after)| {
-            let before = originals.remove(&path)?;
-            (before != after).then_some(Change { path, before, after })
-        })
-        .collect();
-    Ok((changes, notes))
+    Ok((changes(originals, current), notes))
 }

@@ -1,5 +1,5 @@
 //! Fixing: a fix is data (byte-range edits on one file with a title and an applicability);
-//! [`patch`] builds the edits Compose needs (declare, grant, remove, rename), [`engine`]
+//! [`patch`] builds the edits Compose needs (declare, grant, remove, repoint), [`engine`]
 //! decides which apply, splices and verifies them, and [`write`] writes the result, all or
 //! nothing. Splicing is here.
 
@@ -8,7 +8,7 @@ pub mod patch;
 mod verify;
 pub mod write;
 
-pub use verify::Mount;
+pub(crate) use verify::Mount;
 
 use std::ops::Range;
 

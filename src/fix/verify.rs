@@ -1,9 +1,10 @@
 //! Checking a pass of edits before it is kept, over every unit that holds a changed file, not
 //! only the env or the files the run was limited to: the changed files still parse as Compose
 //! (no new input error), hold as many YAML documents as before, no unit gains an error-level
-//! finding, and what every service mounts (source, target, and the declaration the source
-//! resolves to) changes only where the caller allows: nowhere for safe fixes, in the units and
-//! services a fix is about for unsafe ones, for the one name in the one env for commands. A
+//! finding, no service or top-level section is left with no value, and what every service
+//! mounts (source, target, and what the declarations of the source say) changes only where the
+//! caller allows: nowhere for safe fixes, in the units and services an unsafe fix is about,
+//! and for the commands the one name in the one env (and for `create`, the services named). A
 //! name that was undeclared may become declared anywhere: that is what MP001's fix is for.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +35,7 @@ pub(super) struct State {
 
 /// One thing a service mounts in one unit.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Mount {
+pub(crate) struct Mount {
     /// The unit's label.
     pub unit: String,
     /// The unit's env, for env units.
@@ -47,9 +48,9 @@ pub struct Mount {
     pub source: String,
     /// Where it mounts, normalized (`?` when a variable is unknown).
     pub target: String,
-    /// Every declaration of `source` in the unit (file and what it says: external and its real
-    /// name, file, environment, a hash of content), or empty when it is undeclared: a change here
-    /// changes which object is mounted.
+    /// What the unit's declarations of `source` say (external and its real name, file,
+    /// environment, a hash of content), each once, or empty when it is undeclared: a change
+    /// here changes which object is mounted.
     pub declared: Vec<String>,
 }
 
@@ -129,16 +130,25 @@ fn declarations(
             let name = name.exact().map_or_else(|| d.name.value.clone(), str::to_string);
             let value = |s: &Option<crate::model::compose::Spanned>| s.as_ref().map(|s| s.value.clone());
             let content = d.content.as_ref().map(|c| hex(&crate::finding::value_hash(&c.value)));
+            // A `file:` is relative to the file declaring it: the path it resolves to is the object.
+            let path = d.file.as_ref().map(|f| {
+                project.facts_for(unit, file, &f.value).map_or_else(|| f.value.clone(), |(path, _)| path)
+            });
             out.entry((kind, name)).or_default().push(format!(
-                "{} external={} name={:?} file={:?} environment={:?} content={:?}",
-                project.files[file].path,
+                "external={} name={:?} file={:?} environment={:?} content={:?}",
                 d.external,
                 value(&d.real_name),
-                value(&d.file),
+                path,
                 value(&d.environment),
                 content,
             ));
         }
+    }
+    // What they declare, not where: two files declaring the same object are one declaration,
+    // so dropping a duplicate changes nothing mounted.
+    for list in out.values_mut() {
+        list.sort();
+        list.dedup();
     }
     out
 }

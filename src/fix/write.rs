@@ -3,8 +3,9 @@
 //! rename, mode and owner kept) so a file is always either its old or its new content, and
 //! all-or-nothing across files: every temporary file is ready before the first rename, and a
 //! rename that fails puts back the files already replaced. A crash between two renames is the
-//! one way to leave a mix; a journal beside the lock (in `.git/`) records the write first, and
-//! the next run that takes the lock finishes it.
+//! one way to leave a mix; a journal in `.git/` records the write first (each file's old text),
+//! and the next run that takes the lock undoes it: every file is then as it was before the
+//! interrupted run (or as someone changed it since), and that run can simply be run again.
 
 use std::fs::File;
 use std::io::Write;
@@ -16,8 +17,8 @@ use crate::error::Error;
 /// Held while a run reads, fixes and writes; released on drop.
 pub struct RepoLock {
     _file: File,
-    /// What finishing an earlier run's interrupted write did, a line per file (to print).
-    pub recovered: Vec<String>,
+    /// What undoing an earlier run's interrupted write did, a line per file (to print).
+    pub(crate) recovered: Vec<String>,
 }
 
 /// Where the lock (`<stem>.lock`) and the journal (`<stem>-journal/`) live: in the git
@@ -36,11 +37,14 @@ fn state_path(ws: &Workspace, suffix: &str) -> PathBuf {
     }
 }
 
-fn journal_dir(ws: &Workspace) -> PathBuf {
-    state_path(ws, "-journal")
+/// The journal lives in the git directory only: a predictable folder in a shared temp
+/// directory is one another local user could plant a journal in. Outside git, a crash between
+/// two renames is reported by nothing (each file is still whole, old or new).
+fn journal_dir(ws: &Workspace) -> Option<PathBuf> {
+    ws.git_dir.as_ref().map(|git| git.join("minipaas-journal"))
 }
 
-/// Takes the workspace's write lock, waiting for another run to finish; then finishes a
+/// Takes the workspace's write lock, waiting for another run to finish; then undoes a
 /// multi-file write an earlier run was interrupted in, if there is one.
 pub fn lock(ws: &Workspace) -> Result<RepoLock, Error> {
     let path = state_path(ws, ".lock");
@@ -50,19 +54,22 @@ pub fn lock(ws: &Workspace) -> Result<RepoLock, Error> {
     };
     let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(fail)?;
     file.lock().map_err(fail)?;
-    let recovered = recover(&ws.root, &journal_dir(ws))?;
+    let recovered = match journal_dir(ws) {
+        Some(dir) => recover(&ws.root, &dir)?,
+        None => Vec::new(),
+    };
     Ok(RepoLock { _file: file, recovered })
 }
 
-/// True when an earlier run's multi-file write was interrupted and is not finished yet (the
-/// next run that writes finishes it).
-pub fn interrupted(ws: &Workspace) -> bool {
-    journal_dir(ws).join(JOURNAL).exists()
+/// True when an earlier run's multi-file write was interrupted and is not undone yet (the
+/// next run that takes the lock undoes it).
+pub(crate) fn interrupted(ws: &Workspace) -> bool {
+    journal_dir(ws).is_some_and(|d| d.join(JOURNAL).exists())
 }
 
 const JOURNAL: &str = "journal.json";
 
-/// One file of a multi-file write: enough to tell its state and to finish it.
+/// One file of a multi-file write: enough to tell its state and to undo it.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
     /// Path relative to the root.
@@ -79,15 +86,17 @@ fn sha(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Records a write before its first rename: the new texts (`<n>.new`) and, last, the list
-/// (`journal.json`, renamed into place, so it exists only whole).
+/// Records a write before its first rename: the old texts (`<n>.old`, readable by the owner
+/// only) and, last, the list (`journal.json`, renamed into place, so it exists only whole).
 fn record(dir: &Path, changes: &[(&str, &str, &str)], prepared: &[Prepared]) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir)?;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let mut entries = Vec::new();
     for (i, ((rel, before, after), p)) in changes.iter().zip(prepared).enumerate() {
-        let mut f = File::create(dir.join(format!("{i}.new")))?;
-        f.write_all(after.as_bytes())?;
+        let mut f =
+            File::options().write(true).create_new(true).mode(0o600).open(dir.join(format!("{i}.old")))?;
+        f.write_all(before.as_bytes())?;
         f.sync_all()?;
         entries.push(Entry {
             path: rel.to_string(),
@@ -103,9 +112,11 @@ fn record(dir: &Path, changes: &[(&str, &str, &str)], prepared: &[Prepared]) -> 
     File::open(dir)?.sync_all()
 }
 
-/// Finishes the write a journal records: each file that still has its old text gets the new
-/// one; one that has the new text already, or that changed since, is left as it is. Returns
-/// what happened to each file.
+/// Undoes the write a journal records: each file that has its new text gets its old one back;
+/// one that still has its old text, or that changed since, is left as it is. Undoing, not
+/// finishing: a run interrupted half-way never completes behind the user's back (who may have
+/// put files back by hand since), and running the command again redoes it whole, verified.
+/// Returns what happened to each file.
 fn recover(root: &Path, dir: &Path) -> Result<Vec<String>, Error> {
     let list = dir.join(JOURNAL);
     let text = match std::fs::read_to_string(&list) {
@@ -115,35 +126,62 @@ fn recover(root: &Path, dir: &Path) -> Result<Vec<String>, Error> {
             let _ = std::fs::remove_dir_all(dir);
             return Ok(Vec::new());
         }
-        Err(e) => return Err(Error::Write { path: list, message: e.to_string() }),
+        Err(e) => return Err(journal_error(dir, &e.to_string())),
     };
-    let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| Error::Write {
-        path: list.clone(),
-        message: format!(
-            "the journal of an interrupted write cannot be read ({e}); see which files it names and remove it"
-        ),
-    })?;
+    let entries: Vec<Entry> =
+        serde_json::from_str(&text).map_err(|e| journal_error(dir, &format!("it cannot be read ({e})")))?;
+    // Nothing in it is trusted: each path must be a relative path inside the root, each
+    // temporary file one minipaas names beside its target, each new text the one recorded.
+    for e in &entries {
+        let rel = Path::new(&e.path);
+        let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        let tmp_ok = e.tmp.parent() == root.join(rel).parent()
+            && e.tmp
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".minipaas-") && n.ends_with(".tmp"));
+        if !inside || e.path.is_empty() || !tmp_ok {
+            return Err(journal_error(
+                dir,
+                &format!("it names `{}`, which is not a file it could have written", e.path),
+            ));
+        }
+    }
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let _ = std::fs::remove_file(&e.tmp);
         let now = std::fs::read_to_string(root.join(&e.path)).ok().map(|t| sha(&t));
-        let state = if now.as_deref() == Some(e.after.as_str()) {
-            "had the new text already".to_string()
-        } else if now.as_deref() == Some(e.before.as_str()) {
-            let new = std::fs::read_to_string(dir.join(format!("{i}.new"))).map_err(|err| Error::Write {
-                path: dir.join(format!("{i}.new")),
-                message: err.to_string(),
-            })?;
-            write_atomic(root, &e.path, &new)?;
-            "now has the new text".to_string()
+        let state = if now.as_deref() == Some(e.before.as_str()) {
+            "had its old text".to_string()
+        } else if now.as_deref() == Some(e.after.as_str()) {
+            let old = std::fs::read_to_string(dir.join(format!("{i}.old")))
+                .ok()
+                .filter(|t| sha(t) == e.before)
+                .ok_or_else(|| {
+                    journal_error(dir, &format!("the old text of {} is missing or altered", e.path))
+                })?;
+            write_atomic(root, &e.path, &old).map_err(|err| journal_error(dir, &err.to_string()))?;
+            "got its old text back".to_string()
         } else {
             "changed since; left as it is".to_string()
         };
-        out.push(format!("{}: {state}", e.path));
+        out.push(format!(
+            "undid a write an earlier run was interrupted in (run it again to redo it): {}: {state}",
+            e.path
+        ));
     }
-    std::fs::remove_dir_all(dir)
-        .map_err(|e| Error::Write { path: dir.to_path_buf(), message: e.to_string() })?;
-    Ok(out.into_iter().map(|l| format!("finished a write an earlier run was interrupted in: {l}")).collect())
+    std::fs::remove_dir_all(dir).map_err(|e| journal_error(dir, &e.to_string()))?;
+    Ok(out)
+}
+
+/// Why the journal of an interrupted write cannot be undone, and how to go on without it.
+fn journal_error(dir: &Path, why: &str) -> Error {
+    Error::Write {
+        path: dir.to_path_buf(),
+        message: format!(
+            "the journal of a write an earlier run was interrupted in cannot be undone: {why}; check the files it names (journal.json) and remove the folder to go on"
+        ),
+    }
 }
 
 /// A file's new content, written to a temporary file beside it and not yet renamed over it.
@@ -202,9 +240,10 @@ pub fn write_atomic(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
 /// Writes every file or none: `(path, old text, new text)`. Every new text is ready in a
 /// temporary file before the first rename; if a rename fails, the files already replaced get
 /// their old text back, and the error says which files hold which. Several files are recorded
-/// in the workspace's journal first, so a crash between renames is finished by the next run.
-pub fn write_all(ws: &Workspace, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
-    let journal = (changes.len() > 1).then(|| journal_dir(ws));
+/// in the workspace's journal first, so a crash between renames is undone by the next run.
+/// The lock must be held: the journal it writes is the lock's to undo.
+pub fn write_all(ws: &Workspace, _lock: &RepoLock, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
+    let journal = if changes.len() > 1 { journal_dir(ws) } else { None };
     write_journaled(&ws.root, journal.as_deref(), changes)
 }
 
@@ -245,7 +284,7 @@ fn write_journaled(root: &Path, journal: Option<&Path>, changes: &[(&str, &str, 
                     Err(_) => stuck.push(*d),
                 }
             }
-            // With files stuck at the new text, the journal stays: the next run finishes it.
+            // With files stuck at the new text, the journal stays: the next run undoes it.
             let state = if stuck.is_empty() {
                 forget();
                 "no file was changed (the files already replaced were put back)".to_string()
@@ -253,7 +292,7 @@ fn write_journaled(root: &Path, journal: Option<&Path>, changes: &[(&str, &str, 
                 format!(
                     "these files hold the new text and could not be put back: {}; the others are unchanged{}",
                     stuck.join(", "),
-                    if journal.is_some() { " (the next run that writes finishes the change)" } else { "" }
+                    if journal.is_some() { " (the next run that takes the lock puts them back)" } else { "" }
                 )
             };
             return Err(Error::Write { path: root.join(&rel), message: format!("{message}; {state}") });
@@ -313,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn a_write_interrupted_between_renames_is_finished_by_the_next_run() {
+    fn a_write_interrupted_between_renames_is_undone_by_the_next_run() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let journal = root.join(".git/minipaas-journal");
@@ -321,32 +360,64 @@ mod tests {
             std::fs::write(root.join(f), t).unwrap();
         }
         let changes = [("a.yml", "old a", "new a"), ("b.yml", "old b", "new b"), ("c.yml", "old c", "new c")];
-        // The write up to its first rename, then a crash: `b.yml` and `c.yml` are still old,
-        // and `c.yml` is edited by hand before the next run.
+        // The write up to its second rename, then a crash: `c.yml` is still old, and `b.yml`
+        // is edited by hand before the next run.
         let mut prepared: Vec<Prepared> =
             changes.iter().map(|(r, _, a)| prepare(root, r, a).unwrap()).collect();
         record(&journal, &changes, &prepared).unwrap();
+        commit(prepared.remove(0)).unwrap();
         commit(prepared.remove(0)).unwrap();
         let tmps: Vec<PathBuf> = prepared.iter().map(|p| p.tmp.path().to_path_buf()).collect();
         for p in prepared {
             // A crash leaves the temporary files behind.
             p.tmp.keep().unwrap();
         }
-        std::fs::write(root.join("c.yml"), "by hand").unwrap();
+        std::fs::write(root.join("b.yml"), "by hand").unwrap();
         let notes = recover(root, &journal).unwrap();
-        assert_eq!(std::fs::read_to_string(root.join("a.yml")).unwrap(), "new a");
-        assert_eq!(std::fs::read_to_string(root.join("b.yml")).unwrap(), "new b");
-        assert_eq!(std::fs::read_to_string(root.join("c.yml")).unwrap(), "by hand");
+        assert_eq!(std::fs::read_to_string(root.join("a.yml")).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(root.join("b.yml")).unwrap(), "by hand");
+        assert_eq!(std::fs::read_to_string(root.join("c.yml")).unwrap(), "old c");
         let said = notes.join("\n");
-        assert!(said.contains("a.yml: had the new text already"), "{said}");
-        assert!(said.contains("b.yml: now has the new text"), "{said}");
-        assert!(said.contains("c.yml: changed since; left as it is"), "{said}");
+        assert!(said.contains("a.yml: got its old text back"), "{said}");
+        assert!(said.contains("b.yml: changed since; left as it is"), "{said}");
+        assert!(said.contains("c.yml: had its old text"), "{said}");
         assert!(!journal.exists() && tmps.iter().all(|t| !t.exists()));
-        // Nothing to finish: nothing is said.
+        // Nothing to undo: nothing is said.
         assert!(recover(root, &journal).unwrap().is_empty());
         // A completed write leaves no journal behind.
-        write_journaled(root, Some(&journal), &[("a.yml", "new a", "x"), ("b.yml", "new b", "y")]).unwrap();
+        write_journaled(root, Some(&journal), &[("a.yml", "old a", "x"), ("b.yml", "by hand", "y")]).unwrap();
         assert!(!journal.exists());
+    }
+
+    #[test]
+    fn a_journal_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let journal = root.join(".git/minipaas-journal");
+        std::fs::create_dir_all(&journal).unwrap();
+        std::fs::write(root.join("keep.txt"), "precious").unwrap();
+        std::fs::write(root.join("c.yml"), "new").unwrap();
+        let plant = |path: &str, tmp: &Path, old: &str| {
+            let entry =
+                serde_json::json!([{ "path": path, "before": sha(old), "after": sha("new"), "tmp": tmp }]);
+            std::fs::write(journal.join(JOURNAL), entry.to_string()).unwrap();
+            std::fs::write(journal.join("0.old"), old).unwrap();
+        };
+        // A temporary file that is not one minipaas makes beside its target is never deleted.
+        plant("c.yml", &root.join("keep.txt"), "old");
+        assert!(recover(root, &journal).is_err());
+        assert!(root.join("keep.txt").exists());
+        // Paths outside the root are refused.
+        for path in ["../x.yml", "/etc/passwd", ""] {
+            plant(path, &root.join(".minipaas-1.tmp"), "old");
+            let err = recover(root, &journal).unwrap_err().to_string();
+            assert!(err.contains("remove the folder"), "{err}");
+        }
+        // An old text that does not match the journal's hash is not written.
+        plant("c.yml", &root.join(".minipaas-1.tmp"), "old");
+        std::fs::write(journal.join("0.old"), "image: evil/backdoor").unwrap();
+        assert!(recover(root, &journal).is_err());
+        assert_eq!(std::fs::read_to_string(root.join("c.yml")).unwrap(), "new");
     }
 
     #[test]

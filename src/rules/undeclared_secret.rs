@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::{Rule, RuleMeta, declare_fix, finding, home_file, offer, plan};
 use crate::finding::{Finding, Severity};
-use crate::fix::patch::{Unfixable, scalar};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::patch::{Unfixable, repoint};
+use crate::fix::{Applicability, Fix};
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
 use crate::model::interp::Name;
@@ -155,15 +155,21 @@ pub(super) fn check_undeclared(
                     // A near miss is a typo: point the reference at the declared name.
                     Some(near) => {
                         let title = format!("Replace `{name}` with `{near}`");
-                        let edit = Edit::replace(written.source.span.clone(), scalar(near));
-                        let fix = Fix {
-                            title: title.clone(),
-                            applicability: Applicability::Unsafe,
-                            file,
-                            edits: vec![edit],
-                            isolation: None,
-                        };
-                        Ok(plan(title, Applicability::Unsafe, vec![fix], None))
+                        let f = &project.files[file];
+                        f.tree
+                            .as_ref()
+                            .ok_or_else(|| Unfixable("the file did not parse".into()))
+                            .and_then(|tree| repoint(&f.text, tree, written, near))
+                            .map(|edit| {
+                                let fix = Fix {
+                                    title: title.clone(),
+                                    applicability: Applicability::Unsafe,
+                                    file,
+                                    edits: vec![edit],
+                                    isolation: None,
+                                };
+                                plan(title, Applicability::Unsafe, vec![fix], None)
+                            })
                     }
                     None => home_file(project, unit, &service.name)
                         .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name)))

@@ -326,7 +326,7 @@ impl Tree {
     }
 
     /// True for a `|` or `>` block scalar.
-    pub fn is_block_scalar(&self, id: NodeId) -> bool {
+    fn is_block_scalar(&self, id: NodeId) -> bool {
         matches!(self.nodes[id].kind, Kind::Scalar { style: Style::Block, .. })
     }
 

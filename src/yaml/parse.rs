@@ -283,11 +283,19 @@ fn block_span(text: &str, range: Range<usize>) -> Range<usize> {
 }
 
 /// The `|`/`>` indicators (with chomping and indentation indicators) of the block scalar whose
-/// content the parser reports at `content`: on the closest line above it that is not blank (or
-/// on its own line, when the scalar is empty).
+/// content the parser reports at `content`: on the closest line above it that is not blank.
+/// The line `content` is on is a content line (the parser marks the first content character,
+/// or for an empty scalar the next token) unless text precedes it there: an empty scalar at
+/// the end of the text.
 pub(super) fn block_header(text: &str, content: usize) -> Option<Range<usize>> {
-    let mut line_start = text[..content.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let own = line_start;
+    let content = content.min(text.len());
+    let mut line_start = text[..content].rfind('\n').map_or(0, |i| i + 1);
+    if text[line_start..content].trim().is_empty() {
+        if line_start == 0 {
+            return None;
+        }
+        line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+    }
     loop {
         let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
         let line = &text[line_start..line_end];
@@ -304,7 +312,7 @@ pub(super) fn block_header(text: &str, content: usize) -> Option<Range<usize>> {
         if found.is_some() {
             return found;
         }
-        if line_start == 0 || !(line.trim().is_empty() || line_start == own) {
+        if line_start == 0 || !line.trim().is_empty() {
             return None;
         }
         line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);

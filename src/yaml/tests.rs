@@ -78,6 +78,9 @@ fn block_scalar_spans_end_at_their_last_content() {
         ("a: |\nb: 1\n", "|"),
         ("a: >-  # c |\n    deep\n   # not content: less indented\nb: 1\n", ">-  # c |\n    deep"),
         ("a: >-\n\n    after a blank\n\nb: 1\n", ">-\n\n    after a blank"),
+        // A first content line that ends like a header is content.
+        ("a: |\n  hunter2 |\n  run: |+\nb: 1\n", "|\n  hunter2 |\n  run: |+"),
+        ("a: |\nb: >\n  x\n", "|"),
     ] {
         let tree = Tree::parse(text).unwrap();
         let root = tree.roots[0];

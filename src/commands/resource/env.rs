@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::finding::Severity;
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
 use crate::model::{Content, LoadOptions, Project};
+use crate::settings::Settings;
 use crate::swarm::Swarm;
 
 /// Which Swarm the commands use.
@@ -25,6 +26,8 @@ pub enum Backend<'a> {
 pub(super) struct Env {
     pub(super) ws: Workspace,
     pub(super) opts: LoadOptions,
+    /// The repository's `.minipaas.toml` (what it includes and excludes, rule levels).
+    pub(super) settings: Settings,
     pub(super) name: String,
     /// The env folder, which `api.tls` is relative to.
     #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
@@ -47,8 +50,9 @@ impl Env {
             .ok_or_else(|| Error::Path { path: arg.into(), message: "is not inside the project".into() })?;
         let name = if rel.is_empty() { ".".to_string() } else { rel };
         let dir = std::fs::canonicalize(arg).unwrap_or_else(|_| arg.to_path_buf());
-        let opts = LoadOptions { env: Some(name.clone()), ..LoadOptions::default() };
-        Ok(Env { ws, opts, name, dir, endpoint: Endpoint::default() })
+        let settings = Settings::load(None, &ws.root)?;
+        let opts = settings.load_options(&[], Vec::new(), Some(name.clone()));
+        Ok(Env { ws, opts, settings, name, dir, endpoint: Endpoint::default() })
     }
 
     /// Loads the env; broken files stop the command before anything changes.

@@ -3,7 +3,8 @@
 //! Every command runs in the same order: validate everything (names, sizes, services, the
 //! Compose edits themselves, computed in memory), then touch Swarm, then write the files
 //! atomically. A failure before Swarm changes nothing anywhere; a failure after it says
-//! exactly what exists and how to finish or undo.
+//! exactly what exists and how to finish or undo. (Taking the write lock first undoes a
+//! multi-file write an earlier run was interrupted in, and says so.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -15,15 +16,15 @@ use super::Outcome;
 use crate::cli::ResourceAction;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::fix::engine::{self, Change, Step, apply_steps};
+use crate::fix::Mount;
+use crate::fix::engine::{Change, Step, apply_steps};
 use crate::fix::write::{RepoLock, lock, write_all};
-use crate::fix::{Applicability, Mount};
+use crate::model::Unit;
 use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
-use crate::model::{LoadOptions, Project, Unit};
-use crate::settings::Settings;
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, labels, max_size};
 
 mod env;
+mod prune;
 mod steps;
 pub use env::Backend;
 use env::Env;
@@ -45,7 +46,7 @@ pub fn resource(
             create(kind, env, name.as_deref(), services, file.as_deref(), input, out, backend)
         }
         ResourceAction::Delete { env, name } => delete(kind, env, name, out, backend),
-        ResourceAction::Prune { env, delete } => prune(kind, env, *delete, out, backend),
+        ResourceAction::Prune { env, delete } => prune::prune(kind, env, *delete, out, backend),
         ResourceAction::Ls { env } => ls(kind, env, out, backend),
     }
 }
@@ -57,22 +58,19 @@ pub fn versioned_name(base: &str, value: &[u8]) -> String {
     format!("{base}.{hex}")
 }
 
-/// The mounts a command on one name in one env may change: that name's (and its versions'),
-/// in that env's unit, of the `services` named (all when `None`). A file another env shares is
+/// The mounts a command on one name in one env may change: those it is `about`, in that env's
+/// unit, of the `services` named (all when `None`). A file another env shares is
 /// edited only when that env's mounts stay; a list shared through an anchor, only when the
 /// other services that read it are named too.
 fn only_in_env(
     unit: &Unit,
     kind: ResourceKind,
-    name: impl Fn(&str) -> bool,
+    about: impl Fn(&Mount) -> bool,
     services: Option<BTreeSet<String>>,
 ) -> impl Fn(&Mount) -> bool {
     let env = unit.env.clone();
     move |m: &Mount| {
-        m.env == env
-            && m.kind == kind
-            && name(&m.source)
-            && services.as_ref().is_none_or(|s| s.contains(&m.service))
+        m.env == env && m.kind == kind && about(m) && services.as_ref().is_none_or(|s| s.contains(&m.service))
     }
 }
 
@@ -82,10 +80,20 @@ fn matches_delete(name: &str, given: &str) -> bool {
     if versioned { name == given } else { is_version_of(name, given) }
 }
 
-/// Says what finishing an earlier run's interrupted write did.
-fn recovered(lock: &RepoLock, out: &mut dyn Write) -> Result<(), Error> {
-    for note in &lock.recovered {
-        writeln!(out, "note: {note}")?;
+/// Says what undoing an earlier run's interrupted write did (with the lock), or that one is
+/// pending (a command that only reads).
+fn recovered(ws: &Workspace, lock: Option<&RepoLock>, out: &mut dyn Write) -> Result<(), Error> {
+    match lock {
+        Some(lock) => {
+            for note in &lock.recovered {
+                writeln!(out, "note: {note}")?;
+            }
+        }
+        None if crate::fix::write::interrupted(ws) => writeln!(
+            out,
+            "warning: an earlier run was interrupted while writing several files, which may now disagree; the next command that writes puts them back as they were"
+        )?,
+        None => {}
     }
     Ok(())
 }
@@ -100,10 +108,15 @@ fn unchanged(e: Error) -> Error {
 
 /// Writes the changes, all or none; if that fails after Swarm changed, says what exists and
 /// what to do.
-fn write_changes(ws: &Workspace, changes: &[Change], after_swarm: Option<&str>) -> Result<(), Error> {
+fn write_changes(
+    ws: &Workspace,
+    lock: &RepoLock,
+    changes: &[Change],
+    after_swarm: Option<&str>,
+) -> Result<(), Error> {
     let all: Vec<(&str, &str, &str)> =
         changes.iter().map(|c| (c.path.as_str(), c.before.as_str(), c.after.as_str())).collect();
-    write_all(ws, &all).map_err(|e| match (e, after_swarm) {
+    write_all(ws, lock, &all).map_err(|e| match (e, after_swarm) {
         (Error::Write { path, message }, Some(swarm)) => {
             Error::Write { path, message: format!("{message}; {swarm}") }
         }
@@ -181,7 +194,7 @@ fn create(
     let value = read_value(kind, file, input)?;
     let object = versioned_name(&base, &value);
     let lock = lock(&env.ws)?;
-    recovered(&lock, out)?;
+    recovered(&env.ws, Some(&lock), out)?;
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let mut targets: Vec<(String, String)> = Vec::new();
@@ -214,9 +227,12 @@ fn create(
         steps.push(ensure_declared(kind, path, &object));
     }
     steps.push(drop_old_version(kind, &base, &object));
+    // What a rotation touches: versions of the base, and whatever the named services mount
+    // where the base goes (the reference that is repointed).
     let named = targets.iter().map(|(s, _)| s.clone()).collect();
-    let allowed = only_in_env(u, kind, |n| is_version_of(n, &base), Some(named));
-    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
+    let at = kind.normalize_target(&base);
+    let allowed = only_in_env(u, kind, |m| is_version_of(&m.source, &base) || m.target == at, Some(named));
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &env.settings, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
     }
@@ -242,7 +258,7 @@ fn create(
             }
         }
     }
-    write_changes(&env.ws, &changes, swarm_note.as_deref())?;
+    write_changes(&env.ws, &lock, &changes, swarm_note.as_deref())?;
     if changes.is_empty() {
         let who = if targets.is_empty() {
             "no service was named with --for".to_string()
@@ -279,7 +295,7 @@ fn delete(
 ) -> Result<Outcome, Error> {
     let mut env = Env::open(env_arg)?;
     let lock = lock(&env.ws)?;
-    recovered(&lock, out)?;
+    recovered(&env.ws, Some(&lock), out)?;
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let pred = |n: &str| matches_delete(n, given);
@@ -295,8 +311,8 @@ fn delete(
         .filter(|n| pred(n))
         .collect();
     let steps: Vec<Step<'_>> = vec![drop_reference(kind, &pred), drop_declaration(kind, &pred)];
-    let allowed = only_in_env(u, kind, pred, None);
-    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &steps, &allowed)?;
+    let allowed = only_in_env(u, kind, |m| pred(&m.source), None);
+    let (changes, notes) = apply_steps(&mut env.ws, &env.opts, &env.settings, &steps, &allowed)?;
     for n in &notes {
         writeln!(out, "warning: now {n}")?;
     }
@@ -345,7 +361,7 @@ fn delete(
             }
         }
     }
-    write_changes(&env.ws, &changes, None)?;
+    write_changes(&env.ws, &lock, &changes, None)?;
     if changes.is_empty() {
         writeln!(out, "No Compose file referenced or declared it.")?;
     } else {
@@ -358,116 +374,6 @@ fn delete(
     Ok(Outcome::Clean)
 }
 
-fn prune(
-    kind: ResourceKind,
-    env_arg: &Path,
-    delete: bool,
-    out: &mut dyn Write,
-    backend: &Backend<'_>,
-) -> Result<Outcome, Error> {
-    let mut env = Env::open(env_arg)?;
-    let lock = if delete { Some(lock(&env.ws)?) } else { None };
-    if let Some(l) = &lock {
-        recovered(l, out)?;
-    }
-    let project = env.load()?;
-    let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
-    if u.may_use_more() {
-        let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();
-        writeln!(out, "Cannot tell what is unused in env {}: {}", env.name, why.join("; "))?;
-    }
-    // The declarations: the fixes `lint --env <env> --fix` makes for MP003/MP004, through the
-    // same engine (unused by every unit that reads their file, in this env or another; nothing
-    // where a part of a unit cannot be seen), verified over every unit holding a changed file.
-    // The workspace then holds the pruned texts.
-    let code = match kind {
-        ResourceKind::Secret => "MP003",
-        ResourceKind::Config => "MP004",
-    };
-    let settings = Settings { select: Some([code].into()), ..Settings::default() };
-    let run = engine::fix(&mut env.ws, &env.opts, &settings, Applicability::Safe)?;
-    let unused: BTreeSet<&str> = run.applied.iter().map(|a| a.subject.as_str()).collect();
-    for p in &run.problems {
-        writeln!(out, "warning: {p}")?;
-    }
-    let noun = kind.noun();
-    let handle = env.swarm(backend);
-    let mut orphans = Vec::new();
-    if let Some(h) = &handle {
-        let objects =
-            h.get().list(kind, &[(LABEL_MANAGED, "true"), (LABEL_ENV, &env.name)]).map_err(unchanged)?;
-        if !objects.is_empty() {
-            let (blind, keep) = still_wanted(&env, kind)?;
-            if let Some(unit) = blind {
-                writeln!(
-                    out,
-                    "Cannot tell which Swarm {noun}s are unused: {unit} has parts minipaas cannot see"
-                )?;
-            }
-            orphans.extend(objects.into_iter().map(|o| o.name).filter(|n| !keep(n)));
-        }
-    }
-    if unused.is_empty() && orphans.is_empty() {
-        writeln!(out, "Nothing to prune in env {}.", env.name)?;
-        return Ok(Outcome::Clean);
-    }
-    for n in &unused {
-        writeln!(out, "unused declaration: {n}")?;
-    }
-    for n in &orphans {
-        writeln!(out, "unused in Swarm: {n}")?;
-    }
-    if !delete {
-        writeln!(out, "Run with --delete to remove them.")?;
-        return Ok(Outcome::Findings);
-    }
-    let mut failed = false;
-    if let Some(h) = &handle {
-        for n in &orphans {
-            match h.get().remove(kind, n) {
-                Ok(()) => writeln!(out, "Removed from Swarm: {n}")?,
-                Err(e) => {
-                    failed = true;
-                    writeln!(out, "Not removed from Swarm: {n}: {e}")?;
-                }
-            }
-        }
-    }
-    write_changes(&env.ws, &run.changes, None)?;
-    if !run.changes.is_empty() {
-        writeln!(
-            out,
-            "Updated {}: removed {} unused {noun} declaration(s).",
-            changed_files(&run.changes),
-            run.applied.len()
-        )?;
-    }
-    Ok(if failed { Outcome::Findings } else { Outcome::Clean })
-}
-
-/// Which Swarm objects the repository still wants, as pruned: a name any unit of any env
-/// (or any other Compose file) uses or declares, or could (a name with an unknown variable);
-/// everything, when a unit has a part the tool cannot see. Swarm names are global to the
-/// cluster: an object env `dev` created may be the one env `prod` declares.
-fn still_wanted(
-    env: &Env,
-    kind: ResourceKind,
-) -> Result<(Option<String>, impl Fn(&str) -> bool + use<>), Error> {
-    let all = Project::load(&env.ws, &LoadOptions { env: None, paths: Vec::new(), ..env.opts.clone() })?;
-    let blind_unit = all.units.iter().find(|u| u.may_use_more()).map(|u| u.label.clone());
-    let blind = blind_unit.is_some();
-    let mut names: Vec<crate::model::interp::Name> = Vec::new();
-    let mut uses = Vec::new();
-    for u in &all.units {
-        uses.push(all.uses(u, kind));
-        names.extend(all.declarations(u, kind).map(|(f, d)| all.name_in(u, f, &d.name.value)));
-    }
-    let keep = move |name: &str| {
-        blind || uses.iter().any(|u| u.matches(name)) || names.iter().any(|n| n.matches(name))
-    };
-    Ok((blind_unit, keep))
-}
-
 fn ls(
     kind: ResourceKind,
     env_arg: &Path,
@@ -475,6 +381,7 @@ fn ls(
     backend: &Backend<'_>,
 ) -> Result<Outcome, Error> {
     let mut env = Env::open(env_arg)?;
+    recovered(&env.ws, None, out)?;
     let project = env.load()?;
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     let mut rows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -3,7 +3,7 @@
 
 use crate::finding::FileId;
 use crate::fix::engine::Step;
-use crate::fix::patch::{NewReference, Patcher, Unfixable};
+use crate::fix::patch::{NewReference, Patcher, Unfixable, repoint};
 use crate::fix::{Applicability, Fix};
 use crate::model::compose::{ResourceKind, is_version_of};
 use crate::model::{Project, Unit};
@@ -56,11 +56,9 @@ pub(super) fn drop_other_version<'a>(
                 {
                     continue;
                 }
-                let written_in_place =
-                    project.files[file].text.get(r.source.span.clone()) == Some(r.source.value.as_str());
-                if !has_keep && r.target.is_some() && written_in_place {
-                    let edit =
-                        crate::fix::Edit::replace(r.source.span.clone(), crate::fix::patch::scalar(keep));
+                let f = &project.files[file];
+                let repointed = f.tree.as_ref().and_then(|t| repoint(&f.text, t, r, keep).ok());
+                if let Some(edit) = repointed.filter(|_| !has_keep && r.target.is_some()) {
                     let title = format!("Point `{service}` at `{keep}`");
                     return Ok(vec![Fix {
                         title,
@@ -98,7 +96,9 @@ pub(super) fn ensure_reference<'a>(
             return Err(Unfixable(format!("service `{service}` is no longer in {path}")));
         };
         let has = project.services(u).filter(|(_, s)| s.name.value == service).any(|(_, s)| {
-            s.refs(kind).iter().any(|r| project.resolve(u, &r.source.value).as_deref() == Some(source))
+            s.refs(kind)
+                .iter()
+                .any(|r| !r.build && project.resolve(u, &r.source.value).as_deref() == Some(source))
         });
         if has {
             return Ok(Vec::new());

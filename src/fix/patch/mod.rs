@@ -119,21 +119,9 @@ impl<'a> Patcher<'a> {
         self.text[end..].find('\n').map_or(self.text.len(), |i| end + i + 1)
     }
 
-    /// Where a node's text starts with its properties: the parser's spans leave out an anchor
-    /// (`&n db`) or tag written before the node, but removing the node must take them, and
-    /// removing the node before it must not.
+    /// Where a node's text starts with its properties (see [`props_start`]).
     fn props_start(&self, start: usize) -> usize {
-        let mut at = start.min(self.text.len());
-        loop {
-            let before = self.text[..at].trim_end_matches([' ', '\t']);
-            let token_start = before.rfind([' ', '\t', '\n', '[', '{', ',']).map_or(0, |i| i + 1);
-            let token = &before[token_start..];
-            if token.len() > 1 && token.starts_with(['&', '!']) {
-                at = token_start;
-            } else {
-                return at;
-            }
-        }
+        props_start(self.text, start)
     }
 
     /// The `-` of the block sequence item whose content starts at `item_start`.
@@ -369,6 +357,42 @@ impl<'a> Patcher<'a> {
             entry(col)
         };
         Ok((vec![Edit::insert(at, format!("{}{new}", self.nl))], false))
+    }
+}
+
+/// Points reference `r` at `to` in place: one edit of its `source`, made only where the name
+/// is written as itself in this item (not through an alias, which other places share, and
+/// not built from `${VAR}` pieces or escapes).
+pub fn repoint(
+    text: &str,
+    tree: &Tree,
+    r: &crate::model::compose::Reference,
+    to: &str,
+) -> Result<Edit, Unfixable> {
+    let written = text.get(r.source.span.clone()).unwrap_or_default();
+    let unquoted =
+        written.strip_prefix(['"', '\'']).and_then(|w| w.strip_suffix(['"', '\''])).unwrap_or(written);
+    let in_item = r.item.start <= r.source.span.start && r.source.span.end <= r.item.end;
+    if tree.is_alias(r.node) || !in_item || unquoted != r.source.value || r.source.value.contains('$') {
+        return Err(Unfixable(format!("`{}` is not written in place here; edit it by hand", r.source.value)));
+    }
+    Ok(Edit::replace(r.source.span.clone(), scalar(to)))
+}
+
+/// Where the node whose span starts at `start` begins with its properties: the parser's spans
+/// leave out an anchor (`&n db`) or tag written before the node, but removing the node must
+/// take them, and removing the node before it must not.
+pub(crate) fn props_start(text: &str, start: usize) -> usize {
+    let mut at = start.min(text.len());
+    loop {
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        let token_start = before.rfind([' ', '\t', '\n', '[', '{', ',']).map_or(0, |i| i + 1);
+        let token = &before[token_start..];
+        if token.len() > 1 && token.starts_with(['&', '!']) {
+            at = token_start;
+        } else {
+            return at;
+        }
     }
 }
 

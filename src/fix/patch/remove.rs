@@ -35,20 +35,55 @@ impl Patcher<'_> {
         }
         let span = |i: usize| t.node(items[i]).span.clone();
         if t.is_flow(entry.value) {
-            let start = |i: usize| self.props_start(span(i).start);
-            return Ok(if idx + 1 < items.len() {
-                vec![Edit::delete(start(idx)..start(idx + 1))]
-            } else {
-                self.remove_last_flow(span(idx - 1).end, start(idx), span(idx).end)
-            });
+            let members: Vec<(usize, usize)> =
+                (0..items.len()).map(|i| (span(i).start, span(i).end)).collect();
+            return Ok(self.remove_flow_member(&members, idx));
         }
         let dash =
             self.dash_before(span(idx).start).ok_or_else(|| Unfixable("cannot find the list item".into()))?;
         if !self.starts_line(dash) {
             return Err(Unfixable("the list item does not start its own line".into()));
         }
+        let floor = if idx > 0 { span(idx - 1).end } else { t.node(entry.key).span.end };
+        let start = self.own_comments_start(dash, floor);
         let end = self.owned_lines_end(items[idx], span(idx).end, self.col(dash));
-        Ok(vec![Edit::delete(self.line_start(dash)..end)])
+        Ok(vec![Edit::delete(start..end)])
+    }
+
+    /// Removes member `idx` of a flow collection whose members are written at `members`
+    /// (start, end): up to the next one, or with the separator before it when it is the last.
+    fn remove_flow_member(&self, members: &[(usize, usize)], idx: usize) -> Vec<Edit> {
+        let start = |i: usize| self.props_start(members[i].0);
+        match idx {
+            i if i + 1 < members.len() => vec![Edit::delete(start(i)..start(i + 1))],
+            0 => vec![Edit::delete(start(0)..members[0].1)],
+            i => self.remove_last_flow(members[i - 1].1, start(i), members[i].1),
+        }
+    }
+
+    /// Where the removal of a block item or entry that starts its line at `at` begins: the
+    /// comments on their own lines right above it are about it and go with it; not those
+    /// indented under what is before it (that is theirs), nor anything before `floor` (the end
+    /// of what comes before: a quoted scalar's continuation line may start with `#` too). A
+    /// byte-order mark stays: it is the file's, not the first line's.
+    fn own_comments_start(&self, at: usize, floor: usize) -> usize {
+        let bom = if self.text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        let floor = floor.max(bom);
+        let col = self.col(at);
+        let mut start = self.line_start(at).max(bom);
+        while start > floor {
+            let above = self.line_start(start - 1);
+            if above < floor {
+                break;
+            }
+            let line = &self.text[above..start];
+            let body = line.trim_start_matches([' ', '\t', '\u{feff}']);
+            if !body.starts_with('#') || self.col(above + (line.len() - body.len())) > col {
+                break;
+            }
+            start = above.max(bom);
+        }
+        start
     }
 
     /// Removes a top-level declaration; the section goes too when it becomes empty.
@@ -87,7 +122,10 @@ impl Patcher<'_> {
         };
         let comma = prev_end + comma;
         let rest = self.insertion_point(end);
-        let alone = self.starts_line(start) && self.text[end..rest].trim().is_empty();
+        // Alone on its line, but for a trailing comma and its own comment.
+        let after = self.text[end..rest].trim_start();
+        let after = after.strip_prefix(',').unwrap_or(after).trim_start();
+        let alone = self.starts_line(start) && (after.is_empty() || after.starts_with('#'));
         let item = if alone { self.line_start(start)..self.next_line_start(end) } else { start..end };
         vec![Edit::delete(comma..comma + 1), Edit::delete(item)]
     }
@@ -106,7 +144,19 @@ impl Patcher<'_> {
             .map(|i| key.end + i)
             .ok_or_else(|| Unfixable("cannot find the `:` after a key".into()))?;
         let line_end = self.insertion_point(colon + 1);
-        let mut edits = vec![Edit::insert(colon + 1, " {}")];
+        // After the value's anchor or tag (`web: &w {}`), which then holds the empty mapping.
+        let mut at = colon + 1;
+        loop {
+            let rest = &self.text[at..line_end];
+            let token = rest.trim_start_matches([' ', '\t']);
+            let len = token.find([' ', '\t']).unwrap_or(token.len());
+            if len > 1 && token.starts_with(['&', '!']) {
+                at = line_end - token.len() + len;
+            } else {
+                break;
+            }
+        }
+        let mut edits = vec![Edit::insert(at, " {}")];
         let end = self.entry_end(parent);
         if end > line_end {
             edits.push(Edit::delete(line_end..end));
@@ -133,47 +183,21 @@ impl Patcher<'_> {
             return self.emptied(&parent);
         }
         let key = t.node(entry.key).span.clone();
+        let entries = t.own_entries(map);
+        let idx = entries
+            .iter()
+            .position(|e| e.key == entry.key)
+            .ok_or_else(|| Unfixable("the entry is not written in its mapping".into()))?;
         if t.is_flow(map) {
-            let entries = t.own_entries(map);
-            let idx = entries.iter().position(|e| e.key == entry.key).unwrap_or(0);
-            let end = self.entry_end(entry);
-            let start = self.props_start(key.start);
-            return Ok(if idx + 1 < entries.len() {
-                vec![Edit::delete(start..self.props_start(t.node(entries[idx + 1].key).span.start))]
-            } else if idx > 0 {
-                self.remove_last_flow(self.entry_end(&entries[idx - 1]), start, end)
-            } else {
-                vec![Edit::delete(start..end)]
-            });
+            let members: Vec<(usize, usize)> =
+                entries.iter().map(|e| (t.node(e.key).span.start, self.entry_end(e))).collect();
+            return Ok(self.remove_flow_member(&members, idx));
         }
         if !self.starts_line(self.props_start(key.start)) {
             return Err(Unfixable("the entry does not start its own line".into()));
         }
-        // The comments on their own lines right above the entry are about it: they go with it.
-        // A byte-order mark stays: it is the file's, not the first line's.
-        let bom = if self.text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-        // Only lines after the previous entry's value: a quoted scalar's continuation line may
-        // start with `#` too.
-        let entries = t.own_entries(map);
-        let floor = match entries.iter().position(|e| e.key == entry.key) {
-            Some(i) if i > 0 => self.entry_end(&entries[i - 1]),
-            _ => bom,
-        };
-        let mut start = self.line_start(key.start).max(bom);
-        while start > floor {
-            let above = self.line_start(start - 1);
-            if above < floor {
-                break;
-            }
-            // A comment indented under the entry before is that entry's.
-            let line = &self.text[above..start];
-            let body = line.trim_start_matches([' ', '\t', '\u{feff}']);
-            if !body.starts_with('#') || self.col(above + (line.len() - body.len())) > self.col(key.start) {
-                break;
-            }
-            start = above.max(bom);
-        }
-        Ok(vec![Edit::delete(start..self.entry_lines_end(entry))])
+        let floor = if idx > 0 { self.entry_end(&entries[idx - 1]) } else { 0 };
+        Ok(vec![Edit::delete(self.own_comments_start(key.start, floor)..self.entry_lines_end(entry))])
     }
 
     /// The start of the first line after a block entry that is not part of it: after its
@@ -211,7 +235,7 @@ impl Patcher<'_> {
         let mut end = self.next_line_start(content_end);
         let mut blank_run = keeps;
         while end < self.text.len() {
-            let next = self.next_line_start(end + 1).max(end + 1);
+            let next = self.text[end..].find('\n').map_or(self.text.len(), |i| end + i + 1);
             let line = &self.text[end..next];
             let body = line.trim_start_matches([' ', '\t']);
             let blank = body.trim().is_empty();

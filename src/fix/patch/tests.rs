@@ -190,6 +190,25 @@ fn comments_in_flow_collections_stay_with_their_item() {
     let out = splice(text, &p.remove_declaration(ResourceKind::Secret, "old_pw").unwrap());
     assert!(out.ends_with("secrets: {\n  db_pw: {external: true}  # note on db_pw\n}\n"), "{out}");
     Tree::parse(&out).unwrap();
+    // The last item's own trailing comma and comment go with its line.
+    let text = "services:\n  web:\n    secrets: [\n      a,   # keep a\n      x,   # remove x\n    ]\n";
+    let tree = Tree::parse(text).unwrap();
+    let p = Patcher::new(text, &tree);
+    let web = service(&tree, "web");
+    let x = tree.items(tree.get(web, "secrets").unwrap().value)[1];
+    let out = splice(text, &p.remove_reference(web, "web", "secrets", x).unwrap());
+    assert_eq!(out, "services:\n  web:\n    secrets: [\n      a   # keep a\n    ]\n");
+}
+
+#[test]
+fn a_block_list_item_takes_its_own_comments() {
+    let text = "services:\n  web:\n    secrets:\n      - a\n        # under a\n      # about x\n      - source: x\n        target: y\n        # under x\n      - b\n";
+    let tree = Tree::parse(text).unwrap();
+    let p = Patcher::new(text, &tree);
+    let web = service(&tree, "web");
+    let x = tree.items(tree.get(web, "secrets").unwrap().value)[1];
+    let out = splice(text, &p.remove_reference(web, "web", "secrets", x).unwrap());
+    assert_eq!(out, "services:\n  web:\n    secrets:\n      - a\n        # under a\n      - b\n");
 }
 
 #[test]

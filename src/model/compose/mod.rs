@@ -63,7 +63,7 @@ pub fn is_version_of(name: &str, base: &str) -> bool {
 }
 
 /// True for the 8 lowercase hex digits of a MiniPaaS version suffix.
-pub fn is_version_suffix(hash: &str) -> bool {
+pub(crate) fn is_version_suffix(hash: &str) -> bool {
     hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
