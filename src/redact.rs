@@ -42,9 +42,11 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, det: &Detector) -> Vec<Range
 fn value_ranges(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut stack: Vec<(NodeId, Option<String>)> = tree.roots.iter().map(|&r| (r, None)).collect();
+    // A node is looked at once per key it is the value of: an anchored value is sensitive when
+    // any alias of it sits under a credential key (`x-pw: &pw v` … `PASSWORD: *pw`).
     let mut seen = std::collections::HashSet::new();
     while let Some((id, key)) = stack.pop() {
-        if !seen.insert(id) {
+        if !seen.insert((id, key.clone())) {
             continue;
         }
         match &tree.node(id).kind {
@@ -62,7 +64,7 @@ fn value_ranges(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
                     stack.push((e.value, tree.scalar(e.key).map(str::to_string)));
                 }
             }
-            Kind::Alias { .. } => {}
+            Kind::Alias { target } => stack.push((*target, key)),
         }
     }
     out
@@ -149,6 +151,14 @@ mod tests {
         assert_eq!(masked, mask(text));
         assert!(!masked.contains("ghp_") && !masked.contains("AKIA") && !masked.contains("s3cret"));
         assert!(masked.contains("command: echo '#' ok"));
+    }
+
+    #[test]
+    fn an_anchored_value_a_credential_key_reads_is_masked_where_it_is_written() {
+        let text = "x-pw: &pw plainvalue42\nx-nested: &n\n  inner: &in deep-canary\nservices:\n  db:\n    environment:\n      POSTGRES_PASSWORD: *pw\n      <<: {}\n  b:\n    environment:\n      DB_PASSWORD: *in\n";
+        let masked = mask(text);
+        assert!(!masked.contains("plainvalue42") && !masked.contains("deep-canary"), "{masked}");
+        assert!(masked.contains("x-pw: &pw ************\n"), "{masked}");
     }
 
     #[test]
