@@ -78,6 +78,13 @@ fn declare_in_the_env_folder_file_like_minipaas() {
 }
 
 #[test]
+fn yaml_shapes_survive_removals_and_additions() {
+    // A byte-order mark, a block scalar keeping blank lines, comments above, under and beside
+    // entries, flow values and a flow section, a `...` marker: the diff is exactly the entries.
+    insta::assert_snapshot!(case("yaml-shapes", &[]));
+}
+
+#[test]
 fn remove_unused_declarations_and_empty_sections() {
     insta::assert_snapshot!(case("remove-unused", &[]));
 }
