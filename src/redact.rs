@@ -1,109 +1,608 @@
-//! Masking secret values before any text leaves the process: every byte of a sensitive value
-//! becomes `*` (newlines kept), so snippets keep their shape and underlines still line up.
+//! Masking before any text leaves the process, by structure rather than by how a value
+//! looks: a scalar is shown only where the Compose model says it is safe to show (keys, names,
+//! image references, mount targets, numbers, `${VAR}`...), or when it is proven harmless (a
+//! flag name, a path, a URL without userinfo). Everything else becomes `*`, byte for byte
+//! (line breaks and indentation kept), so snippets keep their shape and underlines line up.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::rules::secret_scan;
-use crate::secrets::Detector;
-use crate::yaml::{Kind, NodeId, Tree};
+use crate::secrets::{Detector, KeyClass};
+use crate::yaml::{Kind, NodeId, Style, Tree};
 
-/// Byte ranges of `text` that hold secret values: credential-named values, values that look
-/// like keys or tokens, every `content:`, and comments that contain a token.
-pub fn sensitive_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
-    // Comments come from the lexical scan below, so the parser need not collect them.
-    match Tree::parse_with(text, false) {
-        Ok(tree) => sensitive_ranges_in(text, &tree, det),
-        Err(_) => Vec::new(),
+/// What a file is, which decides what its values mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A Compose file.
+    Compose,
+    /// A `minipaas.yaml`.
+    Manifest,
+}
+
+impl Shape {
+    /// The shape a file of this path has.
+    pub fn of_path(path: &str) -> Shape {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if crate::model::manifest::MANIFEST_NAMES.contains(&name) { Shape::Manifest } else { Shape::Compose }
     }
 }
 
-/// [`sensitive_ranges`] with a tree already parsed from `text`, with or without comments:
-/// comments are found by a lexical scan that also takes a `#` inside a value for one, which
-/// can only mask more.
-pub fn sensitive_ranges_in(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
-    let mut out = value_ranges(text, tree, det);
+/// Where a node sits, as far as showing it goes. Values: `Plain` shows what the detectors do
+/// not call a secret; `Words` shows the harmless words of a command; `Mask` shows only
+/// harmless values; `Secret` shows nothing. `Ext` is an `x-` field: shown as `Mask`, unless
+/// the node is also used (through an alias or merge key) somewhere the model knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Ctx {
+    ComposeRoot,
+    ManifestRoot,
+    Services,
+    Service,
+    Decls,
+    Decl,
+    Plain,
+    Words,
+    Ext,
+    Mask,
+    Secret,
+}
+
+/// Service fields whose values are names, references, paths, numbers or switches: what
+/// `docker compose config` shows to describe a deployment (Compose Specification,
+/// 05-services.md). `environment`, `labels`, `command`, `entrypoint`, `x-` and unknown fields
+/// are not among them.
+const SERVICE_PLAIN: &[&str] = &[
+    "image",
+    "container_name",
+    "hostname",
+    "domainname",
+    "restart",
+    "platform",
+    "pull_policy",
+    "network_mode",
+    "user",
+    "working_dir",
+    "stop_signal",
+    "stop_grace_period",
+    "isolation",
+    "ipc",
+    "pid",
+    "cgroup",
+    "cgroup_parent",
+    "runtime",
+    "userns_mode",
+    "uts",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "mem_swappiness",
+    "cpus",
+    "cpu_shares",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpuset",
+    "shm_size",
+    "init",
+    "privileged",
+    "read_only",
+    "tty",
+    "stdin_open",
+    "scale",
+    "depends_on",
+    "links",
+    "external_links",
+    "networks",
+    "ports",
+    "expose",
+    "volumes",
+    "volumes_from",
+    "env_file",
+    "extends",
+    "secrets",
+    "configs",
+    "dns",
+    "dns_search",
+    "extra_hosts",
+    "cap_add",
+    "cap_drop",
+    "devices",
+    "group_add",
+    "tmpfs",
+    "ulimits",
+    "profiles",
+    "security_opt",
+    "oom_score_adj",
+    "oom_kill_disable",
+    "pids_limit",
+    "mac_address",
+    "healthcheck",
+    "deploy",
+    "build",
+    "logging",
+    "blkio_config",
+    "develop",
+    "attach",
+    "gpus",
+];
+
+/// Under a field shown as `Plain`, fields that hold free text or values again.
+fn plain_child(key: &str) -> Ctx {
+    match key {
+        "test" => Ctx::Words,
+        "content" => Ctx::Secret,
+        "labels" | "annotations" | "environment" | "args" | "options" | "driver_opts" | "credential_spec" => {
+            Ctx::Mask
+        }
+        _ if key.starts_with("x-") => Ctx::Ext,
+        _ => Ctx::Plain,
+    }
+}
+
+fn child(ctx: Ctx, key: &str) -> Ctx {
+    if key.starts_with("x-") && !matches!(ctx, Ctx::Mask | Ctx::Secret | Ctx::Words) {
+        return Ctx::Ext;
+    }
+    match ctx {
+        Ctx::ComposeRoot => match key {
+            "services" => Ctx::Services,
+            "secrets" | "configs" | "networks" | "volumes" => Ctx::Decls,
+            "name" | "version" | "include" => Ctx::Plain,
+            _ => Ctx::Mask,
+        },
+        Ctx::ManifestRoot => match key {
+            "vars" => Ctx::Mask,
+            _ => plain_child(key),
+        },
+        Ctx::Services => Ctx::Service,
+        Ctx::Service => match key {
+            "command" | "entrypoint" => Ctx::Words,
+            _ if SERVICE_PLAIN.contains(&key) => Ctx::Plain,
+            _ => Ctx::Mask,
+        },
+        Ctx::Decls => Ctx::Decl,
+        Ctx::Decl => match key {
+            "content" => Ctx::Secret,
+            "labels" | "driver_opts" => Ctx::Mask,
+            _ => Ctx::Plain,
+        },
+        Ctx::Plain => plain_child(key),
+        Ctx::Words | Ctx::Ext | Ctx::Mask | Ctx::Secret => ctx,
+    }
+}
+
+/// The context of a sequence's items.
+fn item(ctx: Ctx) -> Ctx {
+    match ctx {
+        Ctx::Plain | Ctx::Words | Ctx::Ext | Ctx::Mask | Ctx::Secret => ctx,
+        _ => Ctx::Mask,
+    }
+}
+
+/// How one node was reached: its context and whether the key above it names a credential.
+type Reach = (Ctx, bool);
+
+/// Every context each node is reached in, following aliases and merge keys.
+fn reaches(tree: &Tree, shape: Shape, det: &Detector) -> HashMap<NodeId, Vec<Reach>> {
+    let root = match shape {
+        Shape::Compose => Ctx::ComposeRoot,
+        Shape::Manifest => Ctx::ManifestRoot,
+    };
+    let mut out: HashMap<NodeId, Vec<Reach>> = HashMap::new();
+    let mut stack: Vec<(NodeId, Reach)> = tree.roots.iter().map(|&r| (r, (root, false))).collect();
+    while let Some((id, reach)) = stack.pop() {
+        let seen = out.entry(id).or_default();
+        if seen.contains(&reach) {
+            continue;
+        }
+        seen.push(reach);
+        let (ctx, _) = reach;
+        match &tree.node(id).kind {
+            Kind::Scalar { .. } => {}
+            Kind::Seq { .. } => stack.extend(tree.items(id).iter().map(|&i| (i, (item(ctx), false)))),
+            Kind::Map { .. } => {
+                for e in tree.own_entries(id) {
+                    let key = tree.scalar(e.key).unwrap_or_default();
+                    if key == "<<" {
+                        // A merge key's mappings become entries of this mapping.
+                        stack.push((e.value, (ctx, false)));
+                        continue;
+                    }
+                    let cred = matches!(det.classify_key(key), KeyClass::Credential { .. });
+                    stack.push((e.value, (child(ctx, key), cred)));
+                }
+            }
+            Kind::Alias { target } => stack.push((*target, reach)),
+        }
+    }
+    out
+}
+
+/// What a scalar reached in `reach` may show: the strictest of the places it is used, where an
+/// `x-` field counts only when the node is used nowhere else.
+fn strictest(reach: &[Reach]) -> (Ctx, bool) {
+    let used: Vec<Reach> = reach.iter().copied().filter(|(c, _)| *c != Ctx::Ext).collect();
+    let set = if used.is_empty() { reach } else { &used };
+    let cred = set.iter().any(|(_, c)| *c);
+    let rank = |c: Ctx| match c {
+        Ctx::Secret => 4,
+        Ctx::Mask | Ctx::Ext => 3,
+        Ctx::Words => 2,
+        Ctx::Plain => 1,
+        _ => 3,
+    };
+    let ctx = set.iter().map(|(c, _)| *c).max_by_key(|c| rank(*c)).unwrap_or(Ctx::Mask);
+    (ctx, cred)
+}
+
+/// Byte ranges of `text` to mask.
+pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector) -> Vec<Range<usize>> {
+    let reach = reaches(tree, shape, det);
+    let strict = |id: NodeId| reach.get(&id).map(|r| strictest(r));
+    let mut out = Vec::new();
+    // Commands written as lists: each item's words are masked knowing the item before it.
+    let mut handled = std::collections::HashSet::new();
+    for id in 0..tree.node_count() {
+        if matches!(tree.node(id).kind, Kind::Seq { .. }) && strict(id).is_some_and(|(c, _)| c == Ctx::Words)
+        {
+            mask_word_items(text, tree, id, det, &mut out, |i| {
+                strict(i).is_some_and(|(c, _)| c == Ctx::Words) && handled.insert(i)
+            });
+        }
+    }
+    let mut scalars: Vec<Range<usize>> = Vec::new();
+    for id in 0..tree.node_count() {
+        let node = tree.node(id);
+        let Kind::Scalar { style, .. } = node.kind else { continue };
+        scalars.push(node.span.clone());
+        if handled.contains(&id) {
+            continue;
+        }
+        let inner = inner_span(text, node.span.clone(), style);
+        let value = tree.scalar(id).unwrap_or_default();
+        let Some((ctx, cred)) = strict(id) else {
+            // Keys are not reached as values: shown unless they look like a secret.
+            if det.find_pattern(value).is_some() {
+                out.push(inner);
+            }
+            continue;
+        };
+        let source = &text[inner.clone()];
+        // Words and `KEY=value` can be placed in the source unless escapes changed them.
+        let placeable = source == value || matches!(style, Style::Plain | Style::Block);
+        match ctx {
+            Ctx::Plain if det.find_pattern(value).is_none() => {}
+            Ctx::Words if placeable => mask_words(source, inner.start, true, det, &mut out),
+            Ctx::Mask | Ctx::Ext if source == value => mask_value(source, inner.start, cred, det, &mut out),
+            Ctx::Mask | Ctx::Ext if !cred && harmless(value, det) => {}
+            _ => out.push(inner),
+        }
+    }
+    scalars.sort_by_key(|r| r.start);
+    mask_comments(text, &scalars, &mut out);
+    out
+}
+
+/// The span of a scalar's text without its quotes.
+fn inner_span(text: &str, span: Range<usize>, style: Style) -> Range<usize> {
+    let src = &text[span.clone()];
+    match style {
+        Style::SingleQuoted | Style::DoubleQuoted if src.len() >= 2 => span.start + 1..span.end - 1,
+        _ => span,
+    }
+}
+
+/// A command written as a list: each item is a word or a shell script (after `-c`). `take`
+/// says whether an item is masked here (it is used nowhere stricter) and records it.
+fn mask_word_items(
+    text: &str,
+    tree: &Tree,
+    seq: NodeId,
+    det: &Detector,
+    out: &mut Vec<Range<usize>>,
+    mut take: impl FnMut(NodeId) -> bool,
+) {
+    let mut command_next = true;
+    for &i in tree.items(seq) {
+        let id = tree.resolve(i);
+        let Kind::Scalar { style, .. } = tree.node(id).kind else {
+            command_next = false;
+            continue;
+        };
+        let value = tree.scalar(id).unwrap_or_default();
+        let command = command_next;
+        command_next = matches!(value, "CMD" | "CMD-SHELL" | "-c" | "exec" | "--");
+        if !take(id) {
+            continue;
+        }
+        let inner = inner_span(text, tree.node(id).span.clone(), style);
+        let source = &text[inner.clone()];
+        if source == value || matches!(style, Style::Plain | Style::Block) {
+            mask_words(source, inner.start, command, det, out);
+        } else if !value.split_whitespace().all(|w| harmless(w, det)) {
+            // Escapes: the words cannot be placed; show the item only when all are harmless.
+            out.push(inner);
+        }
+    }
+}
+
+/// Masks the words of a command line that are not harmless. `command` tells whether the first
+/// word is in command position, where a program name is shown.
+fn mask_words(source: &str, offset: usize, command: bool, det: &Detector, out: &mut Vec<Range<usize>>) {
+    let mut command = command;
+    let mut pos = 0;
+    for raw in source.split(|c: char| c.is_whitespace()) {
+        let start = pos;
+        pos += raw.len() + 1;
+        if raw.is_empty() {
+            continue;
+        }
+        let lead = raw.len() - raw.trim_start_matches(['"', '\'', '(', '`']).len();
+        let word = raw[lead..].trim_end_matches(['"', '\'', ';', ')', '`', '&', '|', ',']);
+        let at = offset + start + lead;
+        let separator = matches!(word, "&&" | "||" | "|" | ";" | "then" | "do" | "else" | "exec" | "sudo");
+        let ends = raw.ends_with(';') || raw.ends_with("&&") || raw.ends_with('|');
+        let shown = word.is_empty()
+            || separator
+            || (command && is_program(word, det))
+            || matches!(word, "CMD" | "CMD-SHELL" | "NONE" | "-c")
+            || harmless(word, det);
+        if !shown {
+            if let Some((flag, value)) = word.split_once('=')
+                && (is_flag(flag) || is_name(flag))
+            {
+                let cred = is_flag(flag) && is_credential_flag(flag)
+                    || matches!(det.classify_key(flag), KeyClass::Credential { .. });
+                if cred || !harmless(value, det) {
+                    out.push(at + flag.len() + 1..at + word.len());
+                }
+            } else {
+                out.push(at..at + word.len());
+            }
+        }
+        command = separator || ends || (command && matches!(word, "sh" | "bash" | "ash" | "env"));
+    }
+}
+
+/// A flag whose value is a credential (`--password`, `--requirepass`, `--db-password`).
+fn is_credential_flag(flag: &str) -> bool {
+    let name = flag.trim_start_matches('-').to_ascii_uppercase().replace('-', "_");
+    matches!(crate::secrets::classify_key(&name), KeyClass::Credential { .. })
+        || ["REQUIREPASS", "MASTERAUTH", "PASS"].contains(&name.as_str())
+}
+
+/// Masks a value where every value is hidden unless harmless; `- KEY=value` items keep `KEY=`.
+fn mask_value(source: &str, offset: usize, cred: bool, det: &Detector, out: &mut Vec<Range<usize>>) {
+    if let Some((name, value)) = source.split_once('=')
+        && is_name(name)
+    {
+        let cred = cred || matches!(det.classify_key(name), KeyClass::Credential { .. });
+        if (cred && !is_interpolation(value)) || (!cred && !harmless(value, det)) {
+            out.push(offset + name.len() + 1..offset + source.len());
+        }
+        return;
+    }
+    let shown = if cred { is_interpolation(source) || source.is_empty() } else { harmless(source, det) };
+    if !shown {
+        out.push(offset..offset + source.len());
+    }
+}
+
+/// A variable or label name (`DB_HOST`, `traefik.http.routers.web.rule`).
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 256
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/'))
+}
+
+/// `--long-flag` or a one-letter `-x` (longer single-dash words such as `-psecret` may carry a
+/// value glued on).
+fn is_flag(s: &str) -> bool {
+    let long = s.strip_prefix("--").is_some_and(|f| {
+        f.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            && f.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    let short = s.len() == 2 && s.starts_with('-') && s.as_bytes()[1].is_ascii_alphabetic();
+    long || short
+}
+
+/// A program name in command position (`redis-server`, `/bin/app`).
+fn is_program(s: &str, det: &Detector) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
+        && det.find_pattern(s).is_none()
+}
+
+/// Only `${VAR}`, `$VAR` and `$$` (no literal, no default).
+fn is_interpolation(s: &str) -> bool {
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("${") {
+            let Some(end) = r.find('}') else { return false };
+            let name = &r[..end];
+            let (var, tail) = name.split_at(name.find([':', '-', '?', '+']).unwrap_or(name.len()));
+            // `${VAR:?message}` shows only a message; a default is a literal.
+            if !is_name(var) || !(tail.is_empty() || tail.starts_with(":?") || tail.starts_with('?')) {
+                return false;
+            }
+            rest = &r[end + 1..];
+        } else if let Some(r) = rest.strip_prefix('$') {
+            let n = r.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            if n == 0 {
+                return false;
+            }
+            rest = &r[n..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// A value that reveals nothing: empty, a boolean or null, a number or a size or duration, a
+/// flag name, an absolute or dot path, a URL without userinfo or query, or interpolation whose
+/// literal parts (defaults too) are all harmless.
+pub(crate) fn harmless(value: &str, det: &Detector) -> bool {
+    let v = value.trim();
+    if v.is_empty() || is_interpolation(v) {
+        return true;
+    }
+    if det.find_pattern(v).is_some() {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~") {
+        return true;
+    }
+    if is_number(v) || is_flag(v) {
+        return true;
+    }
+    if let Some((flag, value)) = v.split_once('=')
+        && is_flag(flag)
+    {
+        return !is_credential_flag(flag) && harmless(value, det);
+    }
+    let path_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@:,".contains(&b));
+    if ["/", "./", "../", "~/"].iter().any(|p| v.starts_with(p)) && path_chars(v) {
+        return true;
+    }
+    if let Some((scheme, rest)) = v.split_once("://")
+        && !scheme.is_empty()
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+    {
+        let authority = rest.split('/').next().unwrap_or_default();
+        return !authority.contains('@') && !rest.contains(['?', '#']) && path_chars(rest);
+    }
+    false
+}
+
+/// `8080`, `-1`, `0.5`, `0o755`, `512M`, `1m30s`, `100ms`, `2g`.
+fn is_number(v: &str) -> bool {
+    let digits = v.trim_start_matches(['-', '+']);
+    if digits.is_empty() || !digits.as_bytes()[0].is_ascii_digit() || digits.len() > 24 {
+        return false;
+    }
+    let unit = digits.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '_');
+    let units = ["", "b", "k", "kb", "m", "mb", "g", "gb", "ms", "s", "h", "us", "ns"];
+    units.contains(&unit.to_ascii_lowercase().as_str())
+        || digits.starts_with("0o") && digits[2..].bytes().all(|b| b.is_ascii_digit())
+        || duration(digits)
+}
+
+/// Go-style durations: `1m30s`, `1h`, `500ms`.
+fn duration(s: &str) -> bool {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let n = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+        if n == 0 {
+            return false;
+        }
+        rest = &rest[n..];
+        let u = ["ms", "us", "ns", "h", "m", "s"].iter().find(|u| rest.starts_with(**u));
+        let Some(u) = u else { return false };
+        rest = &rest[u.len()..];
+    }
+    true
+}
+
+/// Comments are text anyone may have written anything in: all but `#`, spaces and a
+/// `minipaas: ignore[...]` directive (this tool's own syntax) is masked.
+fn mask_comments(text: &str, scalars: &[Range<usize>], out: &mut Vec<Range<usize>>) {
+    // Scalars do not overlap: only the last one starting before `pos` can hold it.
+    let inside = |pos: usize| {
+        let i = scalars.partition_point(|r| r.start <= pos);
+        i > 0 && pos < scalars[i - 1].end
+    };
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
         let mut prev = b' ';
         for (i, b) in body.bytes().enumerate() {
-            if b == b'#' && (prev == b' ' || prev == b'\t') && det.find_pattern(&body[i + 1..]).is_some() {
-                out.push(line_start + i..line_start + body.len());
+            if b == b'#' && (prev == b' ' || prev == b'\t') && !inside(line_start + i) {
+                mask_comment(&body[i + 1..], line_start + i + 1, out);
                 break;
             }
             prev = b;
         }
         line_start += line.len();
     }
-    out
 }
 
-/// Sensitive ranges in scalar values.
-fn value_ranges(text: &str, tree: &Tree, det: &Detector) -> Vec<Range<usize>> {
+fn mask_comment(body: &str, offset: usize, out: &mut Vec<Range<usize>>) {
+    let trimmed = body.trim_start();
+    let mut skip = body.len() - trimmed.len();
+    if trimmed.starts_with("minipaas:")
+        && let Some(end) = trimmed.find(']')
+    {
+        skip += end + 1;
+    }
+    let mut pos = skip;
+    for word in body[skip..].split(' ') {
+        if !word.is_empty() {
+            out.push(offset + pos..offset + pos + word.len());
+        }
+        pos += word.len() + 1;
+    }
+}
+
+/// Byte ranges to mask in a text that did not parse: every line keeps its indentation, list
+/// dashes and a key that looks like a name; the rest is masked unless harmless.
+fn lexical_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut stack: Vec<(NodeId, Option<String>)> = tree.roots.iter().map(|&r| (r, None)).collect();
-    // A node is looked at once per key it is the value of: an anchored value is sensitive when
-    // any alias of it sits under a credential key (`x-pw: &pw v` … `PASSWORD: *pw`).
-    let mut seen = std::collections::HashSet::new();
-    while let Some((id, key)) = stack.pop() {
-        if !seen.insert((id, key.clone())) {
-            continue;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let lead = body.len() - body.trim_start_matches([' ', '\t', '-']).len();
+        let rest = &body[lead..];
+        let key_len = rest
+            .find(": ")
+            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))
+            .filter(|&k| {
+                is_name(rest[..k].trim_matches(['"', '\''])) && det.find_pattern(&rest[..k]).is_none()
+            })
+            .map_or(0, |k| k + 1);
+        let value = &rest[key_len..];
+        let value_start = line_start + lead + key_len;
+        let (value, comment) = match value.find(" #") {
+            Some(c) => (&value[..c], Some(c + 2)),
+            None => (value, None),
+        };
+        let v = value.trim();
+        if !v.is_empty() && !harmless(v.trim_matches(['"', '\'']), det) {
+            let s = value_start + (value.len() - value.trim_start().len());
+            out.push(s..s + v.len());
         }
-        match &tree.node(id).kind {
-            Kind::Scalar { .. } => {
-                let span = tree.node(id).span.clone();
-                let value = tree.scalar(id).unwrap_or_default();
-                if let Some(range) = sensitive_part(det, key.as_deref(), value, &text[span.clone()]) {
-                    out.push(span.start + range.start..span.start + range.end);
-                }
-            }
-            // List items have no key of their own (`- KEY=value` is split below).
-            Kind::Seq { .. } => stack.extend(tree.items(id).iter().map(|&i| (i, None))),
-            Kind::Map { .. } => {
-                for e in tree.own_entries(id) {
-                    stack.push((e.value, tree.scalar(e.key).map(str::to_string)));
-                }
-            }
-            Kind::Alias { target } => stack.push((*target, key)),
+        if let Some(c) = comment {
+            mask_comment(&rest[key_len + c..], value_start + c, &mut out);
         }
+        line_start += line.len();
     }
     out
 }
 
-/// The part of a scalar's source text to mask, relative to the scalar's span.
-fn sensitive_part(det: &Detector, key: Option<&str>, value: &str, source: &str) -> Option<Range<usize>> {
-    let whole = 0..source.len();
-    if key == Some("content") {
-        return Some(whole);
-    }
-    if let Some(k) = key
-        && det.literal_credential(k, value).is_some()
-    {
-        return Some(whole);
-    }
-    if key.is_none()
-        && let Some((k, v)) = value.split_once('=')
-        && det.literal_credential(k, v).is_some()
-    {
-        // `- KEY=value`: keep the name readable when the source is the value verbatim.
-        return Some(if source == value { k.len() + 1..source.len() } else { whole });
-    }
-    secret_scan(det, key, value, false).map(|_| whole)
-}
-
-/// `text` with every value the built-in detectors recognise masked.
+/// `text` masked as a Compose file, with the built-in detectors.
 pub fn mask(text: &str) -> String {
-    mask_with(text, &Detector::default())
+    mask_with(text, Shape::Compose, &Detector::default())
 }
 
-/// `text` with every sensitive range masked, using a project's detectors.
-pub fn mask_with(text: &str, det: &Detector) -> String {
-    mask_ranges(text, sensitive_ranges(text, det))
+/// `text` masked as a file of `shape`, using a project's detectors.
+pub fn mask_with(text: &str, shape: Shape, det: &Detector) -> String {
+    // Comments come from the lexical scan, so the parser need not collect them.
+    let ranges = match Tree::parse_with(text, false) {
+        Ok(tree) => sensitive_ranges_in(text, &tree, shape, det),
+        Err(_) => lexical_ranges(text, det),
+    };
+    mask_ranges(text, ranges)
 }
 
 /// [`mask_with`] for a text whose tree is already parsed.
-pub fn mask_parsed(text: &str, tree: &Tree, det: &Detector) -> String {
-    mask_ranges(text, sensitive_ranges_in(text, tree, det))
+pub fn mask_parsed(text: &str, tree: &Tree, shape: Shape, det: &Detector) -> String {
+    mask_ranges(text, sensitive_ranges_in(text, tree, shape, det))
 }
 
 fn mask_ranges(text: &str, ranges: Vec<Range<usize>>) -> String {
@@ -122,53 +621,89 @@ fn mask_ranges(text: &str, ranges: Vec<Range<usize>>) -> String {
             }
         }
     }
-    // Only whole UTF-8 sequences inside scalar spans were replaced, so this cannot fail;
-    // fall back to a lossy conversion rather than ever returning the unmasked text.
+    // Only whole UTF-8 sequences were replaced, so this cannot fail; fall back to a lossy
+    // conversion rather than ever returning the unmasked text.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_values_keeps_shape() {
-        let text = "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: \"hünter2\"\n      USER: bob\n      - x\n";
-        let text = &text[..text.find("      - x").unwrap()];
-        let masked = mask(text);
-        assert_eq!(masked.len(), text.len());
-        assert!(!masked.contains("hünter2"));
-        assert!(masked.contains("POSTGRES_PASSWORD: **********\n"));
-        assert!(masked.contains("USER: bob"));
+/// A message with every `` `quoted` `` word that is not a plain name or path masked: messages
+/// quote names, and a name is shown only where a key would be.
+pub fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
+    if !message.contains('`') {
+        return Cow::Borrowed(message);
     }
-
-    #[test]
-    fn a_tree_parsed_without_comments_masks_the_same() {
-        let text = "x: 1 # ghp_0123456789abcdefghijABCDEFGHIJklmnopqr\nservices:\n  a:\n    environment:\n      - DB_PASSWORD=s3cret\n    command: echo '#' ok\n# AKIAIOSFODNN7EXAMPLE\n";
-        let tree = Tree::parse_with(text, false).unwrap();
-        assert!(tree.comments.is_empty());
-        let masked = mask_parsed(text, &tree, &Detector::default());
-        assert_eq!(masked, mask(text));
-        assert!(!masked.contains("ghp_") && !masked.contains("AKIA") && !masked.contains("s3cret"));
-        assert!(masked.contains("command: echo '#' ok"));
+    let mut out = String::with_capacity(message.len());
+    let mut changed = false;
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 0 {
+            out.push_str(part);
+            continue;
+        }
+        for (j, word) in part.split(' ').enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            if shown_word(word, det) {
+                out.push_str(word);
+            } else {
+                changed = true;
+                out.extend(word.chars().map(|_| '*'));
+            }
+        }
     }
+    if changed { Cow::Owned(out) } else { Cow::Borrowed(message) }
+}
 
-    #[test]
-    fn an_anchored_value_a_credential_key_reads_is_masked_where_it_is_written() {
-        let text = "x-pw: &pw plainvalue42\nx-nested: &n\n  inner: &in deep-canary\nservices:\n  db:\n    environment:\n      POSTGRES_PASSWORD: *pw\n      <<: {}\n  b:\n    environment:\n      DB_PASSWORD: *in\n";
-        let masked = mask(text);
-        assert!(!masked.contains("plainvalue42") && !masked.contains("deep-canary"), "{masked}");
-        assert!(masked.contains("x-pw: &pw ************\n"), "{masked}");
-    }
-
-    #[test]
-    fn masks_list_values_urls_content_and_comments() {
-        let text = "services:\n  a:\n    environment:\n      - DB_PASSWORD=s3cret\n      - URL=postgres://u:pw@h/db\n# AKIAIOSFODNN7EXAMPLE\nsecrets:\n  s:\n    content: |\n      line1\n      line2\n";
-        let masked = mask(text);
-        assert!(masked.contains("- DB_PASSWORD=******\n"));
-        assert!(!masked.contains("pw@h"));
-        assert!(!masked.contains("AKIA"));
-        assert!(!masked.contains("line1") && !masked.contains("line2"));
-        assert_eq!(masked.lines().count(), text.lines().count());
+/// [`scrub`] in place.
+fn scrub_in(text: &mut String, det: &Detector) {
+    if let Cow::Owned(s) = scrub(text, det) {
+        *text = s;
     }
 }
+
+/// Every message of a run through [`scrub`]: findings (messages, notes, help, fix titles),
+/// input errors, fixes applied and refused. Renderers see only what this leaves.
+pub(crate) fn scrub_run(
+    det: &Detector,
+    findings: &mut [crate::finding::Finding],
+    errors: &mut [crate::model::InputError],
+    applied: &mut [crate::fix::engine::Applied],
+    problems: &mut [String],
+) {
+    for f in findings {
+        scrub_in(&mut f.message, det);
+        scrub_in(&mut f.primary.note, det);
+        f.related.iter_mut().for_each(|r| scrub_in(&mut r.note, det));
+        f.help.iter_mut().for_each(|h| scrub_in(h, det));
+        if let Some(plan) = &mut f.fix {
+            scrub_in(&mut plan.title, det);
+            plan.note.iter_mut().for_each(|n| scrub_in(n, det));
+        }
+    }
+    errors.iter_mut().for_each(|e| scrub_in(&mut e.message, det));
+    for a in applied {
+        scrub_in(&mut a.message, det);
+        scrub_in(&mut a.title, det);
+        a.note.iter_mut().for_each(|n| scrub_in(n, det));
+    }
+    problems.iter_mut().for_each(|p| scrub_in(p, det));
+}
+
+/// A word a message may quote: a name, a path, a flag, a number, an interpolation, and not
+/// something the detectors call a secret.
+fn shown_word(word: &str, det: &Detector) -> bool {
+    let core = word.trim_matches(|c: char| ",:;()\"'".contains(c));
+    let chars = core.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-/=@+${}[]*<>|&!?%~^:#".contains(&b));
+    // `${VAR}` is a name; `${VAR:-default}` quotes a literal.
+    let defaults = core.split("${").skip(1).any(|p| {
+        let inner = p.split('}').next().unwrap_or(p);
+        !is_interpolation(&format!("${{{inner}}}"))
+    });
+    core.is_empty() || (chars && !defaults && det.find_pattern(core).is_none())
+}
+
+#[cfg(test)]
+mod tests;

@@ -23,15 +23,39 @@ fn compose() -> String {
         )
 }
 
-#[test]
-fn the_canary_never_appears_in_any_output() {
-    let dir = repo(&[
-        ("compose.yaml", &compose()),
-        ("secret.txt", CANARY),
-        ("app.env", &format!("API_KEY={CANARY}\n")),
-        ("dev/minipaas.yaml", "compose:\n  files: [../compose.yaml]\n"),
-        ("broken/compose.yaml", &format!("services: [\n  {CANARY}\n")),
-    ]);
+/// A short, plain value: below every entropy threshold, so only masking by structure hides it.
+const PLAIN_CANARY: &str = "k9Wq2Lp";
+
+/// Every place the redaction issue found a value printed, with a plain canary. Each such line
+/// carries (or sits above) an unused suppression, so MP011 shows it in a snippet.
+fn plain_compose() -> String {
+    let s = "  # minipaas: ignore[MP001] r";
+    [
+        "services:\n  api:\n    image: app\n    # password: C\n",
+        &format!("{s}\n    entrypoint: /bin/app --password=C{s}\n"),
+        &format!("    command: [\"--db-password\", \"C\"]{s}\n"),
+        &format!("    healthcheck:\n      test: curl -u admin:C http://localhost{s}\n"),
+        "    secrets:\n      - m4 # token C\n",
+        &format!("{s}\n    labels:\n      note: C{s}\n"),
+        &format!("    x-field: C{s}\n"),
+        &format!("    build:\n      args:\n        SEED: C{s}\n"),
+        &format!("    environment:\n      PLAIN: C{s}\n"),
+        &format!("      CONN: Server=db;User Id=sa;Password=C;{s}\n"),
+        "      DB_PASSWORD: C\n",
+        &format!("secrets:\n  m4:\n    content: C{s}\n"),
+        "  unused:\n    external: true\n    labels:\n",
+        &format!("      v: C{s}\n"),
+        &format!("x-extra:\n  unused: C{s}\n"),
+    ]
+    .concat()
+    .replace('C', PLAIN_CANARY)
+    .replace(&format!("{PLAIN_CANARY}ONN"), "CONN")
+}
+
+/// Runs every command that prints something about `files` and asserts `canary` is in none of
+/// their outputs, nor in the baseline.
+fn never_printed(canary: &str, files: &[(&str, &str)]) {
+    let dir = repo(files);
     let d = dir.path();
     let mut runs = Vec::new();
     for format in ["text", "json", "sarif", "github"] {
@@ -43,28 +67,76 @@ fn the_canary_never_appears_in_any_output() {
     runs.push(("lint --diff".into(), minipaas(d, &["lint", "--diff", "--unsafe-fixes"])));
     runs.push(("lint --stats".into(), minipaas(d, &["lint", "--stats", "--no-color"])));
     runs.push(("lint --write-baseline".into(), minipaas(d, &["lint", "--write-baseline", "baseline.json"])));
+    runs.push((
+        "lint --baseline".into(),
+        minipaas(d, &["lint", "--baseline", "baseline.json", "--no-color"]),
+    ));
     runs.push(("lint --history".into(), minipaas(d, &["lint", "--history", "--format", "json"])));
+    runs.push(("lint --history text".into(), minipaas(d, &["lint", "--history"])));
     runs.push(("secret ls".into(), minipaas(d, &["secret", "ls", "--env", "dev"])));
+    runs.push(("config ls".into(), minipaas(d, &["config", "ls", "--env", "dev"])));
     runs.push((
         "secret create".into(),
         minipaas_stdin(
             d,
             &["secret", "create", "--env", "dev", "--name", "t", "--for", "api"],
-            CANARY.as_bytes(),
+            canary.as_bytes(),
         ),
     ));
     runs.push((
         "secret create (bad name)".into(),
-        minipaas_stdin(d, &["secret", "create", "--env", "dev", "--name", "../t"], CANARY.as_bytes()),
+        minipaas_stdin(d, &["secret", "create", "--env", "dev", "--name", "../t"], canary.as_bytes()),
     ));
+    runs.push(("secret prune".into(), minipaas(d, &["secret", "prune", "--env", "dev"])));
     runs.push(("lint --fix".into(), minipaas(d, &["lint", "--fix", "--unsafe-fixes", "--no-color"])));
+    runs.push(("lint after --fix".into(), minipaas(d, &["lint", "--no-color"])));
     for (what, run) in &runs {
-        assert!(!run.stdout.contains(CANARY), "{what} printed the canary on stdout:\n{}", run.stdout);
-        assert!(!run.stderr.contains(CANARY), "{what} printed the canary on stderr:\n{}", run.stderr);
+        assert!(!run.stdout.contains(canary), "{what} printed the canary on stdout:\n{}", run.stdout);
+        assert!(!run.stderr.contains(canary), "{what} printed the canary on stderr:\n{}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
     }
     let baseline = std::fs::read_to_string(d.join("baseline.json")).unwrap();
-    assert!(!baseline.contains(CANARY));
+    assert!(!baseline.contains(canary));
+}
+
+#[test]
+fn the_canary_never_appears_in_any_output() {
+    never_printed(
+        CANARY,
+        &[
+            ("compose.yaml", &compose()),
+            ("secret.txt", CANARY),
+            ("app.env", &format!("API_KEY={CANARY}\n")),
+            ("dev/minipaas.yaml", "compose:\n  files: [../compose.yaml]\n"),
+            ("broken/compose.yaml", &format!("services: [\n  {CANARY}\n")),
+            // A token written as a key, twice: the duplicate-key error names the key.
+            (
+                "dup/compose.yaml",
+                &format!("services:\n  a:\n    labels:\n      {CANARY}: x\n      {CANARY}: y\n"),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_plain_canary_never_appears_in_any_output() {
+    never_printed(
+        PLAIN_CANARY,
+        &[
+            ("compose.yaml", &plain_compose()),
+            ("dev/minipaas.yaml", "compose:\n  files: [../compose.yaml]\nvars:\n  V: k9Wq2Lp\n"),
+            (
+                "broken/compose.yaml",
+                &format!("services:\n  a:\n    environment:\n      A: {PLAIN_CANARY}\n  - [\n"),
+            ),
+            (
+                "dup/compose.yaml",
+                &format!(
+                    "services:\n  a:\n    environment:\n      A: {PLAIN_CANARY}\n      A: {PLAIN_CANARY}\n"
+                ),
+            ),
+        ],
+    );
 }
 
 #[test]

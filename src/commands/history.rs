@@ -64,6 +64,7 @@ pub fn history(
         return Err(Error::Usage("--history writes text or json".into()));
     }
     let commits = ws.history()?;
+    let det = settings.redaction();
     let mut seen: BTreeSet<(&'static str, String, String, Option<[u8; 32]>)> = BTreeSet::new();
     let mut leaks: Vec<Leak> = Vec::new();
     let mut last: Option<Signature> = None;
@@ -92,7 +93,7 @@ pub fn history(
                 path,
                 line,
                 column,
-                message: f.message.clone(),
+                message: crate::redact::scrub(&f.message, &det).into_owned(),
             });
         }
     }

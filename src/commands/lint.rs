@@ -13,6 +13,7 @@ use crate::fix::Applicability;
 use crate::fix::engine;
 use crate::fix::write::{interrupted, lock, write_all};
 use crate::model::{LoadOptions, Project};
+use crate::redact::scrub_run;
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
 use crate::settings::Settings;
@@ -46,7 +47,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         return super::history::history(&ws, &opts, &settings, args.format, out);
     }
     if !(args.fix || args.diff) {
-        let project = Project::load(&ws, &opts)?;
+        let mut project = Project::load(&ws, &opts)?;
         let mut findings = check_all(&project, &settings);
         if let Some(path) = &args.write_baseline {
             let n = Baseline::write(path, &project, &findings)?;
@@ -60,6 +61,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             since(&ws, &opts, &settings, rev, &project, &mut findings)?;
         }
         drop(progress);
+        scrub_run(&settings.redaction(), &mut findings, &mut project.errors, &mut [], &mut []);
         let report = Report {
             project: &project,
             settings: &settings,
@@ -84,8 +86,15 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         writeln!(err, "note: {note}")?;
     }
     let mut ws = ws;
-    let run = engine::fix(&mut ws, &opts, &settings, required)?;
+    let mut run = engine::fix(&mut ws, &opts, &settings, required)?;
     drop(progress);
+    scrub_run(
+        &settings.redaction(),
+        &mut run.findings,
+        &mut run.project.errors,
+        &mut run.applied,
+        &mut run.problems,
+    );
     if args.diff {
         diff::render(&run.changes, &settings.redaction(), out)?;
         for p in &run.problems {

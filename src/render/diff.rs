@@ -6,13 +6,16 @@ use std::io::Write;
 use similar::TextDiff;
 
 use crate::fix::engine::Change;
-use crate::redact::mask_with;
+use crate::redact::{Shape, mask_with};
 use crate::secrets::Detector;
 
 /// Writes one unified diff per changed file.
 pub fn render(changes: &[Change], det: &Detector, out: &mut dyn Write) -> std::io::Result<()> {
     for change in changes {
-        let (before, after) = (mask_with(&change.before, det), mask_with(&change.after, det));
+        let (before, after) = {
+            let shape = Shape::of_path(&change.path);
+            (mask_with(&change.before, shape, det), mask_with(&change.after, shape, det))
+        };
         let diff = TextDiff::from_lines(&before, &after);
         let a = format!("a/{}", change.path);
         let b = format!("b/{}", change.path);

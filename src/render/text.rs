@@ -8,7 +8,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
 use crate::model::{Content, InputError};
-use crate::redact::{mask_parsed, mask_with};
+use crate::redact::{Shape, mask_parsed, mask_with};
 
 /// One report as miette draws it.
 #[derive(Debug)]
@@ -77,8 +77,8 @@ impl Sources<'_> {
             .or_insert_with(|| {
                 let det = self.report.settings.redaction();
                 match &f.tree {
-                    Some(tree) => mask_parsed(&f.text, tree, &det),
-                    None => mask_with(&f.text, &det),
+                    Some(tree) => mask_parsed(&f.text, tree, Shape::of_path(&f.path), &det),
+                    None => mask_with(&f.text, Shape::of_path(&f.path), &det),
                 }
             })
             .clone();

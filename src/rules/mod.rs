@@ -25,8 +25,6 @@ mod unused_config;
 mod unused_secret;
 mod unused_suppression;
 
-pub(crate) use secret_pattern::scan as secret_scan;
-
 /// What a rule is, for `minipaas rule`, `minipaas rules` and every output format.
 #[derive(Debug)]
 pub struct RuleMeta {
