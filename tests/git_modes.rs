@@ -17,7 +17,11 @@ fn baseline_hides_recorded_findings_only() {
     assert!(!text.contains("first-pw") && !text.contains("\"line\""), "no values, no lines: {text}");
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
-    assert!(doc["salt"].as_str().unwrap().len() >= 16);
+    // Version 2: a salt per entry, an Argon2id hash.
+    assert_eq!(doc["version"], 2);
+    let value = doc["findings"][0]["value"].as_str().unwrap();
+    let (salt, hash) = value.split_once('$').unwrap();
+    assert_eq!((salt.len(), hash.len()), (32, 32), "{value}");
     // Recorded: clean. Moving lines keeps it recorded.
     write(dir.path(), "compose.yaml", &format!("# moved\n\n{LEAK}"));
     let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
@@ -26,13 +30,51 @@ fn baseline_hides_recorded_findings_only() {
     write(dir.path(), "compose.yaml", &LEAK.replace("first-pw", "second-pw"));
     let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
     assert_eq!(codes(&run).len(), 1);
-    // Re-recording keeps the salt and sorts entries: stable diffs.
+    // Re-recording keeps each entry's salt and sorts entries: stable diffs.
     write(dir.path(), "compose.yaml", LEAK);
     minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
     assert_eq!(std::fs::read_to_string(dir.path().join("baseline.json")).unwrap(), text);
     // A baseline that is not one is an input error.
     write(dir.path(), "bad.json", "{\"version\": 1}");
     assert_eq!(minipaas(dir.path(), &["lint", "--baseline", "bad.json"]).code, 2);
+    write(dir.path(), "bad.json", "{\"version\": 2, \"kdf\": \"md5\", \"findings\": []}");
+    assert_eq!(minipaas(dir.path(), &["lint", "--baseline", "bad.json"]).code, 2);
+}
+
+#[test]
+fn equal_values_get_unequal_baseline_hashes() {
+    let two = "services:\n  a:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: same-pw\n  b:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: same-pw\n";
+    let dir = repo(&[("compose.yaml", two)]);
+    minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap()).unwrap();
+    let values: Vec<&str> =
+        doc["findings"].as_array().unwrap().iter().map(|f| f["value"].as_str().unwrap()).collect();
+    assert_eq!(values.len(), 2);
+    let hashes: Vec<&str> = values.iter().map(|v| v.split_once('$').unwrap().1).collect();
+    assert_ne!(hashes[0], hashes[1], "the same password in two services must not show as the same hash");
+    assert_eq!(minipaas(dir.path(), &["lint", "--baseline", "baseline.json"]).code, 0);
+}
+
+#[test]
+fn a_version_1_baseline_still_applies_and_is_rewritten_as_version_2() {
+    use sha2::{Digest, Sha256};
+    let dir = repo(&[("compose.yaml", LEAK)]);
+    // What version 1 wrote: sha256(salt ‖ sha256(value))[:12] with one salt per file.
+    let salt = "00112233445566778899aabbccddeeff";
+    let inner = Sha256::digest(b"first-pw");
+    let digest = Sha256::new().chain_update(salt.as_bytes()).chain_update(inner).finalize();
+    let value: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let v1 = format!(
+        "{{\"version\": 1, \"salt\": \"{salt}\", \"findings\": [{{\"code\": \"MP006\", \"path\": \"compose.yaml\", \"subject\": \"db/POSTGRES_PASSWORD\", \"value\": \"{value}\"}}]}}"
+    );
+    write(dir.path(), "baseline.json", &v1);
+    let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
+    let text = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(text.contains("\"version\": 2") && !text.contains(salt), "{text}");
+    assert_eq!(minipaas(dir.path(), &["lint", "--baseline", "baseline.json"]).code, 0);
 }
 
 #[test]
