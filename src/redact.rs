@@ -127,16 +127,121 @@ const SERVICE_PLAIN: &[&str] = &[
     "gpus",
 ];
 
-/// Under a field shown as `Plain`, fields that hold free text or values again.
+/// Fields below a service field shown as `Plain` (and in declarations and `minipaas.yaml`)
+/// whose values are structure: build, deploy, healthcheck, logging, mounts, ports, networks,
+/// IPAM and include settings (Compose Specification, 05-services.md to 09-configs.md). A field
+/// not listed here holds free text or a value, and is masked.
+const PLAIN_FIELDS: &[&str] = &[
+    "context",
+    "dockerfile",
+    "target",
+    "network",
+    "cache_from",
+    "cache_to",
+    "platforms",
+    "tags",
+    "pull",
+    "no_cache",
+    "driver",
+    "mode",
+    "replicas",
+    "endpoint_mode",
+    "placement",
+    "constraints",
+    "preferences",
+    "spread",
+    "max_replicas_per_node",
+    "resources",
+    "limits",
+    "reservations",
+    "memory",
+    "pids",
+    "capabilities",
+    "count",
+    "device_ids",
+    "restart_policy",
+    "condition",
+    "delay",
+    "max_attempts",
+    "window",
+    "update_config",
+    "rollback_config",
+    "parallelism",
+    "failure_action",
+    "monitor",
+    "max_failure_ratio",
+    "order",
+    "interval",
+    "timeout",
+    "retries",
+    "start_period",
+    "start_interval",
+    "disable",
+    "source",
+    "uid",
+    "gid",
+    "type",
+    "bind",
+    "propagation",
+    "create_host_path",
+    "selinux",
+    "volume",
+    "nocopy",
+    "subpath",
+    "size",
+    "consistency",
+    "aliases",
+    "ipv4_address",
+    "ipv6_address",
+    "link_local_ips",
+    "priority",
+    "gw_priority",
+    "published",
+    "protocol",
+    "host_ip",
+    "app_protocol",
+    "soft",
+    "hard",
+    "required",
+    "path",
+    "action",
+    "ignore",
+    "ipam",
+    "config",
+    "subnet",
+    "ip_range",
+    "gateway",
+    "attachable",
+    "internal",
+    "enable_ipv6",
+    "enable_ipv4",
+    "template_driver",
+    "project_directory",
+    "file",
+    "name",
+    "external",
+    "files",
+    "version",
+    "host",
+    "tls",
+    "local",
+    "project",
+    "compose",
+    "deploy",
+    "api",
+    "docker",
+    "namespace",
+    "watch",
+];
+
+/// Under a field shown as `Plain`: structure stays `Plain`, anything else is a value.
 fn plain_child(key: &str) -> Ctx {
     match key {
         "test" => Ctx::Words,
         "content" => Ctx::Secret,
-        "labels" | "annotations" | "environment" | "args" | "options" | "driver_opts" | "credential_spec" => {
-            Ctx::Mask
-        }
         _ if key.starts_with("x-") => Ctx::Ext,
-        _ => Ctx::Plain,
+        _ if PLAIN_FIELDS.contains(&key) || SERVICE_PLAIN.contains(&key) => Ctx::Plain,
+        _ => Ctx::Mask,
     }
 }
 
@@ -163,9 +268,9 @@ fn child(ctx: Ctx, key: &str) -> Ctx {
         },
         Ctx::Decls => Ctx::Decl,
         Ctx::Decl => match key {
-            "content" => Ctx::Secret,
-            "labels" | "driver_opts" => Ctx::Mask,
-            _ => Ctx::Plain,
+            // A secret or config read from a variable names the variable.
+            "environment" => Ctx::Plain,
+            _ => plain_child(key),
         },
         Ctx::Plain => plain_child(key),
         Ctx::Words | Ctx::Ext | Ctx::Mask | Ctx::Secret => ctx,
@@ -262,8 +367,9 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector
         let inner = inner_span(text, node.span.clone(), style);
         let value = tree.scalar(id).unwrap_or_default();
         let Some((ctx, cred)) = strict(id) else {
-            // Keys are not reached as values: shown unless they look like a secret.
-            if det.find_pattern(value).is_some() {
+            // Keys are not reached as values: shown unless they look like a secret (a token,
+            // or `PASSWORD=value` written as a key in a flow mapping).
+            if !shown_word(value, det) {
                 out.push(inner);
             }
             continue;
@@ -272,7 +378,8 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector
         // Words and `KEY=value` can be placed in the source unless escapes changed them.
         let placeable = source == value || matches!(style, Style::Plain | Style::Block);
         match ctx {
-            Ctx::Plain if det.find_pattern(value).is_none() => {}
+            Ctx::Plain if !cred && det.find_pattern(value).is_none() && !has_userinfo(value) => {}
+            Ctx::Plain if source == value => mask_value(source, inner.start, cred, det, &mut out),
             Ctx::Words if placeable => mask_words(source, inner.start, true, det, &mut out),
             Ctx::Mask | Ctx::Ext if source == value => mask_value(source, inner.start, cred, det, &mut out),
             Ctx::Mask | Ctx::Ext if !cred && harmless(value, det) => {}
@@ -331,13 +438,7 @@ fn mask_word_items(
 /// word is in command position, where a program name is shown.
 fn mask_words(source: &str, offset: usize, command: bool, det: &Detector, out: &mut Vec<Range<usize>>) {
     let mut command = command;
-    let mut pos = 0;
-    for raw in source.split(|c: char| c.is_whitespace()) {
-        let start = pos;
-        pos += raw.len() + 1;
-        if raw.is_empty() {
-            continue;
-        }
+    for (start, raw) in split_words(source) {
         let lead = raw.len() - raw.trim_start_matches(['"', '\'', '(', '`']).len();
         let word = raw[lead..].trim_end_matches(['"', '\'', ';', ')', '`', '&', '|', ',']);
         let at = offset + start + lead;
@@ -363,6 +464,11 @@ fn mask_words(source: &str, offset: usize, command: bool, det: &Detector, out: &
         }
         command = separator || ends || (command && matches!(word, "sh" | "bash" | "ash" | "env"));
     }
+}
+
+/// The words of a text split at any Unicode whitespace, with their byte offsets.
+pub(crate) fn split_words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_whitespace().map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 /// A flag whose value is a credential (`--password`, `--requirepass`, `--db-password`).
@@ -426,8 +532,8 @@ fn is_interpolation(s: &str) -> bool {
             let Some(end) = r.find('}') else { return false };
             let name = &r[..end];
             let (var, tail) = name.split_at(name.find([':', '-', '?', '+']).unwrap_or(name.len()));
-            // `${VAR:?message}` shows only a message; a default is a literal.
-            if !is_name(var) || !(tail.is_empty() || tail.starts_with(":?") || tail.starts_with('?')) {
+            // `${VAR:?}` is a requirement; a default or a message is a literal.
+            if !is_name(var) || !matches!(tail, "" | ":?" | "?") {
                 return false;
             }
             rest = &r[end + 1..];
@@ -467,18 +573,28 @@ pub(crate) fn harmless(value: &str, det: &Detector) -> bool {
     {
         return !is_credential_flag(flag) && harmless(value, det);
     }
-    let path_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@:,".contains(&b));
-    if ["/", "./", "../", "~/"].iter().any(|p| v.starts_with(p)) && path_chars(v) {
+    let path_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+:,".contains(&b));
+    if ["/", "./", "../", "~/"].iter().any(|p| v.starts_with(p)) && !v.starts_with("//") && path_chars(v) {
         return true;
     }
     if let Some((scheme, rest)) = v.split_once("://")
         && !scheme.is_empty()
         && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
     {
-        let authority = rest.split('/').next().unwrap_or_default();
-        return !authority.contains('@') && !rest.contains(['?', '#']) && path_chars(rest);
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        // Userinfo, a query, or a `:` in the path (`/bot123:AAH…/`) may carry a secret.
+        return !authority.contains('@')
+            && !rest.contains(['?', '#'])
+            && !path.contains(':')
+            && path_chars(rest);
     }
     false
+}
+
+/// A URL with a user part (`https://TOKEN@github.com/...`): a token with no password is
+/// still a credential.
+fn has_userinfo(v: &str) -> bool {
+    v.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().unwrap_or_default().contains('@'))
 }
 
 /// `8080`, `-1`, `0.5`, `0o755`, `512M`, `1m30s`, `100ms`, `2g`.
@@ -519,11 +635,15 @@ fn mask_comments(text: &str, scalars: &[Range<usize>], out: &mut Vec<Range<usize
         i > 0 && pos < scalars[i - 1].end
     };
     let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
+    // A bare CR ends a line for YAML too; a byte-order mark starts the first.
+    for line in text.split_inclusive(['\n', '\r']) {
         let body = line.trim_end_matches(['\n', '\r']);
         let mut prev = b' ';
         for (i, b) in body.bytes().enumerate() {
-            if b == b'#' && (prev == b' ' || prev == b'\t') && !inside(line_start + i) {
+            // `#` is ASCII, so `i` is a character boundary when it is one.
+            let after_space =
+                || prev == b' ' || prev == b'\t' || body[..i].trim_start_matches('\u{feff}').is_empty();
+            if b == b'#' && after_space() && !inside(line_start + i) {
                 mask_comment(&body[i + 1..], line_start + i + 1, out);
                 break;
             }
@@ -536,10 +656,13 @@ fn mask_comments(text: &str, scalars: &[Range<usize>], out: &mut Vec<Range<usize
 fn mask_comment(body: &str, offset: usize, out: &mut Vec<Range<usize>>) {
     let trimmed = body.trim_start();
     let mut skip = body.len() - trimmed.len();
-    if trimmed.starts_with("minipaas:")
-        && let Some(end) = trimmed.find(']')
+    // Only this tool's own directive, `minipaas: ignore[MP001, MP006]`, is shown.
+    if let Some(rest) = trimmed.strip_prefix("minipaas:")
+        && let Some(codes) = rest.trim_start().strip_prefix("ignore[")
+        && let Some(end) = codes.find(']')
+        && codes[..end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b',' || b == b' ' || b == b'-')
     {
-        skip += end + 1;
+        skip += trimmed.len() - codes.len() + end + 1;
     }
     let mut pos = skip;
     for word in body[skip..].split(' ') {
@@ -555,9 +678,9 @@ fn mask_comment(body: &str, offset: usize, out: &mut Vec<Range<usize>>) {
 fn lexical_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
+    for line in text.split_inclusive(['\n', '\r']) {
         let body = line.trim_end_matches(['\n', '\r']);
-        let lead = body.len() - body.trim_start_matches([' ', '\t', '-']).len();
+        let lead = body.len() - body.trim_start_matches([' ', '\t', '-', '\u{feff}']).len();
         let rest = &body[lead..];
         let key_len = rest
             .find(": ")
@@ -570,6 +693,7 @@ fn lexical_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
         let value_start = line_start + lead + key_len;
         let (value, comment) = match value.find(" #") {
             Some(c) => (&value[..c], Some(c + 2)),
+            None if value.starts_with('#') => ("", Some(1)),
             None => (value, None),
         };
         let v = value.trim();
@@ -626,35 +750,33 @@ fn mask_ranges(text: &str, ranges: Vec<Range<usize>>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// A message with every `` `quoted` `` word that is not a plain name or path masked: messages
-/// quote names, and a name is shown only where a key would be.
+/// A message with every word that could be a value masked: a token or key, a
+/// `${VAR:-default}`, or a credential-named `NAME=value`. Every word is checked, quoted or not,
+/// because the names a message quotes come from the file (a key may hold a backtick).
 pub fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
-    if !message.contains('`') {
-        return Cow::Borrowed(message);
-    }
-    let mut out = String::with_capacity(message.len());
-    let mut changed = false;
-    for (i, part) in message.split('`').enumerate() {
-        if i > 0 {
-            out.push('`');
-        }
-        if i % 2 == 0 {
-            out.push_str(part);
-            continue;
-        }
-        for (j, word) in part.split(' ').enumerate() {
-            if j > 0 {
-                out.push(' ');
-            }
-            if shown_word(word, det) {
-                out.push_str(word);
-            } else {
-                changed = true;
-                out.extend(word.chars().map(|_| '*'));
+    let mut ranges = Vec::new();
+    for (start, word) in split_words(message) {
+        for (i, part) in word.split('`').enumerate() {
+            let offset = start + word.split('`').take(i).map(|p| p.len() + 1).sum::<usize>();
+            let core = part.trim_matches(|c: char| ",:;()\"'".contains(c));
+            if !core.is_empty() && !shown_word(core, det) {
+                let lead = part.find(core).unwrap_or(0);
+                ranges.push(offset + lead..offset + lead + core.len());
             }
         }
     }
-    if changed { Cow::Owned(out) } else { Cow::Borrowed(message) }
+    if ranges.is_empty() { Cow::Borrowed(message) } else { Cow::Owned(mask_ranges(message, ranges)) }
+}
+
+/// A file path as a script wrote it, for a message: shown when it is a plain path (or pure
+/// `${VAR}`s), masked otherwise (a script's `${PW:-value}` split at `:` is not a path).
+pub(crate) fn shown_path(raw: &str) -> Cow<'_, str> {
+    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@".contains(&b));
+    if plain || is_interpolation(raw) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.chars().map(|c| if c == '/' { '/' } else { '*' }).collect())
+    }
 }
 
 /// [`scrub`] in place.
@@ -674,6 +796,15 @@ pub(crate) fn scrub_run(
     problems: &mut [String],
 ) {
     for f in findings {
+        if let Some(why) = &mut f.suppressed {
+            // A reason written in a comment is comment text: masked like one.
+            if why.in_source {
+                why.justification =
+                    why.justification.chars().map(|c| if c == ' ' { ' ' } else { '*' }).collect();
+            } else {
+                scrub_in(&mut why.justification, det);
+            }
+        }
         scrub_in(&mut f.message, det);
         scrub_in(&mut f.primary.note, det);
         f.related.iter_mut().for_each(|r| scrub_in(&mut r.note, det));
@@ -692,17 +823,17 @@ pub(crate) fn scrub_run(
     problems.iter_mut().for_each(|p| scrub_in(p, det));
 }
 
-/// A word a message may quote: a name, a path, a flag, a number, an interpolation, and not
-/// something the detectors call a secret.
-fn shown_word(word: &str, det: &Detector) -> bool {
-    let core = word.trim_matches(|c: char| ",:;()\"'".contains(c));
-    let chars = core.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-/=@+${}[]*<>|&!?%~^:#".contains(&b));
-    // `${VAR}` is a name; `${VAR:-default}` quotes a literal.
+/// A word a message may show: not a token, not a literal default, not `PASSWORD=value`.
+fn shown_word(core: &str, det: &Detector) -> bool {
     let defaults = core.split("${").skip(1).any(|p| {
         let inner = p.split('}').next().unwrap_or(p);
         !is_interpolation(&format!("${{{inner}}}"))
     });
-    core.is_empty() || (chars && !defaults && det.find_pattern(core).is_none())
+    let assignment = core.split_once('=').is_some_and(|(name, value)| {
+        let cred = matches!(det.classify_key(name.trim_start_matches('-')), KeyClass::Credential { .. });
+        cred && !value.is_empty() && !is_interpolation(value)
+    });
+    !defaults && !assignment && det.find_pattern(core).is_none()
 }
 
 #[cfg(test)]

@@ -429,3 +429,93 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
         "the corpus exercises the fixes ({changed_files} files, {checked_units} units Compose loads)"
     );
 }
+
+/// Codes that report a committed value (a credential), judged in tests/corpus/CREDENTIALS.tsv.
+const VALUE_RULES: [&str; 4] = ["MP005", "MP006", "MP007", "MP013"];
+
+/// One reported place: a file and the lines its span covers.
+type Reported = (String, std::ops::RangeInclusive<usize>);
+
+/// The lines the value findings of one repository point at. An env file MP005 reports stands
+/// for the lines that set the keys it names.
+fn reported_values(repo: &str, project: &Project, findings: &[Finding]) -> Vec<Reported> {
+    let mut out = Vec::new();
+    for f in findings.iter().filter(|f| VALUE_RULES.contains(&f.code)) {
+        let file = &project.files[f.primary.file];
+        if f.code == "MP005" {
+            let Some(rest) = f.message.strip_prefix("env file `") else { continue };
+            let path = rest.split('`').next().unwrap();
+            let keys: Vec<&str> = f.message.rsplit(" and sets ").next().unwrap().split(", ").collect();
+            let text = std::fs::read_to_string(corpus().join(repo).join(path)).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let key = line.trim().trim_start_matches("export ").split('=').next().unwrap_or("").trim();
+                if keys.contains(&key) {
+                    out.push((format!("{repo}/{path}"), n + 1..=n + 1));
+                }
+            }
+            continue;
+        }
+        let (start, _) = file.line_col(f.primary.span.start);
+        let (end, _) = file.line_col(f.primary.span.end.max(f.primary.span.start + 1) - 1);
+        out.push((format!("{repo}/{}", file.path), start..=end));
+    }
+    out
+}
+
+#[test]
+fn credentials_in_the_corpus_are_found_and_nothing_else_is_reported() {
+    // (path, line) -> (is a credential, kind, note), judged by hand line by line.
+    let text = std::fs::read_to_string(corpus().join("CREDENTIALS.tsv")).unwrap();
+    let mut rows: BTreeMap<(String, usize), (bool, String)> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 5, "CREDENTIALS.tsv line {}: path, line, credential|not, kind, note", n + 1);
+        let verdict = match cols[2] {
+            "credential" => true,
+            "not" => false,
+            other => panic!("CREDENTIALS.tsv line {}: `{other}` is not credential or not", n + 1),
+        };
+        assert!(!cols[4].trim().is_empty(), "CREDENTIALS.tsv line {}: a verdict needs a reason", n + 1);
+        rows.insert((cols[0].into(), cols[1].parse().unwrap()), (verdict, cols[3].into()));
+    }
+    let mut reported = Vec::new();
+    for repo in repos() {
+        let root = corpus().join(&repo);
+        let (project, findings) = lint(&workspace(&root, &repo));
+        reported.extend(reported_values(&repo, &project, &findings));
+    }
+    let covers = |(path, lines): &Reported, (p, l): &(String, usize)| path == p && lines.contains(l);
+    let credentials: Vec<&(String, usize)> = rows.iter().filter(|(_, (c, _))| *c).map(|(k, _)| k).collect();
+    let missed: Vec<String> = credentials
+        .iter()
+        .filter(|k| !reported.iter().any(|r| covers(r, k)))
+        .map(|(p, l)| format!("{p}:{l} ({})", rows[&(p.clone(), *l)].1))
+        .collect();
+    let (mut true_pos, mut false_pos, mut unreviewed) = (0, Vec::new(), Vec::new());
+    for r in &reported {
+        let judged: Vec<bool> =
+            r.1.clone().filter_map(|l| rows.get(&(r.0.clone(), l)).map(|(c, _)| *c)).collect();
+        let at = format!("{}:{}", r.0, r.1.start());
+        match (judged.contains(&true), judged.is_empty()) {
+            (true, _) => true_pos += 1,
+            (false, false) => false_pos.push(at),
+            (false, true) => unreviewed.push(at),
+        }
+    }
+    let recall = (credentials.len() - missed.len()) as f64 / credentials.len() as f64;
+    let precision = true_pos as f64 / (true_pos + false_pos.len()).max(1) as f64;
+    eprintln!(
+        "credentials: {} listed, {} found (recall {recall:.3}); {} reports, {true_pos} true (precision {precision:.3})",
+        credentials.len(),
+        credentials.len() - missed.len(),
+        reported.len()
+    );
+    assert!(
+        unreviewed.is_empty(),
+        "reported but not in CREDENTIALS.tsv (judge them):\n{}",
+        unreviewed.join("\n")
+    );
+    eprintln!("missed:\n{}", missed.join("\n"));
+    assert!(recall >= 0.95, "recall {recall:.3} < 0.95; missed:\n{}", missed.join("\n"));
+    assert!(precision >= 0.98, "precision {precision:.3} < 0.98; not credentials:\n{}", false_pos.join("\n"));
+}

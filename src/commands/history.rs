@@ -87,7 +87,7 @@ pub fn history(
             let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
             leaks.push(Leak {
                 commit: id.clone(),
-                summary: summary.clone(),
+                summary: crate::redact::scrub(summary, &det).into_owned(),
                 code: f.code,
                 name: f.name,
                 path,

@@ -118,11 +118,14 @@ impl Project {
             .or_else(|| plan.files.first().map(|f| parent(f).to_string()))
             .or_else(|| env.as_ref().map(|(_, dir)| dir.clone()))
             .unwrap_or_default();
-        let mut vars = match &plan.env_file {
-            Some(path) => self.env_file(ws, path).map(|e| e.vars.clone()),
-            None => self.dotenv_in(ws, &project_dir).map(|e| e.vars.clone()),
-        }
-        .unwrap_or_default();
+        let env_path = match &plan.env_file {
+            Some(path) => path.clone(),
+            None if project_dir.is_empty() => ".env".to_string(),
+            None => format!("{project_dir}/.env"),
+        };
+        let env_read = self.env_file(ws, &env_path).map(|e| e.vars.clone());
+        let env_source = env_read.is_some().then_some(env_path);
+        let mut vars = env_read.unwrap_or_default();
         if let Some((env_vars, _)) = env {
             vars.extend(env_vars);
         }
@@ -138,6 +141,7 @@ impl Project {
             members: Vec::new(),
             vars,
             project_dir: project_dir.clone(),
+            env_source,
             missing: Vec::new(),
             unknowns: Vec::new(),
             services: Vec::new(),
@@ -145,7 +149,11 @@ impl Project {
         for raw in &plan.unknown {
             unit.unknowns.push(Unknown {
                 hides: Hidden::Anything,
-                message: format!("`{raw}` ({}) is not a Compose file found here", plan.origin.describe()),
+                message: format!(
+                    "`{}` ({}) is not a Compose file found here",
+                    crate::redact::shown_path(raw),
+                    plan.origin.describe()
+                ),
                 at: None,
             });
         }
@@ -333,7 +341,10 @@ impl Project {
                 let (vars, base) = self.context(unit, file);
                 let secret_files = compose.secrets.iter().filter_map(|d| d.file.as_ref()).map(|s| (s, false));
                 let env_files = compose.services.iter().flat_map(|s| s.env_files.iter()).map(|s| (s, true));
-                for (raw, read) in secret_files.chain(env_files) {
+                // Include `env_file`s are read for interpolation (MP005 asks whether they are tracked).
+                let include_envs =
+                    compose.includes.iter().flat_map(|i| i.env_files.iter()).map(|s| (s, false));
+                for (raw, read) in secret_files.chain(env_files).chain(include_envs) {
                     if let Some(path) =
                         interp::resolve(&raw.value, vars).and_then(|r| join_normalized(base, &r))
                     {
@@ -341,6 +352,7 @@ impl Project {
                     }
                 }
             }
+            wanted.extend(unit.env_source.iter().map(|p| (p.clone(), false)));
         }
         for (path, read) in wanted {
             if self.facts.contains_key(&path) {

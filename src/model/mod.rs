@@ -55,6 +55,9 @@ pub struct Unit {
     pub vars: VarsId,
     /// Compose's project directory: where relative paths start.
     pub project_dir: String,
+    /// The `.env`-format file Compose reads this unit's variables from (`.env` in the project
+    /// directory, or the chain's `--env-file`), when it exists.
+    pub env_source: Option<String>,
     /// Files listed by the manifest that do not exist: (manifest item, resolved path).
     pub missing: Vec<(Spanned, String)>,
     /// What the tool cannot see.
@@ -229,6 +232,11 @@ impl Project {
         let path = interp::resolve(raw, vars).and_then(|r| join_normalized(base, &r))?;
         let facts = self.facts.get(&path)?;
         Some((path, facts))
+    }
+
+    /// An `.env`-format file read for interpolation, by root-relative path.
+    pub fn dotenv(&self, path: &str) -> Option<&DotEnv> {
+        self.dotenv.get(path).and_then(Option::as_ref)
     }
 
     /// Resolves `${VAR}`s in a name with the variables of the unit's own files; `None` if one

@@ -196,3 +196,62 @@ fn harmless_values() {
         assert!(!harmless(v, &det), "{v}");
     }
 }
+
+#[test]
+fn an_adversarial_review_found_these_and_they_stay_masked() {
+    let nbsp = "\u{a0}";
+    let ideo = "\u{3000}";
+    let texts = [
+        // Unicode spaces between command words must not shift the masks.
+        format!(
+            "services:\n  a:\n    command: redis-server{nbsp}--save{ideo}60 --requirepass{nbsp}{CANARY}\n"
+        ),
+        // A field a declaration, build, logging or healthcheck does not define is a value.
+        format!("secrets:\n  s:\n    value: {CANARY}\n    password: {CANARY}\n"),
+        format!(
+            "services:\n  a:\n    build:\n      dockerfile_inline: FROM x ENV K={CANARY}\n      arg:\n        TOKEN: {CANARY}\n"
+        ),
+        format!(
+            "services:\n  a:\n    logging:\n      option:\n        splunk-token: {CANARY}\n    healthcheck:\n      password: {CANARY}\n"
+        ),
+        format!("services:\n  a:\n    build:\n      context: https://{CANARY}@github.com/o/r.git\n"),
+        // Only the real directive is shown.
+        format!("services: # minipaas: the old token {CANARY} is rotated [x]\n"),
+        // A bare CR ends a line; a BOM starts the first.
+        format!("services:\r  a:\r    image: x\r# {CANARY}\r"),
+        format!("\u{feff}# {CANARY}\nservices: {{}}\n"),
+        // A credential written as a flow mapping's key.
+        format!("services:\n  a:\n    environment: {{DB_PASSWORD={CANARY}, DEBUG=1}}\n"),
+        // `//host` is not a path; a `:` in a URL path may be a token; `${X:?msg}` is a literal.
+        format!(
+            "services:\n  a:\n    environment:\n      REDIS: //:{CANARY}@redis:6379/0\n      HOOK: https://api.example/bot1:{CANARY}/send\n      DB_PASSWORD: ${{X:?{CANARY}}}\n"
+        ),
+    ];
+    for text in texts {
+        let out = masked(&text);
+        assert!(!out.contains(CANARY), "{text:?}\n---\n{out}");
+    }
+    let out = mask_with(
+        &format!("compose:\n  files: [a.yaml]\n  password: {CANARY}\nregistry:\n  token: {CANARY}\n"),
+        Shape::Manifest,
+        &Detector::default(),
+    );
+    assert!(!out.contains(CANARY) && out.contains("files: [a.yaml]"), "{out}");
+}
+
+#[test]
+fn messages_check_every_word_whatever_the_backticks() {
+    let det = Detector::default();
+    let token = "ghp_0123456789abcdefghijABCDEFGHIJklmnopqr";
+    for msg in [
+        format!("duplicate mapping key `X=`${{P:-{CANARY}}}` (first defined on line 3)"),
+        format!("duplicate mapping key `GH=`{token}` (first defined on line 3)"),
+        format!("duplicate mapping key `DB_PASSWORD={CANARY}` (first defined on line 3)"),
+    ] {
+        let out = scrub(&msg, &det);
+        assert!(!out.contains(CANARY) && !out.contains(token), "{out}");
+        assert!(out.contains("(first defined on line 3)"), "{out}");
+    }
+    assert!(!shown_path(&format!("-{CANARY}}}.yml")).contains(CANARY));
+    assert_eq!(shown_path("stacks/app.yml"), "stacks/app.yml");
+}

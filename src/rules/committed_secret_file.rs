@@ -16,8 +16,12 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     doc: r#"## What it does
 Reports a top-level secret whose `file:` points at a file (or a folder holding files) that
-git tracks, and an `env_file:` that git tracks and that sets a credential-named variable
-(PASSWORD, TOKEN, API_KEY, ...) to a literal value. With `--staged` "tracked" means "in the
+git tracks; an `env_file:` that git tracks and that sets a credential-named variable
+(PASSWORD, TOKEN, API_KEY, ...) to a literal value; and the same for an env file read for
+interpolation: the `.env` of the project directory (or the `--env-file` a script names) and
+an `include` entry's `env_file`, reported once, where the first unit reads it. A variable
+whose value is the name of a declared secret or config (`DB_SECRET=db_password` for
+`secrets: ["${DB_SECRET}"]`) is a name, not a credential. With `--staged` "tracked" means "in the
 index", so a secret file about to be committed is caught too. Outside a git repository the
 rule cannot tell and stays silent.
 
@@ -57,7 +61,27 @@ impl Rule for CommittedSecretFile {
         if !project.git {
             return;
         }
+        // An env file several units read is reported once, where the first reads it.
+        let mut reported = std::collections::HashSet::new();
         for unit in &project.units {
+            // The `.env` (or `--env-file`) Compose reads this unit's variables from: shown at
+            // the first key of the unit's first file, which is what reads it.
+            if let (Some(path), Some(&first)) = (&unit.env_source, unit.files.first()) {
+                let at = project.files[first]
+                    .tree
+                    .as_ref()
+                    .and_then(|t| {
+                        t.roots
+                            .first()
+                            .and_then(|&r| t.own_entries(r).first().map(|e| t.node(e.key).span.clone()))
+                    })
+                    .unwrap_or(0..0);
+                if let Some(f) = interpolation_file(project, settings, unit, first, &format!("/{path}"), at)
+                    && reported.insert(f.subject.clone())
+                {
+                    out.push(f);
+                }
+            }
             for &file in &unit.files {
                 let Some(compose) = project.files[file].compose() else {
                     continue;
@@ -90,6 +114,17 @@ impl Rule for CommittedSecretFile {
                     );
                     f.fix = Some(plan(title, Applicability::DisplayOnly, Vec::new(), None));
                     out.push(f);
+                }
+                // `env_file`s of `include` entries: Compose reads them for interpolation.
+                for include in &compose.includes {
+                    for raw in &include.env_files {
+                        if let Some(f) =
+                            interpolation_file(project, settings, unit, file, &raw.value, raw.span.clone())
+                            && reported.insert(f.subject.clone())
+                        {
+                            out.push(f);
+                        }
+                    }
                 }
                 for service in &compose.services {
                     for raw in &service.env_files {
@@ -125,4 +160,60 @@ impl Rule for CommittedSecretFile {
             }
         }
     }
+}
+
+/// MP005 for an `.env`-format file Compose reads for interpolation (`.env`, `--env-file`, an
+/// include's `env_file`): tracked and setting a credential-named variable to a literal. `raw`
+/// is the path as written (relative to the file's folder), or `/`-prefixed from the root.
+fn interpolation_file(
+    project: &Project,
+    settings: &Settings,
+    unit: &crate::model::Unit,
+    file: usize,
+    raw: &str,
+    span: std::ops::Range<usize>,
+) -> Option<Finding> {
+    let (path, facts) = match raw.strip_prefix('/') {
+        Some(root_relative) => (root_relative.to_string(), project.facts.get(root_relative)?),
+        None => project.facts_for(unit, file, raw)?,
+    };
+    if !facts.tracked {
+        return None;
+    }
+    let env = project.dotenv(&path)?;
+    let det = settings.detector();
+    // `DB_SECRET=db_password` names a secret for `secrets: ["${DB_SECRET}"]`: a value that is
+    // the name of a secret or config declared in the repository is a name, not a credential.
+    let declared = |v: &str| {
+        project.files.iter().filter_map(|f| f.compose()).any(|c| {
+            c.secrets
+                .iter()
+                .chain(&c.configs)
+                .any(|d| d.name.value == v || d.real_name.as_ref().is_some_and(|n| n.value == v))
+        })
+    };
+    let keys: Vec<String> = env
+        .vars
+        .iter()
+        .filter(|(k, v)| {
+            (det.literal_credential(k, v).is_some() || crate::secrets::find_hash(v).is_some()) && !declared(v)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let mut f = finding(
+        &META,
+        Some(unit),
+        file,
+        span,
+        "reads a tracked env file",
+        format!("env file `{path}`, read for interpolation, is tracked by git and sets {}", keys.join(", ")),
+    );
+    f.subject = format!("env_file {path}");
+    f.help = Some(format!(
+        "keep credentials out of `{path}`: move them to secrets (`minipaas secret create`), commit an example file instead (`git rm --cached {path}`), and rotate them"
+    ));
+    Some(f)
 }

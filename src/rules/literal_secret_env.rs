@@ -18,11 +18,18 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     doc: r#"## What it does
 Reports an `environment` entry (map or list form) whose name contains a credential word
-(PASSWORD, PASSWD, PASS, SECRET, TOKEN, API_KEY, PRIVATE_KEY, ACCESS_KEY, CREDENTIALS, ... as
-whole words, not substrings) and whose value is written out, including the default in
-`${X:-literal}`. It skips `*_FILE` and `*_PATH` variables, empty values, pure interpolation
-(`${DB_PASSWORD}`), flags (`true`, `yes`, `1`), and numbers that configure the credential
-rather than hold it (`PASSWORD_MIN_LENGTH: 12`).
+(PASSWORD, PASSWD, PASS, SECRET, TOKEN, SALT, API_KEY, PRIVATE_KEY, JWT_KEY, ACCESS_KEY,
+CREDENTIALS, ... as whole words, not substrings; also glued or plural: `DBPASSWORD`,
+`DOMAINPASS`, `SECRETS`, but not `BYPASS` or `COMPASS`) and whose value is written out,
+including the default in `${X:-literal}`; and a `*_AUTH` variable holding `user:password`.
+Placeholders (`changeme`, `<password>`, `xxx`, `YOUR_PASSWORD_HERE`) are reported too, said
+to be placeholders: they are deployed as written.
+
+It skips settings about a credential (`*_FILE`, `*_PATH`, `PASSWORD_MIN_LENGTH`, names ending
+in `_REALM`, `_SERVICE`, `_ISSUER`, `_URL`, `_TTL`, `_ALGORITHM`, ...), empty values, pure
+interpolation (`${DB_PASSWORD}`), flags (`true`, `yes`, `1`), values that switch a feature
+(`none`, `disabled`, `jwt`, `opaque`, ...), file paths (`/run/secrets/db`), numbers that
+configure the credential rather than hold it, and password hashes (MP013 reports those).
 
 ## Why is this bad?
 The value is committed with the Compose file, visible in `docker inspect`, in the process
@@ -248,6 +255,10 @@ impl Rule for LiteralSecretEnv {
                     let Some(range) = det.literal_credential(&var.key.value, &value.value) else {
                         continue;
                     };
+                    // A password hash is MP013's (a warning): the password itself is not here.
+                    if crate::secrets::find_hash(&value.value).is_some() {
+                        continue;
+                    }
                     let span = if var.verbatim {
                         value.span.start + range.start..value.span.start + range.end
                     } else {
@@ -260,10 +271,18 @@ impl Rule for LiteralSecretEnv {
                         file,
                         span,
                         "literal value",
-                        format!(
-                            "`{key}` of service `{}` is set to a literal value, committed with this file",
-                            service.name.value
-                        ),
+                        if crate::secrets::is_placeholder(value.value.get(range.clone()).unwrap_or_default())
+                        {
+                            format!(
+                                "`{key}` of service `{}` is set to a placeholder, which is deployed as the value: committed with this file",
+                                service.name.value
+                            )
+                        } else {
+                            format!(
+                                "`{key}` of service `{}` is set to a literal value, committed with this file",
+                                service.name.value
+                            )
+                        },
                     );
                     f.subject = format!("{}/{key}", service.name.value);
                     f.value_hash = Some(crate::finding::value_hash(&value.value));

@@ -17,6 +17,7 @@ mod conflicting_secret_target;
 mod file_env_without_secret;
 mod literal_secret_env;
 mod minipaas_missing_file;
+mod password_hash;
 mod secret_pattern;
 mod suppression_without_reason;
 mod undeclared_config;
@@ -65,6 +66,7 @@ pub static RULES: &[&dyn Rule] = &[
     &minipaas_missing_file::MinipaasMissingFile,
     &unused_suppression::UnusedSuppression,
     &suppression_without_reason::SuppressionWithoutReason,
+    &password_hash::PasswordHash,
 ];
 
 /// Finds a rule by code (`MP001`, any case) or name (`undeclared-secret`).

@@ -17,10 +17,16 @@ static META: RuleMeta = RuleMeta {
     doc: r#"## What it does
 Scans every value in a Compose file (environment, labels, commands, `content:` of secrets
 and configs, ...) for a private-key block, a well-known token format (AWS access key IDs,
-GitHub, GitLab, Slack, Stripe, Google API keys, JSON Web Tokens), a URL with a password
-(`postgres://user:pass@host`), and single-token strings with high Shannon entropy (4.5 bits
-per character for base64-like strings, 3.0 for hex of 32+ characters). Values already
-reported by MP006 and `image:` references are skipped.
+GitHub, GitLab, Slack tokens and webhook URLs, Stripe, Google API keys, JSON Web Tokens), a
+URL with a password (`postgres://user:pass@host`, any scheme), a connection string's
+password (`Server=db;Password=…;`, `Pwd=…`, JDBC `?password=…`), a password in configuration
+embedded in a value (`gitlab_rails['db_password'] = '…'`, `"password": "…"`, `pass '…'`), a
+password on a command line (`--password x`, `--requirepass x`, `--db-password=x`, mysql's
+`-pSECRET`, `redis-cli -a x`, `sqlcmd -P x`, `curl -u user:pass`; in string or list form),
+and single-token strings with high Shannon entropy (4.5 bits per character for base64-like
+strings, 3.0 for hex of 32+ characters; certificates, public keys and keys made to be public
+such as PostHog `phc_` and Stripe `pk_` are not). Interpolated values (`${X}`) never count.
+Values already reported by MP006 and `image:` references are skipped.
 
 ## Why is this bad?
 Whatever the key is called, a committed credential is a published credential.
@@ -65,38 +71,82 @@ impl Rule for SecretPattern {
             let (Some(tree), text) = (&project.files[file].tree, &project.files[file].text) else {
                 continue;
             };
+            let mut report =
+                |span: std::ops::Range<usize>, what: String, key: Option<String>, hashed: &str| {
+                    let place = match &key {
+                        Some(k) => format!("the value of `{k}`"),
+                        None => "a value".to_string(),
+                    };
+                    let mut f = file_finding(
+                        &META,
+                        project,
+                        file,
+                        span,
+                        "looks like a secret",
+                        format!("{place} contains {what}"),
+                    );
+                    f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
+                    f.value_hash = Some(crate::finding::value_hash(hashed));
+                    f.help = Some(
+                        "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
+                            .into(),
+                    );
+                    out.push(f);
+                };
             for scalar in &compose.scalars {
                 let Some(value) = tree.scalar(scalar.value) else { continue };
                 let value_span = tree.node(scalar.value).span.clone();
                 let key_name = scalar.key.and_then(|k| tree.scalar(k));
-                let Some((range, what, key)) = scan(&det, key_name, value, scalar.in_environment) else {
-                    continue;
-                };
                 let verbatim = text.get(value_span.clone()) == Some(value);
-                let span = if verbatim {
-                    value_span.start + range.start..value_span.start + range.end
-                } else {
-                    value_span.clone()
+                let place = |range: std::ops::Range<usize>| {
+                    if verbatim {
+                        value_span.start + range.start..value_span.start + range.end
+                    } else {
+                        value_span.clone()
+                    }
                 };
-                let place = match &key {
-                    Some(k) => format!("the value of `{k}`"),
-                    None => "a value".to_string(),
-                };
-                let mut f = file_finding(
-                    &META,
-                    project,
-                    file,
-                    span,
-                    "looks like a secret",
-                    format!("{place} contains {what}"),
-                );
-                f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
-                f.value_hash = Some(crate::finding::value_hash(value.get(range.clone()).unwrap_or(value)));
-                f.help = Some(
-                    "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
-                        .into(),
-                );
-                out.push(f);
+                if let Some((range, what, key)) = scan(&det, key_name, value, scalar.in_environment) {
+                    report(place(range.clone()), what, key, value.get(range).unwrap_or(value));
+                    continue;
+                }
+                // A command written as a list is one command line: read it once, at its first item.
+                match scalar.item {
+                    Some((list, 0)) if !scalar.in_environment => {
+                        let items: Vec<usize> = tree.items(list).iter().map(|&i| tree.resolve(i)).collect();
+                        let mut line = String::new();
+                        let mut starts = Vec::new();
+                        for &i in &items {
+                            starts.push(line.len());
+                            line.push_str(tree.scalar(i).unwrap_or("-"));
+                            line.push(' ');
+                        }
+                        let Some(m) = det.command_credential(&line) else { continue };
+                        let Some(n) = starts.iter().rposition(|&s| s <= m.range.start) else { continue };
+                        let item = items[n];
+                        let item_value = tree.scalar(item).unwrap_or_default();
+                        let span = tree.node(item).span.clone();
+                        let range =
+                            m.range.start - starts[n]..(m.range.end - starts[n]).min(item_value.len());
+                        let at = if text.get(span.clone()) == Some(item_value) {
+                            span.start + range.start..span.start + range.end
+                        } else {
+                            span
+                        };
+                        report(
+                            at,
+                            m.what,
+                            key_name.map(str::to_string),
+                            item_value.get(range).unwrap_or(item_value),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        if let Some(m) = det.command_credential(value) {
+                            let hashed = value.get(m.range.clone()).unwrap_or(value).to_string();
+                            report(place(m.range), m.what, key_name.map(str::to_string), &hashed);
+                        }
+                    }
+                }
             }
         }
     }

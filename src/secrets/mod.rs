@@ -9,6 +9,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::model::interp::{Piece, pieces};
 
+mod command;
 mod patterns;
 use patterns::{PATTERNS, PREFILTER, regex};
 
@@ -28,18 +29,44 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "ACCESSKEY",
     "SECRETKEY",
     "AUTHKEY",
+    "SALT",
 ];
 
 /// Every credential word, and `KEY`, contains one of these: a name with none of them is not a
 /// credential, found in one pass over the name (most names hold no credential word).
-const CREDENTIAL_PARTS: &[&str] = &["PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
+const CREDENTIAL_PARTS: &[&str] = &["PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "SALT"];
 
 static CREDENTIAL_PREFILTER: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::builder().ascii_case_insensitive(true).build(CREDENTIAL_PARTS).ok());
 
 /// `<word> KEY` pairs that name a credential.
-const KEY_QUALIFIERS: &[&str] =
-    &["API", "PRIVATE", "ACCESS", "AUTH", "ENCRYPTION", "MASTER", "SIGNING", "SECRET"];
+const KEY_QUALIFIERS: &[&str] = &[
+    "API",
+    "PRIVATE",
+    "ACCESS",
+    "AUTH",
+    "ENCRYPTION",
+    "MASTER",
+    "SIGNING",
+    "SECRET",
+    "JWT",
+    "SECURITY",
+    "LICENSE",
+    "LICENCE",
+    "RELIC",
+    "APP",
+    "SESSION",
+    "HMAC",
+    "SHARED",
+    "CLIENT",
+    "ACCOUNT",
+    "ADMIN",
+    "WEBHOOK",
+    "NONCE",
+    "IN",
+    "CRYPT",
+    "ENCRYPT",
+];
 
 /// Words that make a credential-named variable a setting *about* the credential
 /// (`PASSWORD_MIN_LENGTH`, `TOKEN_URL`), or a pointer to it (`*_FILE`, `*_PATH`).
@@ -92,7 +119,154 @@ const SETTING_WORDS: &[&str] = &[
     "METHOD",
     "STORE",
     "PROVIDER",
+    "FILENAME",
+    "FOLDER",
+    "DIRECTORY",
+    "NUM",
+    "NUMBER",
+    "SCHEME",
 ];
+
+/// Words that make a credential-named variable a setting when they end the name:
+/// `REGISTRY_AUTH_TOKEN_REALM` is a URL, `..._SERVICE` an identifier, `..._ISSUER` a name.
+/// Elsewhere in a name they mean nothing (`SERVICE_ACCOUNT_TOKEN` is a token).
+const ENDING_SETTING_WORDS: &[&str] = &[
+    "REALM",
+    "SERVICE",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "USER",
+    "USERNAME",
+    "LOGIN",
+    "ALG",
+    "KIND",
+    "FORMAT",
+    "VERSION",
+    "STRATEGY",
+    "STRATEGIES",
+    "BACKEND",
+    "DRIVER",
+    "COMMAND",
+    "CMD",
+    "SIZE",
+    "COUNT",
+    "INTERVAL",
+    "DURATION",
+    "AGE",
+    "PERIOD",
+    "DELAY",
+    "DOMAIN",
+    "PATTERN",
+    "REGEX",
+    "FIELD",
+    "PARAM",
+    "COOKIE",
+    "ENV",
+    "VAR",
+];
+
+/// Words that end in a credential word without being one (`BYPASS`, `COMPASS`), and shell
+/// variables that hold directories (`OLDPWD`).
+const NOT_GLUED: &[&str] = &[
+    "BYPASS",
+    "COMPASS",
+    "ENCOMPASS",
+    "SURPASS",
+    "TRESPASS",
+    "UNDERPASS",
+    "OVERPASS",
+    "IMPASS",
+    "OLDPWD",
+    "CWD",
+];
+
+/// Values that switch a feature rather than hold a credential (`STATS_PASS=none` turns the
+/// password off; `STRATEGIES_ACCESS_TOKEN=jwt` names a strategy).
+const SWITCH_VALUES: &[&str] = &[
+    "none",
+    "null",
+    "nil",
+    "disabled",
+    "disable",
+    "enabled",
+    "enable",
+    "jwt",
+    "opaque",
+    "random",
+    "auto",
+    "generate",
+    "generated",
+    "required",
+    "optional",
+    "internal",
+    "external",
+    "builtin",
+    "default",
+    "plain",
+    "bcrypt",
+    "sha256",
+    "md5",
+    "hmac",
+    "rsa",
+    "basic",
+    "bearer",
+    "oauth",
+    "oauth2",
+    "oidc",
+    "ldap",
+    "local",
+    "file",
+    "env",
+    "vault",
+];
+
+/// Values people write where the real one should go: still deployed, so still reported, with
+/// a message that says what they are.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    let compact: String = v.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    (v.starts_with('<') && v.ends_with('>'))
+        || compact.chars().all(|c| c == 'x')
+        || compact.starts_with("your")
+        || compact.starts_with("change")
+        || compact.starts_with("replace")
+        || compact.starts_with("insert")
+        || compact.starts_with("enter")
+        || compact.ends_with("here")
+        || compact.starts_with("example")
+        || compact.starts_with("sample")
+        || compact.starts_with("dummy")
+        || compact.starts_with("todo")
+        || matches!(
+            compact.as_str(),
+            "password" | "secret" | "pass" | "passwd" | "token" | "test" | "admin" | "root"
+        )
+}
+
+/// A credential word, or one glued to a prefix (`DBPASSWORD`, `DOMAINPASS`) or made plural
+/// (`SECRETS`, `PASSWORDS`).
+fn credential_word(word: &str, extra: &[String]) -> bool {
+    if listed(&CREDENTIAL_LIST, word) || extra.iter().any(|x| x.eq_ignore_ascii_case(word)) {
+        return true;
+    }
+    let upper = word.to_ascii_uppercase();
+    let stem = upper.strip_suffix('S').filter(|s| s.len() >= 4).unwrap_or(&upper);
+    if listed(&CREDENTIAL_LIST, stem) {
+        return true;
+    }
+    if NOT_GLUED.contains(&upper.as_str()) || NOT_GLUED.contains(&stem) {
+        return false;
+    }
+    // Glued: the credential word ends the word (or its singular), after at least two letters
+    // of something else.
+    [upper.as_str(), stem].iter().any(|cand| {
+        ["PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "PASSPHRASE"]
+            .iter()
+            .any(|w| cand.len() >= w.len() + 2 && cand.ends_with(w))
+    })
+}
 
 /// The words of a variable name, as slices of it (`dbPassword` → `db`, `Password`); compare
 /// them ignoring case. No allocation: this runs for every value of every file.
@@ -151,6 +325,7 @@ impl WordList {
 static CREDENTIAL_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(CREDENTIAL_WORDS));
 static QUALIFIER_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(KEY_QUALIFIERS));
 static SETTING_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(SETTING_WORDS));
+static ENDING_SETTING_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(ENDING_SETTING_WORDS));
 
 /// How a variable name relates to credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,21 +364,24 @@ impl Detector {
         {
             return KeyClass::Plain;
         }
-        let (mut hit, mut count, mut prev) = (None, 0, "");
+        let (mut hit, mut count, mut prev, mut last_word) = (None, 0, "", "");
         for (i, word) in words(key).enumerate() {
-            let single = listed(&CREDENTIAL_LIST, word)
-                || self.extra_words.iter().any(|x| x.eq_ignore_ascii_case(word));
+            let single = credential_word(word, &self.extra_words);
             let pair = word.eq_ignore_ascii_case("KEY") && i > 0 && listed(&QUALIFIER_LIST, prev);
             if single || pair {
                 hit = Some(i);
             }
             prev = word;
+            last_word = word;
             count = i + 1;
         }
+        let setting = || {
+            key.eq_ignore_ascii_case("PWD")
+                || words(key).any(|w| listed(&SETTING_LIST, w))
+                || (hit != Some(count - 1) && listed(&ENDING_SETTING_LIST, last_word))
+        };
         match hit {
-            Some(_) if key.eq_ignore_ascii_case("PWD") || words(key).any(|w| listed(&SETTING_LIST, w)) => {
-                KeyClass::Plain
-            }
+            Some(_) if setting() => KeyClass::Plain,
             Some(i) => KeyClass::Credential { last: i + 1 == count },
             None => KeyClass::Plain,
         }
@@ -217,6 +395,11 @@ impl Detector {
     /// See [`find_pattern`].
     pub fn find_pattern(&self, value: &str) -> Option<Match> {
         find_pattern_in(self, value)
+    }
+
+    /// A password on a command line (a command string, or a list's items joined by spaces).
+    pub fn command_credential(&self, value: &str) -> Option<Match> {
+        command::command_credential(self, value).filter(|m| !self.allowed(&value[m.range.clone()]))
     }
 
     /// See [`env_file_credentials`].
@@ -235,8 +418,11 @@ impl Detector {
 /// range within the decoded value. `None` for interpolation only, empty values, flags, and
 /// numbers that configure rather than hold the credential.
 fn literal_credential_in(det: &Detector, key: &str, value: &str) -> Option<Range<usize>> {
-    let KeyClass::Credential { last } = det.classify_key(key) else {
-        return None;
+    let last = match det.classify_key(key) {
+        KeyClass::Credential { last } => last,
+        // `REGISTRY_AUTH=user:password`, `BASIC_AUTH=admin:pw`: an auth setting holding a pair.
+        KeyClass::Plain if auth_pair_key(key) => return auth_pair(value).then_some(0..value.len()),
+        KeyClass::Plain => return None,
     };
     let mut found = None;
     for piece in pieces(value) {
@@ -263,14 +449,44 @@ fn literal_credential_in(det: &Detector, key: &str, value: &str) -> Option<Range
     }
     let (text, range) = found?;
     let t = text.trim();
-    let flag =
-        matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
+    let lower = t.to_ascii_lowercase();
+    let flag = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
+    let switch = SWITCH_VALUES.contains(&lower.as_str());
     let number = t.parse::<f64>().is_ok();
-    let template = (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("{{") && t.ends_with("}}"));
-    if flag || template || (number && !last) || det.allowed(t) {
+    // Templates rendered before deploy (`{{ .Secret }}`) are not literals; `<password>` is.
+    let template = t.starts_with("{{") && t.ends_with("}}");
+    // A file the program reads the credential from (`/run/secrets/db-password`, a
+    // certificate bundle) is a path, not the credential.
+    let path = t.starts_with('/')
+        && t[1..].contains('/')
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
+    if flag || switch || template || path || (number && !last) || det.allowed(t) {
         return None;
     }
     Some(range)
+}
+
+/// A name whose last word is `AUTH` (`REGISTRY_AUTH`, `basicAuth`).
+fn auth_pair_key(key: &str) -> bool {
+    words(key).last().is_some_and(|w| w.eq_ignore_ascii_case("AUTH"))
+}
+
+/// `user:password` (or `user:$apr1$…`): two non-empty halves, no spaces, not a URL, the
+/// password half not an interpolation.
+fn auth_pair(value: &str) -> bool {
+    let v = value.trim();
+    match v.split_once(':') {
+        Some((user, pass)) => {
+            !user.is_empty()
+                && !pass.is_empty()
+                && !pass.starts_with("//")
+                && !pass.starts_with('$')
+                && !user.starts_with('$')
+                && !v.contains(char::is_whitespace)
+                && !user.contains(['/', '@'])
+        }
+        None => false,
+    }
 }
 
 /// The literal text in an environment value that would be a committed credential for a
@@ -287,6 +503,21 @@ pub fn find_pattern(value: &str) -> Option<Match> {
 /// Credential keys set to literals in an env file's text, with the built-in detectors.
 pub fn env_file_credentials(text: &str) -> Vec<String> {
     Detector::default().env_file_credentials(text)
+}
+
+/// A password hash in `value` (bcrypt, `$apr1$`, crypt `$1$`/`$5$`/`$6$`, `$` doubled as
+/// Compose writes it, or a `{SHA512-CRYPT}`-style prefix): its range.
+pub fn find_hash(value: &str) -> Option<Range<usize>> {
+    static HASH: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:\$\$?(?:2[abxy]?|apr1|1|5|6)\$\$?[./A-Za-z0-9]{1,22}\$\$?[./A-Za-z0-9]{20,})|(?:\$\$?2[abxy]\$\$?\d\d\$\$?[./A-Za-z0-9]{53})|(?:\{(?:SHA512-CRYPT|SHA256-CRYPT|BLF-CRYPT|MD5-CRYPT|SSHA512|SSHA256|SSHA|SHA512|SHA256|SHA|CRYPT|PBKDF2)\}[^\s|:,]{8,})",
+        )
+        .ok()
+    });
+    if !value.contains(['$', '{']) {
+        return None;
+    }
+    HASH.as_ref()?.find(value).map(|m| m.range())
 }
 
 /// A secret found in a value: what it looks like and where (in the decoded value).
@@ -310,30 +541,42 @@ fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
             let Some(re) = regex(i) else {
                 continue;
             };
-            let Some(caps) = re.captures(value) else {
-                continue;
-            };
-            // For URLs only the password counts, and only when it is written out.
-            let m = caps.get(1).or_else(|| caps.get(0));
-            if let Some(m) = m {
-                if i == PATTERNS.len() - 1
-                    && (m.as_str().starts_with('$') || m.as_str().chars().all(|c| c == '*'))
-                {
-                    continue;
+            for caps in re.captures_iter(value) {
+                // For patterns that capture the secret (URLs, connection strings, embedded
+                // configuration) only that part counts, and only when it is written out.
+                let group = caps.get(1).or_else(|| caps.get(2));
+                let m = group.or_else(|| caps.get(0));
+                if let Some(m) = m {
+                    let text = m.as_str();
+                    if group.is_some()
+                        && (text.starts_with('$')
+                            || text.chars().all(|c| c == '*')
+                            || SWITCH_VALUES.contains(&text.to_ascii_lowercase().as_str()))
+                    {
+                        continue;
+                    }
+                    if det.allowed(text) {
+                        continue;
+                    }
+                    return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
                 }
-                if det.allowed(m.as_str()) {
-                    continue;
-                }
-                return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
             }
         }
     }
-    // Neither the whole value nor any word of it is long enough to be a token.
-    if value.len() < MIN_TOKEN_LEN {
+    // Neither the whole value nor any word of it is long enough to be a token. A certificate
+    // or public key is meant to be published, whatever its entropy.
+    if value.len() < MIN_TOKEN_LEN
+        || value.contains("-----BEGIN CERTIFICATE")
+        || value.contains("PUBLIC KEY-----")
+    {
         return None;
     }
     let entropic = |range: Range<usize>| {
         let token = &value[range.clone()];
+        // Keys made to be public: PostHog project keys, Stripe publishable keys.
+        if ["phc_", "pk_live_", "pk_test_"].iter().any(|p| token.starts_with(p)) {
+            return None;
+        }
         high_entropy(token).filter(|_| !det.allowed(token)).map(|bits| Match {
             what: format!("a high-entropy string ({bits:.1} bits per character)"),
             range,

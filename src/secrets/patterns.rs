@@ -18,7 +18,7 @@ pub(super) struct Pattern {
 pub(super) const PATTERNS: &[(&str, Pattern)] = &[
     (
         "-----BEGIN",
-        Pattern { what: "a private key", regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----" },
+        Pattern { what: "a private key", regex: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----" },
     ),
     (
         "AKIA",
@@ -53,6 +53,29 @@ pub(super) const PATTERNS: &[(&str, Pattern)] = &[
             regex: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
         },
     ),
+    // ADO.NET / ODBC / JDBC connection strings: `Server=db;User Id=sa;Password=…;`,
+    // `jdbc:…?user=a&password=…`. The keyword is the name's tail, in either case.
+    ("assword=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    ("ASSWORD=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    ("wd=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    ("WD=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    // A password inside configuration embedded in a value (Ruby, TOML, INI, JSON):
+    // `gitlab_rails['db_password'] = '…'`, `"password": "…"`. Quoted values only.
+    ("assword", Pattern { what: "a password in embedded configuration", regex: EMBEDDED }),
+    ("ASSWORD", Pattern { what: "a password in embedded configuration", regex: EMBEDDED }),
+    ("ecret", Pattern { what: "a secret in embedded configuration", regex: EMBEDDED }),
+    // fetchmail/netrc style: `pass 'secret'`, `password "secret"`.
+    ("pass '", Pattern { what: "a password in embedded configuration", regex: SPACED }),
+    ("pass \"", Pattern { what: "a password in embedded configuration", regex: SPACED }),
+    ("word '", Pattern { what: "a password in embedded configuration", regex: SPACED }),
+    ("word \"", Pattern { what: "a password in embedded configuration", regex: SPACED }),
+    (
+        "hooks.slack.com",
+        Pattern {
+            what: "a Slack webhook URL",
+            regex: r"https://hooks\.slack\.com/services/[A-Za-z0-9_/-]{4,}",
+        },
+    ),
     (
         "://",
         Pattern {
@@ -61,6 +84,12 @@ pub(super) const PATTERNS: &[(&str, Pattern)] = &[
         },
     ),
 ];
+
+const CONNECTION: &str = r#"(?i)(?:^|[;?&\s"'])(?:password|pwd)\s*=\s*([^;&"'\s$*{<][^;&"'\s]*)"#;
+
+const EMBEDDED: &str = r#"(?i)\b[a-z0-9_.\[\]'"-]*(?:password|passwd|secret)['"\]]*\s*(?:=>|=|:)\s*(?:'([^'\s$*{<][^'\s]*)'|"([^"\s$*{<][^"\s]*)")"#;
+
+const SPACED: &str = r#"(?i)\b(?:pass|password|passwd)\s+(?:'([^'\s$*{<][^'\s]*)'|"([^"\s$*{<][^"\s]*)")"#;
 
 pub(super) static PREFILTER: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());

@@ -124,3 +124,88 @@ fn env_files_report_keys_only() {
         env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
     assert_eq!(keys, ["DB_PASSWORD"]);
 }
+
+#[test]
+fn glued_and_plural_credential_words() {
+    for yes in ["DOMAINPASS", "DBPASSWORD", "SECRETS_SYSTEM", "ADMIN_PASSWORDS", "CSRFTOKEN", "clientSecret"]
+    {
+        assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
+    }
+    for no in ["PASSENGER", "COMPASS", "BYPASS_CACHE", "OLDPWD", "PASSPORT_ID"] {
+        assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
+    }
+}
+
+#[test]
+fn settings_about_credentials_are_not_credentials() {
+    for no in [
+        "REGISTRY_AUTH_TOKEN_REALM",
+        "REGISTRY_AUTH_TOKEN_SERVICE",
+        "REGISTRY_AUTH_TOKEN_ISSUER",
+        "JWT_SECRET_ALGORITHM",
+        "TOKEN_TTL",
+        "PASSWORD_EXPIRY",
+        "TOKEN_URL",
+    ] {
+        assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
+    }
+    assert!(matches!(classify_key("SERVICE_ACCOUNT_TOKEN"), KeyClass::Credential { .. }));
+    // Values that switch a feature are not credentials; placeholders are.
+    assert_eq!(literal_credential("STRATEGIES_ACCESS_TOKEN", "jwt"), None);
+    assert_eq!(literal_credential("STATS_PASS", "none"), None);
+    assert!(literal_credential("DB_PASSWORD", "<password>").is_some());
+    assert!(literal_credential("DB_PASSWORD", "changeme").is_some());
+    assert!(is_placeholder("YOURPASSWORDhere") && is_placeholder("xxx") && is_placeholder("<password>"));
+    assert!(!is_placeholder("k9Wq2Lp"));
+}
+
+#[test]
+fn auth_settings_holding_a_pair() {
+    assert!(literal_credential("REGISTRY_AUTH", "admin:s3cret").is_some());
+    assert!(literal_credential("BASIC_AUTH", "admin:s3cret").is_some());
+    assert_eq!(literal_credential("REGISTRY_AUTH", "htpasswd"), None);
+    assert_eq!(literal_credential("UPSTREAM_AUTH", "http://auth:9000"), None);
+    assert_eq!(literal_credential("BASIC_AUTH", "admin:${PW}"), None);
+}
+
+#[test]
+fn connection_strings_and_embedded_configuration() {
+    let hit = |v: &str| find_pattern(v).map(|m| v[m.range].to_string());
+    assert_eq!(hit("Server=db;User Id=sa;Password=Pass@word;").as_deref(), Some("Pass@word"));
+    assert_eq!(hit("Driver={x};Server=h;Uid=u;Pwd=hunter2;").as_deref(), Some("hunter2"));
+    assert_eq!(hit("jdbc:postgresql://db/app?user=a&password=s3cr3t").as_deref(), Some("s3cr3t"));
+    assert_eq!(hit("Server=db;Password=${DB_PASSWORD}"), None);
+    assert_eq!(hit("Server=db;Password=;"), None);
+    let omnibus = "external_url 'https://x'\ngitlab_rails['db_password'] = 'hunter22'\n";
+    assert_eq!(hit(omnibus).as_deref(), Some("hunter22"));
+    assert_eq!(hit(r#"{"user": "a", "password": "pw-1"}"#).as_deref(), Some("pw-1"));
+    assert_eq!(hit("password = 'none'"), None);
+    assert_eq!(hit("password_file = '/run/secrets/pw'"), None);
+}
+
+#[test]
+fn passwords_on_command_lines() {
+    let det = Detector::default();
+    let hit = |v: &str| det.command_credential(v).map(|m| v[m.range].to_string());
+    assert_eq!(hit("redis-server --requirepass hunter2").as_deref(), Some("hunter2"));
+    assert_eq!(hit("app --password=hunter2 --verbose").as_deref(), Some("hunter2"));
+    assert_eq!(hit("app --db-password 'hunter2'").as_deref(), Some("hunter2"));
+    assert_eq!(hit("redis-server --masterauth pw1").as_deref(), Some("pw1"));
+    assert_eq!(hit("mysqladmin ping -uroot -phunter2").as_deref(), Some("hunter2"));
+    assert_eq!(hit("mysqldump -uroot -p'hunter2' db").as_deref(), Some("hunter2"));
+    assert_eq!(hit("redis-cli -a hunter2 ping").as_deref(), Some("hunter2"));
+    assert_eq!(hit("curl -u admin:hunter2 http://x").as_deref(), Some("hunter2"));
+    assert_eq!(hit("--db-password hunter2 ").as_deref(), Some("hunter2"));
+    for no in [
+        "mysql -p db",
+        "redis-server --requirepass $REDIS_PASSWORD",
+        "app --password-file /run/secrets/pw",
+        "app --password \"$(cat /run/secrets/pw)\"",
+        "curl -u admin: http://x",
+        "curl -u $USER:$PASS http://x",
+        "app -p 8080",
+        "redis-server --requirepass",
+    ] {
+        assert_eq!(hit(no), None, "{no}");
+    }
+}

@@ -200,6 +200,9 @@ pub struct ScalarValue {
     pub value: NodeId,
     /// True when it sits in an `environment:` mapping or list (MP006's territory).
     pub in_environment: bool,
+    /// For a list item, the list and its index (`["redis-cli", "-a", "x"]` is read as one
+    /// command line).
+    pub item: Option<(NodeId, usize)>,
 }
 
 /// A shape problem: valid YAML that Compose would reject.

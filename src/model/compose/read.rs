@@ -302,26 +302,30 @@ impl Reader<'_> {
     fn scan_scalars(&mut self, root: NodeId) {
         // (node, the key node it is the value of, whether the collection holding it is the
         // value of an `environment` key). Node ids only: text is read when a rule needs it.
-        let mut stack: Vec<(NodeId, Option<NodeId>, bool)> = vec![(root, None, false)];
+        let mut stack: Vec<Pending> = vec![(root, None, false, None)];
         let mut seen = vec![false; self.tree.node_count()];
-        while let Some((id, key, in_environment)) = stack.pop() {
+        while let Some((id, key, in_environment, item)) = stack.pop() {
             let id = self.tree.resolve(id);
             if std::mem::replace(&mut seen[id], true) {
                 continue;
             }
             let is_env = key.is_some_and(|k| self.tree.scalar(k) == Some("environment"));
             if self.tree.scalar(id).is_some() {
-                self.out.scalars.push(ScalarValue { key, value: id, in_environment });
+                self.out.scalars.push(ScalarValue { key, value: id, in_environment, item });
             } else if self.tree.is_seq(id) {
-                for &item in self.tree.items(id).iter().rev() {
-                    stack.push((item, None, is_env));
+                for (i, &item) in self.tree.items(id).iter().enumerate().rev() {
+                    stack.push((item, None, is_env, Some((id, i))));
                 }
             } else if self.tree.is_map(id) {
                 for entry in self.tree.entries(id).iter().rev() {
-                    stack.push((entry.value, Some(entry.key), is_env));
+                    stack.push((entry.value, Some(entry.key), is_env, None));
                 }
             }
         }
         self.out.scalars.sort_by_key(|s| self.tree.node(s.value).span.start);
     }
 }
+
+/// A node waiting to be scanned: the node, the key it is the value of, whether it is in an
+/// `environment`, and its list and index when it is a list item.
+type Pending = (NodeId, Option<NodeId>, bool, Option<(NodeId, usize)>);
