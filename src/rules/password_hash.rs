@@ -66,12 +66,9 @@ impl Rule for PasswordHash {
             for scalar in &compose.scalars {
                 let Some(value) = tree.scalar(scalar.value) else { continue };
                 let Some(range) = crate::secrets::find_hash(value) else { continue };
-                let span = tree.node(scalar.value).span.clone();
-                let span = if text.get(span.clone()) == Some(value) {
-                    span.start + range.start..span.start + range.end
-                } else {
-                    span
-                };
+                let span = tree
+                    .source_range(text, scalar.value, range.clone())
+                    .unwrap_or_else(|| tree.node(scalar.value).span.clone());
                 let key = scalar.key.and_then(|k| tree.scalar(k));
                 let place = key.map_or_else(|| "a value".to_string(), |k| format!("the value of `{k}`"));
                 let mut f = file_finding(

@@ -71,41 +71,42 @@ impl Rule for SecretPattern {
             let (Some(tree), text) = (&project.files[file].tree, &project.files[file].text) else {
                 continue;
             };
-            let mut report =
-                |span: std::ops::Range<usize>, what: String, key: Option<String>, hashed: &str| {
-                    let place = match &key {
-                        Some(k) => format!("the value of `{k}`"),
-                        None => "a value".to_string(),
-                    };
-                    let mut f = file_finding(
-                        &META,
-                        project,
-                        file,
-                        span,
-                        "looks like a secret",
-                        format!("{place} contains {what}"),
-                    );
-                    f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
-                    f.value_hash = Some(crate::finding::value_hash(hashed));
-                    f.help = Some(
-                        "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
-                            .into(),
-                    );
-                    out.push(f);
+            let mut report = |span: std::ops::Range<usize>,
+                              what: String,
+                              key: Option<String>,
+                              hashed: &str| {
+                let place = match &key {
+                    Some(k) => format!("the value of `{k}`"),
+                    None => "a value".to_string(),
                 };
+                let mut f = file_finding(
+                    &META,
+                    project,
+                    file,
+                    span,
+                    "looks like a secret",
+                    format!("{place} contains {what}"),
+                );
+                f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
+                f.value_hash = Some(crate::finding::value_hash(hashed));
+                f.help = Some(if what.contains("build argument") {
+                    "pass it as a build secret (`build.secrets`, read with `RUN --mount=type=secret`) and rotate it: it is committed, and build arguments stay in the image's history".into()
+                } else {
+                    "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
+                        .into()
+                });
+                out.push(f);
+            };
             for scalar in &compose.scalars {
                 let Some(value) = tree.scalar(scalar.value) else { continue };
                 let value_span = tree.node(scalar.value).span.clone();
                 let key_name = scalar.key.and_then(|k| tree.scalar(k));
-                let verbatim = text.get(value_span.clone()) == Some(value);
                 let place = |range: std::ops::Range<usize>| {
-                    if verbatim {
-                        value_span.start + range.start..value_span.start + range.end
-                    } else {
-                        value_span.clone()
-                    }
+                    tree.source_range(text, scalar.value, range).unwrap_or_else(|| value_span.clone())
                 };
-                if let Some((range, what, key)) = scan(&det, key_name, value, scalar.in_environment) {
+                if let Some((range, what, key)) =
+                    scan(&det, key_name, value, scalar.in_environment, scalar.in_args)
+                {
                     report(place(range.clone()), what, key, value.get(range).unwrap_or(value));
                     continue;
                 }
@@ -157,7 +158,13 @@ pub(crate) type Hit = (std::ops::Range<usize>, String, Option<String>);
 
 /// The secret in one scalar, if any: its range in the value, what it looks like, and the
 /// name it is stored under (the mapping key, or `KEY` of a `KEY=value` list item).
-pub(crate) fn scan(det: &Detector, key: Option<&str>, value: &str, in_environment: bool) -> Option<Hit> {
+pub(crate) fn scan(
+    det: &Detector,
+    key: Option<&str>,
+    value: &str,
+    in_environment: bool,
+    in_args: bool,
+) -> Option<Hit> {
     if key == Some("image") {
         return None;
     }
@@ -177,6 +184,15 @@ pub(crate) fn scan(det: &Detector, key: Option<&str>, value: &str, in_environmen
         && det.literal_credential(k, value).is_some()
     {
         return None;
+    }
+    // A credential passed as a build argument stays in the image's history (`docker history`):
+    // Docker's advice is a build secret instead.
+    if in_args
+        && let Some(k) = key
+        && let Some(r) = det.literal_credential(k, value)
+    {
+        let what = "a credential in a build argument".to_string();
+        return Some((r.start + offset..r.end + offset, what, Some(k.to_string())));
     }
     let m = det.find_pattern(value)?;
     Some((m.range.start + offset..m.range.end + offset, m.what, key.map(str::to_string)))

@@ -342,6 +342,44 @@ impl Tree {
         }
     }
 
+    /// Where `range` of scalar `id`'s decoded value is written in `text`: direct when the value
+    /// is written verbatim, line by line in a literal block (`|`, whose lines are the written
+    /// lines without their indentation); `None` when escapes or folding make it unplaceable.
+    pub fn source_range(&self, text: &str, id: NodeId, range: Range<usize>) -> Option<Range<usize>> {
+        let span = self.nodes.get(id)?.span.clone();
+        let value = self.scalar(id)?;
+        let written = text.get(span.clone())?;
+        if written == value {
+            return Some(span.start + range.start..span.start + range.end);
+        }
+        if !self.is_block_scalar(id) || range.start > range.end || range.end > value.len() {
+            return None;
+        }
+        // Line `i` of the value is written on line `i` of the span, after its indentation.
+        let place = |at: usize| -> Option<usize> {
+            let line = value[..at].matches('\n').count();
+            let line_start = value[..at].rfind('\n').map_or(0, |i| i + 1);
+            let value_line = value[line_start..].split('\n').next().unwrap_or_default();
+            let mut offset = span.start;
+            for (n, written_line) in written.split('\n').enumerate() {
+                if n == line {
+                    // The value line is the written line's tail (after the indentation).
+                    let written_line = written_line.strip_suffix('\r').unwrap_or(written_line);
+                    let col = written_line.len().checked_sub(value_line.len())?;
+                    if !written_line.ends_with(value_line) || value_line.is_empty() {
+                        return None;
+                    }
+                    return Some(offset + col + (at - line_start));
+                }
+                offset += written_line.len() + 1;
+            }
+            None
+        };
+        let start = place(range.start)?;
+        let end = if range.is_empty() { start } else { place(range.end - 1)? + 1 };
+        (text.get(start..end) == value.get(range)).then_some(start..end)
+    }
+
     /// True if the node is written as an alias (`*name`).
     pub fn is_alias(&self, id: NodeId) -> bool {
         matches!(self.nodes[id].kind, Kind::Alias { .. })

@@ -96,3 +96,20 @@ fn block_scalar_spans_end_at_their_last_content() {
         assert_eq!(whole, want, "{text:?}");
     }
 }
+
+#[test]
+fn a_range_of_a_literal_block_is_placed_on_its_written_line() {
+    let text = "a: |\n  first line\n    indented pw=x1 indented\n  last\nb: >\n  folded\n  text\n";
+    let tree = Tree::parse(text).unwrap();
+    let root = tree.roots[0];
+    let a = tree.own_entry(root, "a").unwrap().value;
+    let value = tree.scalar(a).unwrap();
+    let at = value.find("pw=x1").unwrap();
+    let range = tree.source_range(text, a, at..at + 5).unwrap();
+    assert_eq!(&text[range], "pw=x1");
+    let at = value.find("last").unwrap();
+    assert_eq!(&text[tree.source_range(text, a, at..at + 4).unwrap()], "last");
+    // Folding joins lines: the range cannot be placed.
+    let b = tree.own_entry(root, "b").unwrap().value;
+    assert_eq!(tree.source_range(text, b, 0..11), None);
+}

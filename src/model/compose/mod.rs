@@ -200,6 +200,8 @@ pub struct ScalarValue {
     pub value: NodeId,
     /// True when it sits in an `environment:` mapping or list (MP006's territory).
     pub in_environment: bool,
+    /// True when it sits in a `build.args` mapping or list.
+    pub in_args: bool,
     /// For a list item, the list and its index (`["redis-cli", "-a", "x"]` is read as one
     /// command line).
     pub item: Option<(NodeId, usize)>,

@@ -300,25 +300,35 @@ impl Reader<'_> {
 
     /// Collects every scalar value (not keys) with the key it sits under, for pattern rules.
     fn scan_scalars(&mut self, root: NodeId) {
-        // (node, the key node it is the value of, whether the collection holding it is the
-        // value of an `environment` key). Node ids only: text is read when a rule needs it.
-        let mut stack: Vec<Pending> = vec![(root, None, false, None)];
+        // (node, the key node it is the value of, the collection holding it, its list and
+        // index). Node ids only: text is read when a rule needs it.
+        let mut stack: Vec<Pending> = vec![(root, None, Within::Other, None)];
         let mut seen = vec![false; self.tree.node_count()];
-        while let Some((id, key, in_environment, item)) = stack.pop() {
+        while let Some((id, key, within, item)) = stack.pop() {
             let id = self.tree.resolve(id);
             if std::mem::replace(&mut seen[id], true) {
                 continue;
             }
-            let is_env = key.is_some_and(|k| self.tree.scalar(k) == Some("environment"));
+            let inner = match key.and_then(|k| self.tree.scalar(k)) {
+                Some("environment") => Within::Environment,
+                Some("args") => Within::Args,
+                _ => Within::Other,
+            };
             if self.tree.scalar(id).is_some() {
-                self.out.scalars.push(ScalarValue { key, value: id, in_environment, item });
+                self.out.scalars.push(ScalarValue {
+                    key,
+                    value: id,
+                    in_environment: within == Within::Environment,
+                    in_args: within == Within::Args,
+                    item,
+                });
             } else if self.tree.is_seq(id) {
                 for (i, &item) in self.tree.items(id).iter().enumerate().rev() {
-                    stack.push((item, None, is_env, Some((id, i))));
+                    stack.push((item, None, inner, Some((id, i))));
                 }
             } else if self.tree.is_map(id) {
                 for entry in self.tree.entries(id).iter().rev() {
-                    stack.push((entry.value, Some(entry.key), is_env, None));
+                    stack.push((entry.value, Some(entry.key), inner, None));
                 }
             }
         }
@@ -328,4 +338,12 @@ impl Reader<'_> {
 
 /// A node waiting to be scanned: the node, the key it is the value of, whether it is in an
 /// `environment`, and its list and index when it is a list item.
-type Pending = (NodeId, Option<NodeId>, bool, Option<(NodeId, usize)>);
+type Pending = (NodeId, Option<NodeId>, Within, Option<(NodeId, usize)>);
+
+/// The collection a scalar sits in, when the rules treat it apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Other,
+    Environment,
+    Args,
+}
