@@ -90,6 +90,11 @@ fn never_printed(canary: &str, files: &[(&str, &str)]) {
         minipaas_stdin(d, &["secret", "create", "--env", "dev", "--name", "../t"], canary.as_bytes()),
     ));
     runs.push(("secret prune".into(), minipaas(d, &["secret", "prune", "--env", "dev"])));
+    // The value typed where the file goes.
+    runs.push((
+        "secret create VALUE".into(),
+        minipaas(d, &["secret", "create", "--env", "dev", "--name", "t2", canary]),
+    ));
     runs.push(("lint --fix".into(), minipaas(d, &["lint", "--fix", "--unsafe-fixes", "--no-color"])));
     runs.push(("lint after --fix".into(), minipaas(d, &["lint", "--no-color"])));
     for (what, run) in &runs {

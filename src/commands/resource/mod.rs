@@ -134,8 +134,19 @@ fn read_value(kind: ResourceKind, file: Option<&Path>, input: &mut dyn Read) -> 
     let mut data = Vec::new();
     let what = match file {
         Some(path) => {
-            let f = std::fs::File::open(path)
-                .map_err(|e| Error::Path { path: path.into(), message: e.to_string() })?;
+            let f = std::fs::File::open(path).map_err(|e| {
+                // A word that is not a path may be the value itself, typed where the file
+                // goes: say so without printing it.
+                let text = path.to_string_lossy();
+                if e.kind() == std::io::ErrorKind::NotFound && !text.contains(['/', '.']) {
+                    Error::Usage(format!(
+                        "the FILE argument names no file (not printed, in case it is the value itself: it is now in your shell history, rotate it if so); give the value on stdin: printf '%s' \"$VALUE\" | minipaas {} create ...",
+                        kind.noun()
+                    ))
+                } else {
+                    Error::Path { path: path.into(), message: e.to_string() }
+                }
+            })?;
             f.take(limit as u64 + 1)
                 .read_to_end(&mut data)
                 .map_err(|e| Error::Path { path: path.into(), message: e.to_string() })?;
