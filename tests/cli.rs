@@ -259,7 +259,11 @@ fn anchored_values_are_reported_once() {
     let repo = common::repo_from(&common::fixtures().join("MP006/bad"));
     let run = minipaas(repo.path(), &["lint", "--format", "json"]);
     let lines: Vec<u64> = codes(&run).into_iter().filter(|(c, ..)| c == "MP006").map(|(_, l, _)| l).collect();
-    assert_eq!(lines, [3, 17, 18, 19, 20, 21], "the anchored password (line 3) once, though two services use it");
+    assert_eq!(
+        lines,
+        [3, 17, 18, 19, 20, 21],
+        "the anchored password (line 3) once, though two services use it"
+    );
 }
 
 #[test]

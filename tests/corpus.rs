@@ -80,22 +80,31 @@ fn snapshot(project: &Project, findings: &[Finding]) -> String {
     out
 }
 
-/// REVIEW.tsv rows: (repo, code, path:line) -> (verdict, reason).
-fn review() -> BTreeMap<(String, String, String), (bool, String)> {
-    let text = std::fs::read_to_string(corpus().join("REVIEW.tsv")).unwrap();
-    let mut rows = BTreeMap::new();
+/// The rows of a judged TSV file of the corpus (header skipped): five columns, the verdict in
+/// column `verdict` as `yes` or `no`, and a reason in the last.
+fn judged(file: &str, verdict: usize, (yes, no): (&str, &str)) -> Vec<(bool, Vec<String>)> {
+    let text = std::fs::read_to_string(corpus().join(file)).unwrap();
+    let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 5, "REVIEW.tsv line {}: repo, code, path:line, true|false, reason", n + 1);
-        let verdict = match cols[3] {
-            "true" => true,
-            "false" => false,
-            other => panic!("REVIEW.tsv line {}: verdict `{other}` is not true or false", n + 1),
+        let cols: Vec<String> = line.split('\t').map(str::to_string).collect();
+        assert_eq!(cols.len(), 5, "{file} line {}: five tab-separated columns", n + 1);
+        let judged = match cols[verdict].as_str() {
+            v if v == yes => true,
+            v if v == no => false,
+            other => panic!("{file} line {}: verdict `{other}` is not {yes} or {no}", n + 1),
         };
-        assert!(!cols[4].trim().is_empty(), "REVIEW.tsv line {}: a verdict needs a reason", n + 1);
-        rows.insert((cols[0].into(), cols[1].into(), cols[2].into()), (verdict, cols[4].into()));
+        assert!(!cols[4].trim().is_empty(), "{file} line {}: a verdict needs a reason", n + 1);
+        rows.push((judged, cols));
     }
     rows
+}
+
+/// REVIEW.tsv rows: (repo, code, path:line) -> (verdict, reason).
+fn review() -> BTreeMap<(String, String, String), (bool, String)> {
+    judged("REVIEW.tsv", 3, ("true", "false"))
+        .into_iter()
+        .map(|(v, c)| ((c[0].clone(), c[1].clone(), c[2].clone()), (v, c[4].clone())))
+        .collect()
 }
 
 #[test]
@@ -464,20 +473,11 @@ fn reported_values(repo: &str, project: &Project, findings: &[Finding]) -> Vec<R
 
 #[test]
 fn credentials_in_the_corpus_are_found_and_nothing_else_is_reported() {
-    // (path, line) -> (is a credential, kind, note), judged by hand line by line.
-    let text = std::fs::read_to_string(corpus().join("CREDENTIALS.tsv")).unwrap();
-    let mut rows: BTreeMap<(String, usize), (bool, String)> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 5, "CREDENTIALS.tsv line {}: path, line, credential|not, kind, note", n + 1);
-        let verdict = match cols[2] {
-            "credential" => true,
-            "not" => false,
-            other => panic!("CREDENTIALS.tsv line {}: `{other}` is not credential or not", n + 1),
-        };
-        assert!(!cols[4].trim().is_empty(), "CREDENTIALS.tsv line {}: a verdict needs a reason", n + 1);
-        rows.insert((cols[0].into(), cols[1].parse().unwrap()), (verdict, cols[3].into()));
-    }
+    // (path, line) -> (is a credential, kind), judged by hand line by line.
+    let rows: BTreeMap<(String, usize), (bool, String)> = judged("CREDENTIALS.tsv", 2, ("credential", "not"))
+        .into_iter()
+        .map(|(v, c)| ((c[0].clone(), c[1].parse().unwrap()), (v, c[3].clone())))
+        .collect();
     let mut reported = Vec::new();
     for repo in repos() {
         let root = corpus().join(&repo);
