@@ -21,12 +21,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rules = t.elapsed();
     let t = Instant::now();
     let mut sink = Vec::new();
+    let det = minipaas::secrets::Detector::default();
+    let scrubber = minipaas::redact::Scrubber::for_project(&det, &project);
     let report = Report {
         project: &project,
         settings: &Default::default(),
         findings: &findings,
         fixed: &[],
         fix_problems: &[],
+        scrubber: &scrubber,
     };
     render(Format::Text, &report, TextOptions { color: false, quiet: true }, &mut sink)?;
     let text = t.elapsed();

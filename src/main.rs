@@ -23,7 +23,9 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             drop(out);
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            // Errors quote what was given (paths, configuration values): tokens are masked.
+            let det = minipaas::secrets::Detector::default();
+            let _ = writeln!(std::io::stderr(), "error: {}", minipaas::redact::scrub(&e.to_string(), &det));
             // 2: the command line or an input is wrong; 1: an operation failed.
             match e {
                 Error::Swarm(_) | Error::Write { .. } | Error::Edit(_) => ExitCode::from(1),

@@ -4,12 +4,16 @@
 //! flag name, a path, a URL without userinfo). Everything else becomes `*`, byte for byte
 //! (line breaks and indentation kept), so snippets keep their shape and underlines line up.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::secrets::{Detector, KeyClass};
+
+mod messages;
 use crate::yaml::{Kind, NodeId, Style, Tree};
+use messages::shown_word;
+pub use messages::{Scrubber, scrub};
+pub(crate) use messages::{scrub_project, scrub_run, shown_name, shown_path};
 
 /// What a file is, which decides what its values mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -748,92 +752,6 @@ fn mask_ranges(text: &str, ranges: Vec<Range<usize>>) -> String {
     // Only whole UTF-8 sequences were replaced, so this cannot fail; fall back to a lossy
     // conversion rather than ever returning the unmasked text.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// A message with every word that could be a value masked: a token or key, a
-/// `${VAR:-default}`, or a credential-named `NAME=value`. Every word is checked, quoted or not,
-/// because the names a message quotes come from the file (a key may hold a backtick).
-pub fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
-    let mut ranges = Vec::new();
-    for (start, word) in split_words(message) {
-        for (i, part) in word.split('`').enumerate() {
-            let offset = start + word.split('`').take(i).map(|p| p.len() + 1).sum::<usize>();
-            let core = part.trim_matches(|c: char| ",:;()\"'".contains(c));
-            if !core.is_empty() && !shown_word(core, det) {
-                let lead = part.find(core).unwrap_or(0);
-                ranges.push(offset + lead..offset + lead + core.len());
-            }
-        }
-    }
-    if ranges.is_empty() { Cow::Borrowed(message) } else { Cow::Owned(mask_ranges(message, ranges)) }
-}
-
-/// A file path as a script wrote it, for a message: shown when it is a plain path (or pure
-/// `${VAR}`s), masked otherwise (a script's `${PW:-value}` split at `:` is not a path).
-pub(crate) fn shown_path(raw: &str) -> Cow<'_, str> {
-    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@".contains(&b));
-    if plain || is_interpolation(raw) {
-        Cow::Borrowed(raw)
-    } else {
-        Cow::Owned(raw.chars().map(|c| if c == '/' { '/' } else { '*' }).collect())
-    }
-}
-
-/// [`scrub`] in place.
-fn scrub_in(text: &mut String, det: &Detector) {
-    if let Cow::Owned(s) = scrub(text, det) {
-        *text = s;
-    }
-}
-
-/// Every message of a run through [`scrub`]: findings (messages, notes, help, fix titles),
-/// input errors, fixes applied and refused. Renderers see only what this leaves.
-pub(crate) fn scrub_run(
-    det: &Detector,
-    findings: &mut [crate::finding::Finding],
-    errors: &mut [crate::model::InputError],
-    applied: &mut [crate::fix::engine::Applied],
-    problems: &mut [String],
-) {
-    for f in findings {
-        if let Some(why) = &mut f.suppressed {
-            // A reason written in a comment is comment text: masked like one.
-            if why.in_source {
-                why.justification =
-                    why.justification.chars().map(|c| if c == ' ' { ' ' } else { '*' }).collect();
-            } else {
-                scrub_in(&mut why.justification, det);
-            }
-        }
-        scrub_in(&mut f.message, det);
-        scrub_in(&mut f.primary.note, det);
-        f.related.iter_mut().for_each(|r| scrub_in(&mut r.note, det));
-        f.help.iter_mut().for_each(|h| scrub_in(h, det));
-        if let Some(plan) = &mut f.fix {
-            scrub_in(&mut plan.title, det);
-            plan.note.iter_mut().for_each(|n| scrub_in(n, det));
-        }
-    }
-    errors.iter_mut().for_each(|e| scrub_in(&mut e.message, det));
-    for a in applied {
-        scrub_in(&mut a.message, det);
-        scrub_in(&mut a.title, det);
-        a.note.iter_mut().for_each(|n| scrub_in(n, det));
-    }
-    problems.iter_mut().for_each(|p| scrub_in(p, det));
-}
-
-/// A word a message may show: not a token, not a literal default, not `PASSWORD=value`.
-fn shown_word(core: &str, det: &Detector) -> bool {
-    let defaults = core.split("${").skip(1).any(|p| {
-        let inner = p.split('}').next().unwrap_or(p);
-        !is_interpolation(&format!("${{{inner}}}"))
-    });
-    let assignment = core.split_once('=').is_some_and(|(name, value)| {
-        let cred = matches!(det.classify_key(name.trim_start_matches('-')), KeyClass::Credential { .. });
-        cred && !value.is_empty() && !is_interpolation(value)
-    });
-    !defaults && !assignment && det.find_pattern(core).is_none()
 }
 
 #[cfg(test)]

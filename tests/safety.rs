@@ -75,6 +75,9 @@ fn never_printed(canary: &str, files: &[(&str, &str)]) {
     ));
     runs.push(("lint --history".into(), minipaas(d, &["lint", "--history", "--format", "json"])));
     runs.push(("lint --history text".into(), minipaas(d, &["lint", "--history"])));
+    runs.push(("units".into(), minipaas(d, &["units"])));
+    runs.push(("units --format json".into(), minipaas(d, &["units", "--format", "json"])));
+    runs.push(("config prune".into(), minipaas(d, &["config", "prune", "--env", "dev"])));
     runs.push(("secret ls".into(), minipaas(d, &["secret", "ls", "--env", "dev"])));
     runs.push(("config ls".into(), minipaas(d, &["config", "ls", "--env", "dev"])));
     runs.push((
@@ -140,6 +143,40 @@ fn a_plain_canary_never_appears_in_any_output() {
                 "dup/compose.yaml",
                 &format!(
                     "services:\n  a:\n    environment:\n      A: {PLAIN_CANARY}\n      A: {PLAIN_CANARY}\n"
+                ),
+            ),
+            // Values read for interpolation, resolved into paths and names.
+            ("interp/.env", &format!("DB_PASSWORD={PLAIN_CANARY}\n")),
+            (
+                "interp/compose.yaml",
+                "include:\n  - ${DB_PASSWORD}/inc.yaml\nservices:\n  a:\n    image: a\n    extends:\n      file: base.yaml\n      service: ${DB_PASSWORD}\n  b:\n    image: b\n    secrets: [\"${DB_PASSWORD}\"]\n",
+            ),
+            ("interp/base.yaml", "services:\n  base:\n    image: x\n"),
+            // A script that resolves a value into a file argument.
+            (
+                "deploy.sh",
+                &format!(
+                    "#!/bin/sh\nDB_PASSWORD={PLAIN_CANARY}\ndocker compose -f \"$DB_PASSWORD\" up\ndocker compose -f \"${{PW:-{PLAIN_CANARY}}}\" up\n"
+                ),
+            ),
+            // An env file with lines that are not assignments, and keys that are not names.
+            (
+                "web/web.env",
+                &format!(
+                    "CERT=\"-----BEGIN\n{PLAIN_CANARY} DB_PASSWORD=hunter2\nend\"\nSMTP_PASSWORD {PLAIN_CANARY} # x\n"
+                ),
+            ),
+            (
+                "web/compose.yaml",
+                &format!(
+                    "services:\n  web:\n    image: postgres\n    env_file: web.env\n    environment:\n      \"DB_PASSWORD = {PLAIN_CANARY}\": x\n"
+                ),
+            ),
+            // An anchor read as a password, used as a name elsewhere.
+            (
+                "alias/compose.yaml",
+                &format!(
+                    "x-pw: &pw {PLAIN_CANARY}\nservices:\n  api:\n    image: *pw\n    environment:\n      POSTGRES_PASSWORD: *pw\n    secrets: [*pw]\n"
                 ),
             ),
         ],
@@ -236,4 +273,18 @@ fn killed_fix_and_create_never_tear_a_file() {
         &["dev/compose.yaml"],
     );
     write(dir.path(), "unused.txt", "x");
+}
+
+#[test]
+fn errors_about_the_command_line_and_configuration_do_not_echo_tokens() {
+    let dir = repo(&[
+        ("compose.yaml", "services:\n  a:\n    image: a\n"),
+        (".minipaas.toml", &format!("[lint]\nallowed-values = \"{CANARY}\"\n")),
+    ]);
+    let run = minipaas(dir.path(), &["lint"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(".minipaas.toml") && !run.stderr.contains(CANARY), "{}", run.stderr);
+    let run = minipaas(dir.path(), &["lint", "--baseline", &format!("{CANARY}.json")]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains(CANARY), "{}", run.stderr);
 }

@@ -79,6 +79,7 @@ pub fn history(
         referenced = project.facts.keys().cloned().collect();
         last = Some(signature(&at, &referenced));
         let findings = check_all(&project, settings);
+        let scrubber = crate::redact::Scrubber::for_project(&det, &project);
         for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
             let path = project.files[f.primary.file].path.clone();
             if !seen.insert((f.code, path.clone(), f.subject.clone(), f.value_hash)) {
@@ -87,13 +88,13 @@ pub fn history(
             let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
             leaks.push(Leak {
                 commit: id.clone(),
-                summary: crate::redact::scrub(summary, &det).into_owned(),
+                summary: scrubber.scrub(summary).into_owned(),
                 code: f.code,
                 name: f.name,
                 path,
                 line,
                 column,
-                message: crate::redact::scrub(&f.message, &det).into_owned(),
+                message: scrubber.scrub(&f.message).into_owned(),
             });
         }
     }

@@ -13,7 +13,7 @@ use crate::fix::Applicability;
 use crate::fix::engine;
 use crate::fix::write::{interrupted, lock, write_all};
 use crate::model::{LoadOptions, Project};
-use crate::redact::scrub_run;
+use crate::redact::{Scrubber, scrub_run};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
 use crate::settings::Settings;
@@ -49,6 +49,10 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     if !(args.fix || args.diff) {
         let mut project = Project::load(&ws, &opts)?;
         let mut findings = check_all(&project, &settings);
+        // Before baselines and `--since` read subjects, so they all see the same text.
+        let det = settings.redaction();
+        let scrubber = Scrubber::for_project(&det, &project);
+        scrub_run(&scrubber, &mut findings, &mut project.errors, &mut [], &mut []);
         if let Some(path) = &args.write_baseline {
             let n = Baseline::write(path, &project, &findings)?;
             writeln!(err, "Recorded {n} finding(s) in {}.", path.display())?;
@@ -61,13 +65,13 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             since(&ws, &opts, &settings, rev, &project, &mut findings)?;
         }
         drop(progress);
-        scrub_run(&settings.redaction(), &mut findings, &mut project.errors, &mut [], &mut []);
         let report = Report {
             project: &project,
             settings: &settings,
             findings: &findings,
             fixed: &[],
             fix_problems: &[],
+            scrubber: &scrubber,
         };
         render(args.format, &report, text, out)?;
         if args.stats {
@@ -88,15 +92,11 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let mut ws = ws;
     let mut run = engine::fix(&mut ws, &opts, &settings, required)?;
     drop(progress);
-    scrub_run(
-        &settings.redaction(),
-        &mut run.findings,
-        &mut run.project.errors,
-        &mut run.applied,
-        &mut run.problems,
-    );
+    let det = settings.redaction();
+    let scrubber = Scrubber::for_project(&det, &run.project);
+    scrub_run(&scrubber, &mut run.findings, &mut run.project.errors, &mut run.applied, &mut run.problems);
     if args.diff {
-        diff::render(&run.changes, &settings.redaction(), out)?;
+        diff::render(&run.changes, &scrubber, out)?;
         for p in &run.problems {
             writeln!(err, "warning: {p}")?;
         }
@@ -136,6 +136,7 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         findings: &run.findings,
         fixed: &run.applied,
         fix_problems: &run.problems,
+        scrubber: &scrubber,
     };
     render(args.format, &report, text, out)?;
     Ok(outcome(&run.project, &run.findings))

@@ -21,8 +21,9 @@ pub fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         ignore: &[],
         env: args.env.clone(),
     };
-    let (ws, opts, _) = open(&scope)?;
-    let project = Project::load(&ws, &opts)?;
+    let (ws, opts, settings) = open(&scope)?;
+    let mut project = Project::load(&ws, &opts)?;
+    crate::redact::scrub_project(&mut project, &settings.redaction());
     match args.format {
         UnitsFormat::Text => crate::render::units::text(&project, out)?,
         UnitsFormat::Json => crate::render::units::json(&project, out)?,

@@ -294,7 +294,10 @@ impl Project {
                         unit.unknowns.push(unknown(format!("`include: {}` cannot be resolved", raw.value)));
                     }
                     Located::Missing(path) => {
-                        let message = format!("`{path}` is not a file in this repository; not followed");
+                        let message = format!(
+                            "`{}` is not a file in this repository; not followed",
+                            crate::redact::shown_path(&path)
+                        );
                         self.problem(member.file, raw.span.clone(), message.clone(), Severity::Warning);
                         unit.unknowns.push(unknown(message));
                     }

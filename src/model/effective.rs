@@ -243,9 +243,13 @@ impl Project {
                 Located::Unresolved => {
                     Err((format!("`extends: file: {}` cannot be resolved", raw.value), false))
                 }
-                Located::Missing(path) => {
-                    Err((format!("`extends` names `{path}`, which is not a file in this repository"), true))
-                }
+                Located::Missing(path) => Err((
+                    format!(
+                        "`extends` names `{}`, which is not a file in this repository",
+                        crate::redact::shown_path(&path)
+                    ),
+                    true,
+                )),
             },
         };
         let at = ext.file.as_ref().map_or(&ext.service.span, |f| &f.span).clone();

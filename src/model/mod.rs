@@ -234,6 +234,11 @@ impl Project {
         Some((path, facts))
     }
 
+    /// Every `.env`-format file read for interpolation, with its root-relative path.
+    pub fn dotenv_files(&self) -> impl Iterator<Item = (&str, &DotEnv)> {
+        self.dotenv.iter().filter_map(|(p, e)| e.as_ref().map(|e| (p.as_str(), e)))
+    }
+
     /// An `.env`-format file read for interpolation, by root-relative path.
     pub fn dotenv(&self, path: &str) -> Option<&DotEnv> {
         self.dotenv.get(path).and_then(Option::as_ref)

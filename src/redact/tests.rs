@@ -255,3 +255,21 @@ fn messages_check_every_word_whatever_the_backticks() {
     assert!(!shown_path(&format!("-{CANARY}}}.yml")).contains(CANARY));
     assert_eq!(shown_path("stacks/app.yml"), "stacks/app.yml");
 }
+
+#[test]
+fn known_values_are_masked_wherever_a_message_or_snippet_names_them() {
+    let det = Detector::default();
+    let scrubber = Scrubber::with_values(&det, vec![CANARY.to_string(), "pw".to_string()]);
+    let msg = format!("`{CANARY}/inc.yaml` is not a file; no service `{CANARY}`");
+    let out = scrubber.scrub(&msg);
+    assert!(!out.contains(CANARY) && out.contains("/inc.yaml"), "{out}");
+    // Too short to mask in prose.
+    assert_eq!(scrubber.scrub("pw is fine"), "pw is fine");
+    let out = scrubber.mask_known(format!("secrets:\n  {CANARY}:\n    external: true\n"));
+    assert!(!out.contains(CANARY) && out.contains("external: true"), "{out}");
+    // Control characters (a terminal escape written in a key) never reach a terminal.
+    assert_eq!(scrubber.scrub("key `a\u{1b}[2Jb`"), "key `a?[2Jb`");
+    assert_eq!(shown_name("DB_PASSWORD", &det), "DB_PASSWORD");
+    let key = format!("DB_PASSWORD = {CANARY}");
+    assert!(!shown_name(&key, &det).contains(CANARY));
+}

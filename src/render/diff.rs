@@ -6,15 +6,16 @@ use std::io::Write;
 use similar::TextDiff;
 
 use crate::fix::engine::Change;
-use crate::redact::{Shape, mask_with};
-use crate::secrets::Detector;
+use crate::redact::{Scrubber, Shape, mask_with};
 
 /// Writes one unified diff per changed file.
-pub fn render(changes: &[Change], det: &Detector, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn render(changes: &[Change], scrubber: &Scrubber<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let det = scrubber.detector();
     for change in changes {
         let (before, after) = {
             let shape = Shape::of_path(&change.path);
-            (mask_with(&change.before, shape, det), mask_with(&change.after, shape, det))
+            let mask = |text: &str| scrubber.mask_known(mask_with(text, shape, det));
+            (mask(&change.before), mask(&change.after))
         };
         let diff = TextDiff::from_lines(&before, &after);
         let a = format!("a/{}", change.path);

@@ -42,6 +42,8 @@ pub struct Report<'a> {
     pub fixed: &'a [Applied],
     /// Fixes refused or reverted by `--fix`, and why.
     pub fix_problems: &'a [String],
+    /// What masks snippets beyond the structure: the project's credential values.
+    pub scrubber: &'a crate::redact::Scrubber<'a>,
 }
 
 /// Counts for the summary line and `--format json`.

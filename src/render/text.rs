@@ -76,10 +76,11 @@ impl Sources<'_> {
             .entry(file)
             .or_insert_with(|| {
                 let det = self.report.settings.redaction();
-                match &f.tree {
+                let masked = match &f.tree {
                     Some(tree) => mask_parsed(&f.text, tree, Shape::of_path(&f.path), &det),
                     None => mask_with(&f.text, Shape::of_path(&f.path), &det),
-                }
+                };
+                self.report.scrubber.mask_known(masked)
             })
             .clone();
         NamedSource::new(f.path.clone(), text).with_language("yaml")

@@ -264,7 +264,9 @@ impl Rule for LiteralSecretEnv {
                     } else {
                         value.span.clone()
                     };
-                    let key = &var.key.value;
+                    // A key that is not a name may hold a value (`"DB_PASSWORD = x": y`).
+                    let shown = crate::redact::shown_name(&var.key.value, &det);
+                    let key = shown.as_ref();
                     let mut f = file_finding(
                         &META,
                         project,
@@ -291,7 +293,8 @@ impl Rule for LiteralSecretEnv {
                         "keep it in a secret: `minipaas secret create --name {name} --for {}`, then read it from /run/secrets/{name} (e.g. `{key}_FILE` where the image supports it)",
                         service.name.value
                     ));
-                    if let Some(unit) = first_unit(project, file) {
+                    // A fix names the key: only for keys that are names.
+                    if let (std::borrow::Cow::Borrowed(_), Some(unit)) = (&shown, first_unit(project, file)) {
                         offer(&mut f, move_to_secret(project, unit, file, service, var));
                     }
                     out.push(f);

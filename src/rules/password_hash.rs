@@ -55,7 +55,8 @@ impl Rule for PasswordHash {
         &META
     }
 
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
+        let det = settings.detector();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;
@@ -69,7 +70,8 @@ impl Rule for PasswordHash {
                 let span = tree
                     .source_range(text, scalar.value, range.clone())
                     .unwrap_or_else(|| tree.node(scalar.value).span.clone());
-                let key = scalar.key.and_then(|k| tree.scalar(k));
+                let key = scalar.key.and_then(|k| tree.scalar(k)).map(|k| crate::redact::shown_name(k, &det));
+                let key = key.as_deref();
                 let place = key.map_or_else(|| "a value".to_string(), |k| format!("the value of `{k}`"));
                 let mut f = file_finding(
                     &META,

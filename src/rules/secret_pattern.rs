@@ -75,6 +75,7 @@ impl Rule for SecretPattern {
                               what: String,
                               key: Option<String>,
                               hashed: &str| {
+                let key = key.map(|k| crate::redact::shown_name(&k, &det).into_owned());
                 let place = match &key {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),

@@ -74,6 +74,10 @@ fn unquoted(value: &str, range: Range<usize>) -> Range<usize> {
 /// A password on a command line in `value` (a whole command string, or a list's items joined
 /// with spaces). The range is in `value`.
 pub(super) fn command_credential(det: &Detector, value: &str) -> Option<Match> {
+    // Every form this looks for has a flag: most values have no `-` at all.
+    if !value.contains('-') {
+        return None;
+    }
     let found = |range: Range<usize>| Match { what: "a password on a command line".into(), range };
     let list = words(value);
     let mut program: Option<&str> = None;

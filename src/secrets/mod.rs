@@ -671,6 +671,12 @@ fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
+        // Only a variable name counts (`KEY=value`): anything else is not an assignment Compose
+        // reads, and its text may be a value (a line of a multi-line value).
+        let k = k.trim();
+        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+            continue;
+        }
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
         if det.literal_credential(k.trim(), v).is_some() {
             keys.push(k.trim().to_string());

@@ -28,7 +28,8 @@ pub(super) fn prune(
     let mut env = Env::open(env_arg)?;
     let lock = if delete { Some(lock(&env.ws)?) } else { None };
     recovered(&env.ws, lock.as_ref(), out)?;
-    let project = env.load()?;
+    let mut project = env.load()?;
+    crate::redact::scrub_project(&mut project, &env.settings.redaction());
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     if u.may_use_more() {
         let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();

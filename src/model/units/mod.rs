@@ -152,7 +152,10 @@ pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Pla
         if resolved.found == 0 {
             skipped.push(Skipped {
                 origin,
-                reason: format!("names no Compose file found here: {}", f.chain.files.join(", ")),
+                reason: format!(
+                    "names no Compose file found here: {}",
+                    f.chain.files.iter().map(|p| crate::redact::shown_path(p)).collect::<Vec<_>>().join(", ")
+                ),
             });
             continue;
         }

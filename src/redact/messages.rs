@@ -1,0 +1,227 @@
+//! Masking in messages: the names a message quotes come from the files (keys, service and
+//! secret names, paths), and some of them are values in disguise (`${DB_PASSWORD}` resolved
+//! into a path or a name, `PASSWORD = x` written as a key). Every word is checked, and every
+//! credential value the project holds is masked wherever it appears.
+
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::{is_interpolation, mask_ranges, split_words};
+use crate::model::Project;
+use crate::secrets::{Detector, KeyClass};
+
+/// Checks messages before they leave the process.
+pub struct Scrubber<'d> {
+    det: &'d Detector,
+    /// The credential values the project holds, found anywhere in a message.
+    values: Option<AhoCorasick>,
+}
+
+impl<'d> Scrubber<'d> {
+    /// A scrubber that knows no values: tokens, defaults and `PASSWORD=value` words only.
+    pub fn new(det: &'d Detector) -> Scrubber<'d> {
+        Scrubber { det, values: None }
+    }
+
+    /// A scrubber that also masks each of `values` wherever it appears (values of fewer than
+    /// three characters would mask too much of the prose and are left to the word check).
+    pub fn with_values(det: &'d Detector, values: Vec<String>) -> Scrubber<'d> {
+        let values: Vec<String> = values.into_iter().filter(|v| v.chars().count() >= 3).collect();
+        let values = (!values.is_empty())
+            .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&values).ok())
+            .flatten();
+        Scrubber { det, values }
+    }
+
+    /// A scrubber that knows every credential value `project` holds ([`known_values`]).
+    pub fn for_project(det: &'d Detector, project: &Project) -> Scrubber<'d> {
+        Scrubber::with_values(det, known_values(project, det))
+    }
+
+    /// `message` with every word that could be a value masked (`*`, same width), every known
+    /// value masked, and control characters (a terminal escape in a key) replaced by `?`.
+    pub fn scrub<'a>(&self, message: &'a str) -> Cow<'a, str> {
+        let mut ranges = Vec::new();
+        for (start, word) in split_words(message) {
+            let mut offset = start;
+            for part in word.split('`') {
+                let core = part.trim_matches(|c: char| ",:;()\"'".contains(c));
+                if !core.is_empty() && !shown_word(core, self.det) {
+                    let lead = part.find(core).unwrap_or(0);
+                    ranges.push(offset + lead..offset + lead + core.len());
+                }
+                offset += part.len() + 1;
+            }
+        }
+        if let Some(ac) = &self.values {
+            ranges.extend(ac.find_iter(message).map(|m| m.range()));
+        }
+        let control = message.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+        if ranges.is_empty() && !control {
+            return Cow::Borrowed(message);
+        }
+        let masked = mask_ranges(message, ranges);
+        Cow::Owned(
+            masked.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '?' } else { c }).collect(),
+        )
+    }
+
+    /// `text` (already masked by structure) with every known value masked too: a value can
+    /// reach a place shown as a name (an anchor read as a password, used as a secret's name).
+    pub fn mask_known(&self, text: String) -> String {
+        match &self.values {
+            Some(ac) if ac.is_match(&text) => {
+                mask_ranges(&text, ac.find_iter(&text).map(|m| m.range()).collect())
+            }
+            _ => text,
+        }
+    }
+
+    /// The detectors it checks words with.
+    pub fn detector(&self) -> &Detector {
+        self.det
+    }
+
+    fn scrub_in(&self, text: &mut String) {
+        if let Cow::Owned(s) = self.scrub(text) {
+            *text = s;
+        }
+    }
+}
+
+/// [`Scrubber::scrub`] with no known values.
+pub fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
+    Scrubber::new(det).scrub(message)
+}
+
+/// A word a message may show: not a token, not a literal default, not `PASSWORD=value`.
+pub(super) fn shown_word(core: &str, det: &Detector) -> bool {
+    let defaults = core.split("${").skip(1).any(|p| {
+        let inner = p.split('}').next().unwrap_or(p);
+        !is_interpolation(&format!("${{{inner}}}"))
+    });
+    let assignment = core.split_once('=').is_some_and(|(name, value)| {
+        let cred = matches!(det.classify_key(name.trim_start_matches('-')), KeyClass::Credential { .. });
+        cred && !value.is_empty() && !is_interpolation(value)
+    });
+    !defaults && !assignment && det.find_pattern(core).is_none()
+}
+
+/// A file path as a file or script wrote it, for a message: shown when it is a plain path to
+/// a YAML or JSON file (or pure `${VAR}`s), masked otherwise: a path that names no such file
+/// may be a value resolved into it (`-f "$DB_PASSWORD"`, `${PW:-value}` split at `:`).
+pub(crate) fn shown_path(raw: &str) -> Cow<'_, str> {
+    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@".contains(&b));
+    let name = raw.rsplit('/').next().unwrap_or(raw);
+    let file = [".yml", ".yaml", ".json"].iter().any(|e| name.ends_with(e));
+    if (plain && file) || is_interpolation(raw) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.chars().map(|c| if c == '/' || c == '.' { c } else { '*' }).collect())
+    }
+}
+
+/// Every credential value the project holds: literal credential-named variables of Compose
+/// files, of env files and of the `.env` files read for interpolation, and of `minipaas.yaml`
+/// `vars`. A message that names something resolved from one of them masks it.
+pub(crate) fn known_values(project: &Project, det: &Detector) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |key: &str, value: &str| {
+        if let Some(range) = det.literal_credential(key, value)
+            && let Some(v) = value.get(range)
+        {
+            out.push(v.trim().to_string());
+        }
+    };
+    for file in &project.files {
+        if let Some(compose) = file.compose() {
+            for var in compose.services.iter().flat_map(|s| &s.environment) {
+                if let Some(value) = &var.value {
+                    add(&var.key.value, &value.value);
+                }
+            }
+        }
+        if let crate::model::Content::Manifest(m) = &file.content {
+            m.vars.iter().for_each(|(k, v)| add(k, v));
+        }
+    }
+    for (_, env) in project.dotenv_files() {
+        env.vars.iter().for_each(|(k, v)| add(k, v));
+    }
+    for facts in project.facts.values() {
+        if let Some(text) = &facts.text {
+            crate::model::dotenv::parse(text).vars.iter().for_each(|(k, v)| add(k, v));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every message of a run through the scrubber: findings (messages, notes, help, fix titles,
+/// suppression reasons), input errors, fixes applied and refused. Renderers see only what
+/// this leaves.
+pub(crate) fn scrub_run(
+    scrubber: &Scrubber<'_>,
+    findings: &mut [crate::finding::Finding],
+    errors: &mut [crate::model::InputError],
+    applied: &mut [crate::fix::engine::Applied],
+    problems: &mut [String],
+) {
+    for f in findings {
+        if let Some(why) = &mut f.suppressed {
+            // A reason written in a comment is comment text: masked like one.
+            if why.in_source {
+                why.justification =
+                    why.justification.chars().map(|c| if c == ' ' { ' ' } else { '*' }).collect();
+            } else {
+                scrubber.scrub_in(&mut why.justification);
+            }
+        }
+        scrubber.scrub_in(&mut f.message);
+        scrubber.scrub_in(&mut f.subject);
+        scrubber.scrub_in(&mut f.primary.note);
+        f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
+        f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));
+        if let Some(plan) = &mut f.fix {
+            scrubber.scrub_in(&mut plan.title);
+            plan.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
+            // SARIF shows each fix's inserted text.
+            for fix in &mut plan.fixes {
+                scrubber.scrub_in(&mut fix.title);
+                fix.edits.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.replacement));
+            }
+        }
+    }
+    errors.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.message));
+    for a in applied {
+        scrubber.scrub_in(&mut a.message);
+        scrubber.scrub_in(&mut a.title);
+        a.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
+    }
+    problems.iter_mut().for_each(|p| scrubber.scrub_in(p));
+}
+
+/// The messages a loaded project holds (input errors, what units cannot see, chains that are
+/// not units) through a scrubber that knows the project's values: for `units` and `prune`,
+/// which print them without a lint.
+pub(crate) fn scrub_project(project: &mut Project, det: &Detector) {
+    let scrubber = Scrubber::with_values(det, known_values(project, det));
+    project.errors.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.message));
+    for unit in project.units.iter_mut().chain(project.context.iter_mut()) {
+        unit.unknowns.iter_mut().for_each(|k| scrubber.scrub_in(&mut k.message));
+    }
+    project.skipped.iter_mut().for_each(|s| scrubber.scrub_in(&mut s.reason));
+}
+
+/// A key or name as a message may quote it: shown when it is a name (letters, digits, `_`,
+/// `.`, `-`, `/`; no spaces, no `=`) that does not look like a secret, masked otherwise, so a
+/// value written as a key (`"DB_PASSWORD = x": y`) is not printed.
+pub(crate) fn shown_name<'a>(name: &'a str, det: &Detector) -> Cow<'a, str> {
+    if super::is_name(name) && shown_word(name, det) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned("*".repeat(name.chars().count().max(1)))
+    }
+}
