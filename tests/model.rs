@@ -548,3 +548,24 @@ fn compose_defaults_and_stack_names() {
     ]);
     assert!(findings(dir.path(), &[]).is_empty(), "{:?}", short(&findings(dir.path(), &[])));
 }
+
+#[test]
+fn an_env_file_read_for_interpolation_is_reported_once_and_secret_names_are_not_credentials() {
+    let dir = repo(&[
+        (".env", "DB_PASSWORD=hunter22\nDB_SECRET=db_pw\nTAG=1.2\n"),
+        (
+            "compose.yaml",
+            "services:\n  db:\n    image: postgres:${TAG}\n    secrets: [\"${DB_SECRET}\"]\nsecrets:\n  db_pw:\n    external: true\n",
+        ),
+        ("docker-compose.yml", "services:\n  web:\n    image: web:${TAG}\n"),
+    ]);
+    let found = findings(dir.path(), &[]);
+    let mp005: Vec<_> = found.iter().filter(|f| f.0 == "MP005").collect();
+    assert_eq!(mp005.len(), 1, "one finding for one file read by two units: {:?}", short(&found));
+    let message = mp005[0].3["message"].as_str().unwrap();
+    assert!(message.contains("`.env`") && message.ends_with("sets DB_PASSWORD"), "{message}");
+    // Untracked, it is not committed: nothing to report.
+    let dir = repo(&[("compose.yaml", "services:\n  db:\n    image: postgres\n")]);
+    common::write(dir.path(), ".env", "DB_PASSWORD=hunter22\n");
+    assert!(findings(dir.path(), &[]).iter().all(|f| f.0 != "MP005"));
+}
