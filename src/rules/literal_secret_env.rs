@@ -267,25 +267,22 @@ impl Rule for LiteralSecretEnv {
                     // A key that is not a name may hold a value (`"DB_PASSWORD = x": y`).
                     let shown = crate::redact::shown_name(&var.key.value, &det);
                     let key = shown.as_ref();
-                    let mut f = file_finding(
-                        &META,
-                        project,
-                        file,
-                        span,
-                        "literal value",
-                        if crate::secrets::is_placeholder(value.value.get(range.clone()).unwrap_or_default())
-                        {
-                            format!(
-                                "`{key}` of service `{}` is set to a placeholder, which is deployed as the value: committed with this file",
-                                service.name.value
-                            )
-                        } else {
-                            format!(
-                                "`{key}` of service `{}` is set to a literal value, committed with this file",
-                                service.name.value
-                            )
-                        },
-                    );
+                    let mut f = file_finding(&META, project, file, span, "literal value", {
+                        let literal = value.value.get(range.clone()).unwrap_or_default();
+                        // `${X:-literal}`: the default is deployed whenever X is unset.
+                        let default = value.value.get(..range.start).unwrap_or_default().contains("${");
+                        let what = match (default, crate::secrets::is_placeholder(literal)) {
+                            (false, false) => "is set to a literal value,",
+                            (false, true) => "is set to a placeholder, which is deployed as the value:",
+                            (true, false) => {
+                                "has a literal default, deployed whenever the variable is unset:"
+                            }
+                            (true, true) => {
+                                "has a placeholder default, deployed whenever the variable is unset:"
+                            }
+                        };
+                        format!("`{key}` of service `{}` {what} committed with this file", service.name.value)
+                    });
                     f.subject = format!("{}/{key}", service.name.value);
                     f.value_hash = Some(crate::finding::value_hash(&value.value));
                     let name = key.to_ascii_lowercase();

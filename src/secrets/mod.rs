@@ -68,12 +68,9 @@ const KEY_QUALIFIERS: &[&str] = &[
     "ENCRYPT",
 ];
 
-/// Words that make a credential-named variable a setting *about* the credential
-/// (`PASSWORD_MIN_LENGTH`, `TOKEN_URL`), or a pointer to it (`*_FILE`, `*_PATH`).
+/// Words that make a credential-named variable a setting *about* the credential wherever they
+/// stand (`ALLOW_EMPTY_PASSWORD`, `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`).
 const SETTING_WORDS: &[&str] = &[
-    "FILE",
-    "PATH",
-    "DIR",
     "ALLOW",
     "RANDOM",
     "EMPTY",
@@ -98,13 +95,26 @@ const SETTING_WORDS: &[&str] = &[
     "POLICY",
     "ALGORITHM",
     "ALGO",
-    "TYPE",
-    "MODE",
     "COST",
     "ROUNDS",
     "COMPLEXITY",
     "STRENGTH",
     "RESET",
+    "HINT",
+    "NUM",
+    "NUMBER",
+    "SCHEME",
+];
+
+/// Words that make a credential-named variable a pointer to the credential or a setting about
+/// it when they come after the credential word (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`),
+/// but not before it (`SOGO_URL_ENCRYPTION_KEY` is a key, `DB_HOST_PASSWORD` a password).
+const POINTER_WORDS: &[&str] = &[
+    "FILE",
+    "PATH",
+    "DIR",
+    "TYPE",
+    "MODE",
     "NAME",
     "URL",
     "URI",
@@ -114,7 +124,6 @@ const SETTING_WORDS: &[&str] = &[
     "HEADER",
     "PREFIX",
     "SUFFIX",
-    "HINT",
     "LOCATION",
     "METHOD",
     "STORE",
@@ -122,9 +131,6 @@ const SETTING_WORDS: &[&str] = &[
     "FILENAME",
     "FOLDER",
     "DIRECTORY",
-    "NUM",
-    "NUMBER",
-    "SCHEME",
 ];
 
 /// Words that make a credential-named variable a setting when they end the name:
@@ -188,6 +194,7 @@ const SWITCH_VALUES: &[&str] = &[
     "none",
     "null",
     "nil",
+    "invalid",
     "disabled",
     "disable",
     "enabled",
@@ -325,6 +332,7 @@ impl WordList {
 static CREDENTIAL_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(CREDENTIAL_WORDS));
 static QUALIFIER_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(KEY_QUALIFIERS));
 static SETTING_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(SETTING_WORDS));
+static POINTER_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(POINTER_WORDS));
 static ENDING_SETTING_LIST: LazyLock<WordList> = LazyLock::new(|| WordList::new(ENDING_SETTING_WORDS));
 
 /// How a variable name relates to credentials.
@@ -378,6 +386,7 @@ impl Detector {
         let setting = || {
             key.eq_ignore_ascii_case("PWD")
                 || words(key).any(|w| listed(&SETTING_LIST, w))
+                || words(key).skip(hit.map_or(0, |h| h + 1)).any(|w| listed(&POINTER_LIST, w))
                 || (hit != Some(count - 1) && listed(&ENDING_SETTING_LIST, last_word))
         };
         match hit {

@@ -150,6 +150,11 @@ fn settings_about_credentials_are_not_credentials() {
         assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
     }
     assert!(matches!(classify_key("SERVICE_ACCOUNT_TOKEN"), KeyClass::Credential { .. }));
+    // A pointer word before the credential word does not make it a pointer.
+    assert!(matches!(classify_key("SOGO_URL_ENCRYPTION_KEY"), KeyClass::Credential { .. }));
+    assert!(matches!(classify_key("DB_HOST_PASSWORD"), KeyClass::Credential { .. }));
+    assert_eq!(classify_key("ALLOW_EMPTY_PASSWORD"), KeyClass::Plain);
+    assert_eq!(literal_credential("API_KEY", "invalid"), None);
     // Values that switch a feature are not credentials; placeholders are.
     assert_eq!(literal_credential("STRATEGIES_ACCESS_TOKEN", "jwt"), None);
     assert_eq!(literal_credential("STATS_PASS", "none"), None);
