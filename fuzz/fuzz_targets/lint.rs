@@ -14,7 +14,16 @@ fuzz_target!(|data: &[u8]| {
     let ws = Workspace::with_tracked(dir.path(), Default::default());
     let Ok(project) = Project::load(&ws, &LoadOptions::default()) else { return };
     let findings = minipaas::rules::check_all(&project, &Default::default());
-    let report = Report { project: &project, settings: &Default::default(), findings: &findings, fixed: &[], fix_problems: &[] };
+    let det = minipaas::secrets::Detector::default();
+    let scrubber = minipaas::redact::Scrubber::for_project(&det, &project);
+    let report = Report {
+        project: &project,
+        settings: &Default::default(),
+        findings: &findings,
+        fixed: &[],
+        fix_problems: &[],
+        scrubber: &scrubber,
+    };
     for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
         let mut out = Vec::new();
         let _ = render(format, &report, TextOptions { color: false, quiet: false }, &mut out);

@@ -36,6 +36,8 @@ pub struct SourceFile {
     pub content: Content,
     /// Line starts, built the first time a position is asked for.
     lines: OnceLock<LineIndex>,
+    /// How the text is laid out, learnt the first time a fix needs it.
+    layout: OnceLock<crate::yaml::Layout>,
 }
 
 impl SourceFile {
@@ -47,7 +49,14 @@ impl SourceFile {
             tree: None,
             content: Content::Broken,
             lines: OnceLock::new(),
+            layout: OnceLock::new(),
         }
+    }
+
+    /// The text's layout, learnt by `learn` the first time (a file with thousands of fixes
+    /// learns it once).
+    pub fn layout(&self, learn: impl FnOnce() -> crate::yaml::Layout) -> crate::yaml::Layout {
+        *self.layout.get_or_init(learn)
     }
 
     /// 1-based line and column (in characters) of a byte offset.

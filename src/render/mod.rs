@@ -14,6 +14,7 @@ pub mod diff;
 pub mod github;
 pub mod json;
 pub mod sarif;
+mod source;
 pub mod text;
 pub mod units;
 

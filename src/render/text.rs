@@ -3,7 +3,9 @@
 use std::fmt;
 use std::io::Write;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+
+use super::source::Masked;
 
 use super::{Report, TextOptions, fix_hint};
 use crate::finding::{Finding, Label, Severity};
@@ -17,7 +19,7 @@ struct Shown {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Masked>,
     labels: Vec<LabeledSpan>,
     related: Vec<Shown>,
 }
@@ -65,14 +67,13 @@ fn severity(s: Severity) -> miette::Severity {
 /// Masked texts, computed once per file that appears in the output.
 struct Sources<'a> {
     report: &'a Report<'a>,
-    masked: std::collections::HashMap<usize, String>,
+    masked: std::collections::HashMap<usize, Masked>,
 }
 
 impl Sources<'_> {
-    fn get(&mut self, file: usize) -> NamedSource<String> {
+    fn get(&mut self, file: usize) -> Masked {
         let f = &self.report.project.files[file];
-        let text = self
-            .masked
+        self.masked
             .entry(file)
             .or_insert_with(|| {
                 let det = self.report.settings.redaction();
@@ -80,10 +81,9 @@ impl Sources<'_> {
                     Some(tree) => mask_parsed(&f.text, tree, Shape::of_path(&f.path), &det),
                     None => mask_with(&f.text, Shape::of_path(&f.path), &det),
                 };
-                self.report.scrubber.mask_known(masked)
+                Masked::new(&f.path, self.report.scrubber.mask_known(masked))
             })
-            .clone();
-        NamedSource::new(f.path.clone(), text).with_language("yaml")
+            .clone()
     }
 
     fn span(&self, file: usize, label: &Label) -> (usize, usize) {

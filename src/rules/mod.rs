@@ -187,7 +187,8 @@ pub(crate) fn with_patcher<T>(
 ) -> Result<T, Unfixable> {
     let f = &project.files[file];
     let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{} did not parse", f.path)))?;
-    build(&Patcher::new(&f.text, tree))
+    let layout = f.layout(|| Patcher::learn(&f.text, tree));
+    build(&Patcher::with_layout(&f.text, tree, layout))
 }
 
 /// Declares `name` as `external: true` in `file`; creating a section is isolated per pass.

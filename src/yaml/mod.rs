@@ -85,6 +85,17 @@ pub enum Style {
     Block,
 }
 
+/// How a YAML text is laid out, as the patch layer writes new lines to match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// `"\n"` or `"\r\n"`.
+    pub nl: &'static str,
+    /// Indentation of a nested mapping relative to its key.
+    pub step: usize,
+    /// Indentation of `- ` items relative to their key (0 for the compact style).
+    pub seq_indent: usize,
+}
+
 /// A mapping entry.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {

@@ -23,7 +23,13 @@ struct Open {
     pending_key: Option<NodeId>,
     /// Where this collection's children start on the builder's pending stack.
     first: usize,
+    /// For a map with many keys: each key's text and node, so a duplicate is found without
+    /// comparing with every earlier key (60 000 services in one file would be quadratic).
+    keys: Option<std::collections::HashMap<Box<str>, NodeId>>,
 }
+
+/// Up to this many keys, a map's duplicates are found by comparing with each earlier key.
+const LINEAR_KEYS: usize = 16;
 
 /// The children of collections still open: nested collections close before their parents,
 /// so each one's children are the top of a stack, moved into the tree when it closes.
@@ -104,7 +110,7 @@ impl Tree {
                     // Attach first, so an alias inside the collection to its own anchor resolves.
                     tree.attach(&mut stack, &mut pending, id, text)?;
                     let first = if seq { pending.items.len() } else { pending.entries.len() };
-                    stack.push(Open { node: id, pending_key: None, first });
+                    stack.push(Open { node: id, pending_key: None, first, keys: None });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -154,7 +160,7 @@ impl Tree {
                 open.pending_key = Some(id);
             }
             Some(key) => {
-                if let Some(dup) = self.duplicate_key(&pending.entries[open.first..], key) {
+                if let Some(dup) = self.duplicate_key(open, &pending.entries[open.first..], key) {
                     let at = self.nodes[key].span.start;
                     let (line, column) = crate::lines::line_col(text, at);
                     let (first, _) = crate::lines::line_col(text, self.nodes[dup].span.start);
@@ -176,13 +182,32 @@ impl Tree {
     }
 
     /// An earlier key among a mapping's `entries` with the same scalar text as `key`,
-    /// ignoring `<<` merge keys.
-    fn duplicate_key(&self, entries: &[Entry], key: NodeId) -> Option<NodeId> {
+    /// ignoring `<<` merge keys: by comparison for a small map, by lookup in `open.keys` once
+    /// the map has more than [`LINEAR_KEYS`] keys.
+    fn duplicate_key(&self, open: &mut Open, entries: &[Entry], key: NodeId) -> Option<NodeId> {
         let name = self.scalar(key)?;
         if name == "<<" {
             return None;
         }
-        entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name))
+        if entries.len() < LINEAR_KEYS && open.keys.is_none() {
+            return entries.iter().map(|e| e.key).find(|&k| self.scalar(k) == Some(name));
+        }
+        let keys = open.keys.get_or_insert_with(|| {
+            let mut map = std::collections::HashMap::with_capacity(entries.len() * 2);
+            for e in entries {
+                if let Some(k) = self.scalar(e.key).filter(|k| *k != "<<") {
+                    map.entry(Box::from(k)).or_insert(e.key);
+                }
+            }
+            map
+        });
+        match keys.get(name) {
+            Some(&first) => Some(first),
+            None => {
+                keys.insert(Box::from(name), key);
+                None
+            }
+        }
     }
 
     /// Moves a collection's children into the tree and sets its end: the closing bracket for

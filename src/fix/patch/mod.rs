@@ -8,7 +8,7 @@
 
 use crate::fix::Edit;
 use crate::model::compose::ResourceKind;
-use crate::yaml::{Entry, NodeId, Tree};
+use crate::yaml::{Entry, Layout, NodeId, Tree};
 
 mod remove;
 
@@ -42,10 +42,16 @@ pub struct Patcher<'a> {
 impl<'a> Patcher<'a> {
     /// Learns the file's conventions (line ending, indentation step, list indentation).
     pub fn new(text: &'a str, tree: &'a Tree) -> Patcher<'a> {
+        Patcher::with_layout(text, tree, Patcher::learn(text, tree))
+    }
+
+    /// The file's conventions: the line ending most lines use, the indentation of a nested
+    /// mapping and of `- ` items relative to their key.
+    pub fn learn(text: &str, tree: &Tree) -> Layout {
         // The line ending most lines use (a stray CRLF line does not make the file CRLF).
         let crlf = text.matches("\r\n").count();
         let nl = if crlf * 2 > text.matches('\n').count() { "\r\n" } else { "\n" };
-        let mut p = Patcher { text, tree, nl, step: 2, seq_indent: 2 };
+        let p = Patcher { text, tree, nl, step: 2, seq_indent: 2 };
         let (mut step, mut seq) = (None, None);
         let mut stack: Vec<NodeId> = tree.roots.clone();
         let mut visited = 0;
@@ -80,9 +86,14 @@ impl<'a> Patcher<'a> {
                 stack.extend(tree.items(id).iter().copied());
             }
         }
-        p.step = step.unwrap_or(2).clamp(1, 8);
-        p.seq_indent = seq.unwrap_or(p.step).min(8);
-        p
+        let step = step.unwrap_or(2).clamp(1, 8);
+        Layout { nl, step, seq_indent: seq.unwrap_or(step).min(8) }
+    }
+
+    /// A patcher for a file whose conventions were learnt already ([`Layout::learn`]): a file
+    /// with thousands of fixes learns them once.
+    pub fn with_layout(text: &'a str, tree: &'a Tree, layout: Layout) -> Patcher<'a> {
+        Patcher { text, tree, nl: layout.nl, step: layout.step, seq_indent: layout.seq_indent }
     }
 
     /// Column (in characters) of a byte offset. A byte-order mark is not a column.
