@@ -130,7 +130,15 @@ pub struct Tree {
     pub comments: Vec<Comment>,
     /// Nodes tagged `!reset` or `!override` (Compose's merge tags, spec `13-merge.md`); few.
     merge_tags: Vec<(NodeId, MergeTag)>,
+    /// For mappings of more than [`INDEXED_MAP`] entries: key text to entry index, built the
+    /// first time one is searched (a fix per declaration of a 10 000-entry `secrets:` would
+    /// otherwise scan it 10 000 times).
+    key_index:
+        std::sync::OnceLock<std::collections::HashMap<NodeId, std::collections::HashMap<Box<str>, usize>>>,
 }
+
+/// Mappings with more entries than this are searched through an index.
+const INDEXED_MAP: usize = 32;
 
 /// Compose's merge tags (spec `13-merge.md`, "Reset value" and "Replace value").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,7 +341,27 @@ impl Tree {
 
     /// The entry for `key` written in this mapping node itself.
     pub fn own_entry(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.own_entries(map).iter().copied().find(|e| self.key_text(e.key) == Some(key))
+        let entries = self.own_entries(map);
+        if entries.len() <= INDEXED_MAP {
+            return entries.iter().copied().find(|e| self.key_text(e.key) == Some(key));
+        }
+        let index = self.key_index.get_or_init(|| {
+            let mut all = std::collections::HashMap::new();
+            for id in 0..self.nodes.len() {
+                let entries = self.own_entries(id);
+                if entries.len() > INDEXED_MAP {
+                    let mut keys = std::collections::HashMap::with_capacity(entries.len());
+                    for (i, e) in entries.iter().enumerate() {
+                        if let Some(k) = self.key_text(e.key) {
+                            keys.entry(Box::from(k)).or_insert(i);
+                        }
+                    }
+                    all.insert(id, keys);
+                }
+            }
+            all
+        });
+        index.get(&map)?.get(key).map(|&i| entries[i])
     }
 
     /// True for a `|` or `>` block scalar.

@@ -113,3 +113,29 @@ fn a_range_of_a_literal_block_is_placed_on_its_written_line() {
     let b = tree.own_entry(root, "b").unwrap().value;
     assert_eq!(tree.source_range(text, b, 0..11), None);
 }
+
+#[test]
+fn a_large_mapping_is_searched_by_index_with_the_same_answers() {
+    let mut text = String::from("secrets:\n");
+    for i in 0..100 {
+        text.push_str(&format!("  s{i}:\n    external: true\n"));
+    }
+    text.push_str("  \"quoted key\": {}\n");
+    let tree = Tree::parse(&text).unwrap();
+    let section = tree.own_entry(tree.roots[0], "secrets").unwrap().value;
+    assert_eq!(tree.own_entries(section).len(), 101);
+    for i in [0, 37, 99] {
+        let e = tree.own_entry(section, &format!("s{i}")).unwrap();
+        assert_eq!(tree.scalar(e.key), Some(format!("s{i}").as_str()));
+    }
+    assert!(tree.own_entry(section, "quoted key").is_some());
+    assert!(tree.own_entry(section, "s100").is_none());
+    // A duplicate key past the linear scan is still an error, naming the first line.
+    let dup = format!("{text}  s42: {{}}\n");
+    let err = Tree::parse(&dup).unwrap_err();
+    assert!(
+        err.message.contains("duplicate mapping key `s42` (first defined on line 86)"),
+        "{}",
+        err.message
+    );
+}
