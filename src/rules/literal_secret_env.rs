@@ -1,5 +1,7 @@
 //! MP006 literal-secret-env: a credential-named environment variable has a literal value.
 
+use std::collections::HashMap;
+
 use super::{Rule, RuleMeta, file_finding, first_unit, grant_fixes, offer, plan};
 use crate::finding::{FileId, Finding, FixPlan, Severity};
 use crate::fix::patch::{Unfixable, scalar};
@@ -130,16 +132,25 @@ fn repository(image: &str) -> &str {
     no_registry.strip_prefix("library/").unwrap_or(no_registry)
 }
 
+/// Each service's image in a unit: the first file of the unit that gives the service one.
+type Images<'a> = HashMap<&'a str, &'a str>;
+
+fn images<'a>(project: &'a Project, unit: &'a Unit) -> Images<'a> {
+    let mut out = HashMap::new();
+    for (_, s) in project.services(unit) {
+        if let Some(image) = &s.image {
+            out.entry(s.name.value.as_str()).or_insert(image.value.as_str());
+        }
+    }
+    out
+}
+
 /// The suffix the service's image reads `key` from a file with, if it is known to.
-fn file_suffix(project: &Project, unit: &Unit, service: &str, key: &str) -> Result<&'static str, Unfixable> {
-    let image = project
-        .services(unit)
-        .filter(|(_, s)| s.name.value == service)
-        .find_map(|(_, s)| s.image.as_ref())
-        .ok_or_else(|| {
-            Unfixable(format!("service `{service}` has no `image` to tell whether it reads `{key}_FILE`"))
-        })?;
-    let repo = repository(&image.value);
+fn file_suffix(images: &Images<'_>, service: &str, key: &str) -> Result<&'static str, Unfixable> {
+    let image = images.get(service).ok_or_else(|| {
+        Unfixable(format!("service `{service}` has no `image` to tell whether it reads `{key}_FILE`"))
+    })?;
+    let repo = repository(image);
     FILE_ENV_IMAGES
         .iter()
         .find(|(name, _, vars)| *name == repo && vars.contains(&key))
@@ -151,13 +162,14 @@ fn file_suffix(project: &Project, unit: &Unit, service: &str, key: &str) -> Resu
 fn move_to_secret(
     project: &Project,
     unit: &Unit,
+    images: &Images<'_>,
     file: FileId,
     service: &Service,
     var: &EnvVar,
 ) -> Result<FixPlan, Unfixable> {
     let key = &var.key.value;
     let svc = &service.name.value;
-    let suffix = file_suffix(project, unit, svc, key)?;
+    let suffix = file_suffix(images, svc, key)?;
     let name = key.to_ascii_lowercase();
     let f = &project.files[file];
     let tree = f.tree.as_ref().ok_or_else(|| Unfixable("the file did not parse".into()))?;
@@ -245,6 +257,8 @@ impl Rule for LiteralSecretEnv {
 
     fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
         let det = settings.detector();
+        // Built once per unit: a file with thousands of findings looks each service up once.
+        let mut images_of: HashMap<*const Unit, Images<'_>> = HashMap::new();
         for file in project.linted_files() {
             let Some(compose) = project.files[file].compose() else {
                 continue;
@@ -292,7 +306,10 @@ impl Rule for LiteralSecretEnv {
                     ));
                     // A fix names the key: only for keys that are names.
                     if let (std::borrow::Cow::Borrowed(_), Some(unit)) = (&shown, first_unit(project, file)) {
-                        offer(&mut f, move_to_secret(project, unit, file, service, var));
+                        let images = images_of
+                            .entry(std::ptr::from_ref(unit))
+                            .or_insert_with(|| images(project, unit));
+                        offer(&mut f, move_to_secret(project, unit, images, file, service, var));
                     }
                     out.push(f);
                 }

@@ -184,9 +184,13 @@ impl Patcher<'_> {
         }
         let key = t.node(entry.key).span.clone();
         let entries = t.own_entries(map);
+        // Entries are in source order: found by position, not by a scan (a file with a fix per
+        // entry of a large mapping would be quadratic).
         let idx = entries
-            .iter()
-            .position(|e| e.key == entry.key)
+            .binary_search_by_key(&key.start, |e| t.node(e.key).span.start)
+            .ok()
+            .filter(|&i| entries[i].key == entry.key)
+            .or_else(|| entries.iter().position(|e| e.key == entry.key))
             .ok_or_else(|| Unfixable("the entry is not written in its mapping".into()))?;
         if t.is_flow(map) {
             let members: Vec<(usize, usize)> =
