@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::secrets::{Detector, KeyClass};
+use crate::secrets::{Detector, KeyClass, split_words};
 
 mod messages;
 use crate::yaml::{Kind, NodeId, Style, Tree};
@@ -289,8 +289,9 @@ fn item(ctx: Ctx) -> Ctx {
     }
 }
 
-/// How one node was reached: its context and whether the key above it names a credential.
-type Reach = (Ctx, bool);
+/// How one node was reached: its context, whether the key above it (or above its list) names
+/// a credential, and whether it is a list item (where `KEY=value` is a variable).
+type Reach = (Ctx, bool, bool);
 
 /// Every context each node is reached in, following aliases and merge keys.
 fn reaches(tree: &Tree, shape: Shape, det: &Detector) -> HashMap<NodeId, Vec<Reach>> {
@@ -299,27 +300,33 @@ fn reaches(tree: &Tree, shape: Shape, det: &Detector) -> HashMap<NodeId, Vec<Rea
         Shape::Manifest => Ctx::ManifestRoot,
     };
     let mut out: HashMap<NodeId, Vec<Reach>> = HashMap::new();
-    let mut stack: Vec<(NodeId, Reach)> = tree.roots.iter().map(|&r| (r, (root, false))).collect();
+    let mut stack: Vec<(NodeId, Reach)> = tree.roots.iter().map(|&r| (r, (root, false, false))).collect();
     while let Some((id, reach)) = stack.pop() {
         let seen = out.entry(id).or_default();
         if seen.contains(&reach) {
             continue;
         }
         seen.push(reach);
-        let (ctx, _) = reach;
+        let (ctx, cred, _) = reach;
         match &tree.node(id).kind {
             Kind::Scalar { .. } => {}
-            Kind::Seq { .. } => stack.extend(tree.items(id).iter().map(|&i| (i, (item(ctx), false)))),
+            Kind::Seq { .. } => {
+                // Items of a list under a credential key are credentials too, where they are
+                // values (`x-passwords: [123456]`); in structure they are names.
+                let inner = item(ctx);
+                let cred = cred && matches!(inner, Ctx::Mask | Ctx::Ext | Ctx::Words);
+                stack.extend(tree.items(id).iter().map(|&i| (i, (inner, cred, true))));
+            }
             Kind::Map { .. } => {
                 for e in tree.own_entries(id) {
                     let key = tree.scalar(e.key).unwrap_or_default();
                     if key == "<<" {
                         // A merge key's mappings become entries of this mapping.
-                        stack.push((e.value, (ctx, false)));
+                        stack.push((e.value, (ctx, false, false)));
                         continue;
                     }
                     let cred = matches!(det.classify_key(key), KeyClass::Credential { .. });
-                    stack.push((e.value, (child(ctx, key), cred)));
+                    stack.push((e.value, (child(ctx, key), cred, false)));
                 }
             }
             Kind::Alias { target } => stack.push((*target, reach)),
@@ -330,10 +337,11 @@ fn reaches(tree: &Tree, shape: Shape, det: &Detector) -> HashMap<NodeId, Vec<Rea
 
 /// What a scalar reached in `reach` may show: the strictest of the places it is used, where an
 /// `x-` field counts only when the node is used nowhere else.
-fn strictest(reach: &[Reach]) -> (Ctx, bool) {
-    let used: Vec<Reach> = reach.iter().copied().filter(|(c, _)| *c != Ctx::Ext).collect();
+fn strictest(reach: &[Reach]) -> (Ctx, bool, bool) {
+    let used: Vec<Reach> = reach.iter().copied().filter(|(c, ..)| *c != Ctx::Ext).collect();
     let set = if used.is_empty() { reach } else { &used };
-    let cred = set.iter().any(|(_, c)| *c);
+    let cred = set.iter().any(|(_, c, _)| *c);
+    let item = set.iter().all(|(.., i)| *i);
     let rank = |c: Ctx| match c {
         Ctx::Secret => 4,
         Ctx::Mask | Ctx::Ext => 3,
@@ -341,8 +349,8 @@ fn strictest(reach: &[Reach]) -> (Ctx, bool) {
         Ctx::Plain => 1,
         _ => 3,
     };
-    let ctx = set.iter().map(|(c, _)| *c).max_by_key(|c| rank(*c)).unwrap_or(Ctx::Mask);
-    (ctx, cred)
+    let ctx = set.iter().map(|(c, ..)| *c).max_by_key(|c| rank(*c)).unwrap_or(Ctx::Mask);
+    (ctx, cred, item)
 }
 
 /// Byte ranges of `text` to mask.
@@ -353,10 +361,10 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector
     // Commands written as lists: each item's words are masked knowing the item before it.
     let mut handled = std::collections::HashSet::new();
     for id in 0..tree.node_count() {
-        if matches!(tree.node(id).kind, Kind::Seq { .. }) && strict(id).is_some_and(|(c, _)| c == Ctx::Words)
+        if matches!(tree.node(id).kind, Kind::Seq { .. }) && strict(id).is_some_and(|(c, ..)| c == Ctx::Words)
         {
             mask_word_items(text, tree, id, det, &mut out, |i| {
-                strict(i).is_some_and(|(c, _)| c == Ctx::Words) && handled.insert(i)
+                strict(i).is_some_and(|(c, ..)| c == Ctx::Words) && handled.insert(i)
             });
         }
     }
@@ -370,7 +378,7 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector
         }
         let inner = inner_span(text, node.span.clone(), style);
         let value = tree.scalar(id).unwrap_or_default();
-        let Some((ctx, cred)) = strict(id) else {
+        let Some((ctx, cred, item)) = strict(id) else {
             // Keys are not reached as values: shown unless they look like a secret (a token,
             // or `PASSWORD=value` written as a key in a flow mapping).
             if !shown_word(value, det) {
@@ -383,9 +391,17 @@ pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector
         let placeable = source == value || matches!(style, Style::Plain | Style::Block);
         match ctx {
             Ctx::Plain if !cred && det.find_pattern(value).is_none() && !has_userinfo(value) => {}
-            Ctx::Plain if source == value => mask_value(source, inner.start, cred, det, &mut out),
-            Ctx::Words if placeable => mask_words(source, inner.start, true, det, &mut out),
-            Ctx::Mask | Ctx::Ext if source == value => mask_value(source, inner.start, cred, det, &mut out),
+            Ctx::Plain if source == value => mask_value(source, inner.start, cred, item, det, &mut out),
+            Ctx::Words if placeable => mask_words(
+                source,
+                inner.start,
+                &mut Words { command: true, secret_next: false },
+                det,
+                &mut out,
+            ),
+            Ctx::Mask | Ctx::Ext if source == value => {
+                mask_value(source, inner.start, cred, item, det, &mut out)
+            }
             Ctx::Mask | Ctx::Ext if !cred && harmless(value, det) => {}
             _ => out.push(inner),
         }
@@ -414,50 +430,72 @@ fn mask_word_items(
     out: &mut Vec<Range<usize>>,
     mut take: impl FnMut(NodeId) -> bool,
 ) {
-    let mut command_next = true;
+    let mut state = Words { command: true, secret_next: false };
     for &i in tree.items(seq) {
         let id = tree.resolve(i);
         let Kind::Scalar { style, .. } = tree.node(id).kind else {
-            command_next = false;
+            state = Words { command: false, secret_next: false };
             continue;
         };
         let value = tree.scalar(id).unwrap_or_default();
-        let command = command_next;
-        command_next = matches!(value, "CMD" | "CMD-SHELL" | "-c" | "exec" | "--");
-        if !take(id) {
-            continue;
-        }
         let inner = inner_span(text, tree.node(id).span.clone(), style);
         let source = &text[inner.clone()];
-        if source == value || matches!(style, Style::Plain | Style::Block) {
-            mask_words(source, inner.start, command, det, out);
-        } else if !value.split_whitespace().all(|w| harmless(w, det)) {
-            // Escapes: the words cannot be placed; show the item only when all are harmless.
-            out.push(inner);
+        let mut next = state;
+        if take(id) {
+            if source == value || matches!(style, Style::Plain | Style::Block) {
+                mask_words(source, inner.start, &mut next, det, out);
+            } else {
+                // Escapes: the words cannot be placed; show the item only when all are harmless.
+                let all = !state.secret_next && value.split_whitespace().all(|w| harmless(w, det));
+                if !all {
+                    out.push(inner);
+                }
+                next = Words { command: false, secret_next: false };
+            }
+        } else {
+            mask_words(value, 0, &mut next, det, &mut Vec::new());
         }
+        // A list item is one word: after `CMD`, `-c` or `exec` comes a command.
+        next.command = matches!(value, "CMD" | "CMD-SHELL" | "-c" | "exec" | "--");
+        state = next;
     }
 }
 
-/// Masks the words of a command line that are not harmless. `command` tells whether the first
-/// word is in command position, where a program name is shown.
-fn mask_words(source: &str, offset: usize, command: bool, det: &Detector, out: &mut Vec<Range<usize>>) {
-    let mut command = command;
+/// Where a command line is, word by word.
+#[derive(Clone, Copy)]
+struct Words {
+    /// The next word is in command position (a program name is shown).
+    command: bool,
+    /// The next word is a credential flag's value (masked, even a number or a path).
+    secret_next: bool,
+}
+
+/// Masks the words of a command line that are not harmless, carrying `state` from word to
+/// word (and from list item to list item).
+fn mask_words(source: &str, offset: usize, state: &mut Words, det: &Detector, out: &mut Vec<Range<usize>>) {
     for (start, raw) in split_words(source) {
         let lead = raw.len() - raw.trim_start_matches(['"', '\'', '(', '`']).len();
         let word = raw[lead..].trim_end_matches(['"', '\'', ';', ')', '`', '&', '|', ',']);
         let at = offset + start + lead;
         let separator = matches!(word, "&&" | "||" | "|" | ";" | "then" | "do" | "else" | "exec" | "sudo");
         let ends = raw.ends_with(';') || raw.ends_with("&&") || raw.ends_with('|');
+        if state.secret_next && !word.is_empty() && !is_interpolation(word) {
+            // The value of `--password`, `-a`, `-p`: masked whatever it looks like.
+            out.push(at..at + word.len());
+            state.secret_next = false;
+            state.command = ends;
+            continue;
+        }
         let shown = word.is_empty()
             || separator
-            || (command && is_program(word, det))
+            || (state.command && is_program(word, det))
             || matches!(word, "CMD" | "CMD-SHELL" | "NONE" | "-c")
-            || harmless(word, det);
+            || (harmless(word, det) && !credential_flag_with_value(word, det));
         if !shown {
             if let Some((flag, value)) = word.split_once('=')
                 && (is_flag(flag) || is_name(flag))
             {
-                let cred = is_flag(flag) && is_credential_flag(flag)
+                let cred = crate::secrets::credential_flag(det, flag)
                     || matches!(det.classify_key(flag), KeyClass::Credential { .. });
                 if cred || !harmless(value, det) {
                     out.push(at + flag.len() + 1..at + word.len());
@@ -466,28 +504,37 @@ fn mask_words(source: &str, offset: usize, command: bool, det: &Detector, out: &
                 out.push(at..at + word.len());
             }
         }
-        command = separator || ends || (command && matches!(word, "sh" | "bash" | "ash" | "env"));
+        // The flags whose next word is a password: long credential flags, and the short
+        // ones some programs read a password from (`-p`, `-a`, `-P`, `-u user:pass`).
+        state.secret_next = !word.contains('=')
+            && (crate::secrets::credential_flag(det, word)
+                || matches!(word, "-p" | "-a" | "-P" | "-u" | "--user"));
+        state.command = separator || ends || (state.command && matches!(word, "sh" | "bash" | "ash" | "env"));
     }
 }
 
-/// The words of a text split at any Unicode whitespace, with their byte offsets.
-pub(crate) fn split_words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_whitespace().map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+/// `--password=value` with a value: never harmless, whatever the value looks like.
+fn credential_flag_with_value(word: &str, det: &Detector) -> bool {
+    word.split_once('=').is_some_and(|(flag, v)| !v.is_empty() && crate::secrets::credential_flag(det, flag))
 }
 
-/// A flag whose value is a credential (`--password`, `--requirepass`, `--db-password`).
-fn is_credential_flag(flag: &str) -> bool {
-    let name = flag.trim_start_matches('-').to_ascii_uppercase().replace('-', "_");
-    matches!(crate::secrets::classify_key(&name), KeyClass::Credential { .. })
-        || ["REQUIREPASS", "MASTERAUTH", "PASS"].contains(&name.as_str())
-}
-
-/// Masks a value where every value is hidden unless harmless; `- KEY=value` items keep `KEY=`.
-fn mask_value(source: &str, offset: usize, cred: bool, det: &Detector, out: &mut Vec<Range<usize>>) {
-    if let Some((name, value)) = source.split_once('=')
+/// Masks a value where every value is hidden unless harmless. Under a credential key only an
+/// interpolation shows; a list item `- KEY=value` keeps `KEY=` (the variable's name).
+fn mask_value(
+    source: &str,
+    offset: usize,
+    cred: bool,
+    item: bool,
+    det: &Detector,
+    out: &mut Vec<Range<usize>>,
+) {
+    if item
+        && !cred
+        && let Some((name, value)) = source.split_once('=')
         && is_name(name)
+        && det.find_pattern(name).is_none()
     {
-        let cred = cred || matches!(det.classify_key(name), KeyClass::Credential { .. });
+        let cred = matches!(det.classify_key(name), KeyClass::Credential { .. });
         if (cred && !is_interpolation(value)) || (!cred && !harmless(value, det)) {
             out.push(offset + name.len() + 1..offset + source.len());
         }
@@ -525,7 +572,7 @@ fn is_program(s: &str, det: &Detector) -> bool {
         && det.find_pattern(s).is_none()
 }
 
-/// Only `${VAR}`, `$VAR` and `$$` (no literal, no default).
+/// Only `${VAR}`, `${VAR:?}` and `$VAR` (no literal, no default, no message).
 fn is_interpolation(s: &str) -> bool {
     let mut rest = s.trim();
     if rest.is_empty() {
@@ -575,7 +622,7 @@ pub(crate) fn harmless(value: &str, det: &Detector) -> bool {
     if let Some((flag, value)) = v.split_once('=')
         && is_flag(flag)
     {
-        return !is_credential_flag(flag) && harmless(value, det);
+        return !crate::secrets::credential_flag(det, flag) && harmless(value, det);
     }
     let path_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+:,".contains(&b));
     if ["/", "./", "../", "~/"].iter().any(|p| v.starts_with(p)) && !v.starts_with("//") && path_chars(v) {
@@ -701,7 +748,11 @@ fn lexical_ranges(text: &str, det: &Detector) -> Vec<Range<usize>> {
             None => (value, None),
         };
         let v = value.trim();
-        if !v.is_empty() && !harmless(v.trim_matches(['"', '\'']), det) {
+        let key = rest[..key_len.saturating_sub(1)].trim_matches(['"', '\'']);
+        let cred = matches!(det.classify_key(key), KeyClass::Credential { .. });
+        let bare = v.trim_matches(['"', '\'']);
+        let shown = if cred { is_interpolation(bare) } else { harmless(bare, det) };
+        if !v.is_empty() && !shown {
             let s = value_start + (value.len() - value.trim_start().len());
             out.push(s..s + v.len());
         }

@@ -16,7 +16,7 @@ use crate::rules::{active, check_all};
 use crate::settings::Settings;
 
 /// The rules about values: the ones a commit can leak.
-const LEAK_RULES: [&str; 3] = ["MP005", "MP006", "MP007"];
+const LEAK_RULES: [&str; 4] = ["MP005", "MP006", "MP007", "MP013"];
 
 #[derive(Serialize)]
 struct Leak {

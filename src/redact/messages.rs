@@ -7,8 +7,9 @@ use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::{is_interpolation, mask_ranges, split_words};
+use super::{is_interpolation, mask_ranges};
 use crate::model::Project;
+use crate::secrets::split_words;
 use crate::secrets::{Detector, KeyClass};
 
 /// Checks messages before they leave the process.

@@ -273,3 +273,29 @@ fn known_values_are_masked_wherever_a_message_or_snippet_names_them() {
     let key = format!("DB_PASSWORD = {CANARY}");
     assert!(!shown_name(&key, &det).contains(CANARY));
 }
+
+#[test]
+fn the_code_review_found_these_and_they_stay_masked() {
+    let texts = [
+        // A base64 value's padding is not `KEY=value`; nor is a password holding `=`.
+        "services:\n  a:\n    environment:\n      API_TOKEN: c2VjcmV0a2V5Zm9ydGVzdA==\n      NOTE: q7Rm2wZ=\n".to_string(),
+        "services:\n  a:\n    environment:\n      DB_PASSWORD: \"p4ss=q7Rm2wZ\"\n".to_string(),
+        // A credential flag's value is masked even when it looks harmless (a number, a path).
+        "services:\n  a:\n    command: redis-server --requirepass 4711\n    entrypoint: [\"app\", \"--password\", \"4711\"]\n".to_string(),
+        "services:\n  a:\n    healthcheck:\n      test: redis-cli -a 4711 ping\n".to_string(),
+        // A file that does not parse still knows a credential key.
+        "services:\n  a:\n    environment:\n      DB_PASSWORD: 4711\n  [\n".to_string(),
+        // Items of a list under a credential key are credentials.
+        "x-db-passwords: [4711, 4712]\nservices: {}\n".to_string(),
+    ];
+    for text in texts {
+        let out = masked(&text);
+        for leaked in ["c2VjcmV0a2V5Zm9ydGVzdA", CANARY, "4711", "4712"] {
+            assert!(!out.contains(leaked), "{text:?}\n---\n{out}");
+        }
+    }
+    // A credential word the project configures counts for `--flag=value` too.
+    let det = Detector { extra_words: vec!["PIN".into()], allowed_values: Vec::new() };
+    let out = mask_with("services:\n  a:\n    command: app --pin=4711\n", Shape::Compose, &det);
+    assert!(!out.contains("4711"), "{out}");
+}

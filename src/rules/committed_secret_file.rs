@@ -76,7 +76,7 @@ impl Rule for CommittedSecretFile {
                             .and_then(|&r| t.own_entries(r).first().map(|e| t.node(e.key).span.clone()))
                     })
                     .unwrap_or(0..0);
-                if let Some(f) = interpolation_file(project, settings, unit, first, &format!("/{path}"), at)
+                if let Some(f) = interpolation_file(project, settings, unit, first, EnvPath::Root(path), at)
                     && reported.insert(f.subject.clone())
                 {
                     out.push(f);
@@ -118,9 +118,14 @@ impl Rule for CommittedSecretFile {
                 // `env_file`s of `include` entries: Compose reads them for interpolation.
                 for include in &compose.includes {
                     for raw in &include.env_files {
-                        if let Some(f) =
-                            interpolation_file(project, settings, unit, file, &raw.value, raw.span.clone())
-                            && reported.insert(f.subject.clone())
+                        if let Some(f) = interpolation_file(
+                            project,
+                            settings,
+                            unit,
+                            file,
+                            EnvPath::Written(&raw.value),
+                            raw.span.clone(),
+                        ) && reported.insert(f.subject.clone())
                         {
                             out.push(f);
                         }
@@ -154,7 +159,10 @@ impl Rule for CommittedSecretFile {
                         f.help = Some(format!(
                             "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"
                         ));
-                        out.push(f);
+                        // An env file also read for interpolation is reported once.
+                        if reported.insert(f.subject.clone()) {
+                            out.push(f);
+                        }
                     }
                 }
             }
@@ -162,20 +170,25 @@ impl Rule for CommittedSecretFile {
     }
 }
 
+/// Where an env file is: a path from the repository root, or as a file wrote it.
+enum EnvPath<'a> {
+    Root(&'a str),
+    Written(&'a str),
+}
+
 /// MP005 for an `.env`-format file Compose reads for interpolation (`.env`, `--env-file`, an
-/// include's `env_file`): tracked and setting a credential-named variable to a literal. `raw`
-/// is the path as written (relative to the file's folder), or `/`-prefixed from the root.
+/// include's `env_file`): tracked and setting a credential-named variable to a literal.
 fn interpolation_file(
     project: &Project,
     settings: &Settings,
     unit: &crate::model::Unit,
     file: usize,
-    raw: &str,
+    at: EnvPath<'_>,
     span: std::ops::Range<usize>,
 ) -> Option<Finding> {
-    let (path, facts) = match raw.strip_prefix('/') {
-        Some(root_relative) => (root_relative.to_string(), project.facts.get(root_relative)?),
-        None => project.facts_for(unit, file, raw)?,
+    let (path, facts) = match at {
+        EnvPath::Root(path) => (path.to_string(), project.facts.get(path)?),
+        EnvPath::Written(raw) => project.facts_for(unit, file, raw)?,
     };
     if !facts.tracked {
         return None;

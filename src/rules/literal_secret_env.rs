@@ -284,7 +284,9 @@ impl Rule for LiteralSecretEnv {
                     let mut f = file_finding(&META, project, file, span, "literal value", {
                         let literal = value.value.get(range.clone()).unwrap_or_default();
                         // `${X:-literal}`: the default is deployed whenever X is unset.
-                        let default = value.value.get(..range.start).unwrap_or_default().contains("${");
+                        // Inside an open `${`: a default (`${X:-literal}`), not text after `${X}`.
+                        let before = value.value.get(..range.start).unwrap_or_default();
+                        let default = before.rfind("${").is_some_and(|i| !before[i..].contains('}'));
                         let what = match (default, crate::secrets::is_placeholder(literal)) {
                             (false, false) => "is set to a literal value,",
                             (false, true) => "is set to a placeholder, which is deployed as the value:",

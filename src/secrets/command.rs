@@ -30,12 +30,13 @@ enum Short {
 }
 
 /// A long flag whose value is a credential (`--password`, `--requirepass`, `--db-password`,
-/// `--masterauth`), not one about it (`--password-file`).
-fn credential_flag(det: &Detector, word: &str) -> bool {
+/// `--masterauth`), not one about it (`--password-file`) or one that only mentions it
+/// (`--password-stdin`: the credential word must end the flag).
+pub(crate) fn credential_flag(det: &Detector, word: &str) -> bool {
     let Some(name) = word.strip_prefix("--") else { return false };
     let name = name.replace('-', "_");
-    matches!(det.classify_key(&name), KeyClass::Credential { .. })
-        || matches!(name.to_ascii_lowercase().as_str(), "masterauth" | "requirepass")
+    matches!(det.classify_key(&name), KeyClass::Credential { last: true })
+        || name.eq_ignore_ascii_case("masterauth")
 }
 
 /// A literal a command line could carry as the password: not an interpolation, a command
@@ -47,17 +48,24 @@ fn literal(word: &str) -> bool {
         && !SWITCH_VALUES.contains(&w.to_ascii_lowercase().as_str())
 }
 
+/// The words of a text split at any Unicode whitespace, with their byte offsets.
+pub(crate) fn split_words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_whitespace().map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+}
+
 /// The words of a command line with their byte ranges, quotes trimmed.
 fn words(value: &str) -> Vec<(Range<usize>, &str)> {
     let mut out = Vec::new();
-    let mut pos = 0;
-    for raw in value.split(char::is_whitespace) {
-        let start = pos;
-        pos += raw.len() + 1;
+    for (start, raw) in split_words(value) {
         let lead = raw.len() - raw.trim_start_matches(['"', '\'', '(']).len();
         let word = raw[lead..].trim_end_matches(['"', '\'', ';', ')', ',']);
         if !word.is_empty() {
             out.push((start + lead..start + lead + word.len(), word));
+        }
+        // `db;` ends a command: the separator is a word of its own.
+        if raw.len() > 1 && raw.ends_with(';') {
+            let end = start + raw.len();
+            out.push((end - 1..end, ";"));
         }
     }
     out
@@ -87,6 +95,11 @@ pub(super) fn command_credential(det: &Detector, value: &str) -> Option<Match> {
             SHORT_FLAGS.iter().find(|(p, _, how)| base == *p || (*how == Short::Glued && base.starts_with(p)))
         {
             program = Some(p);
+            continue;
+        }
+        // A new command after a separator: mysql's `-p` is not `mkdir -p`.
+        if matches!(*word, "&&" | "||" | "|" | ";") {
+            program = None;
             continue;
         }
         let next = list.get(i + 1);

@@ -10,6 +10,7 @@ use aho_corasick::AhoCorasick;
 use crate::model::interp::{Piece, pieces};
 
 mod command;
+pub(crate) use command::{credential_flag, split_words};
 mod patterns;
 use patterns::{PATTERNS, PREFILTER, regex};
 
@@ -480,8 +481,8 @@ fn auth_pair_key(key: &str) -> bool {
     words(key).last().is_some_and(|w| w.eq_ignore_ascii_case("AUTH"))
 }
 
-/// `user:password` (or `user:$apr1$…`): two non-empty halves, no spaces, not a URL, the
-/// password half not an interpolation.
+/// `user:password`: two non-empty halves, no spaces, not a URL, neither half an interpolation
+/// (a `user:$apr1$…` hash starts with `$` too: MP013 reports those).
 fn auth_pair(value: &str) -> bool {
     let v = value.trim();
     match v.split_once(':') {
@@ -519,7 +520,7 @@ pub fn env_file_credentials(text: &str) -> Vec<String> {
 pub fn find_hash(value: &str) -> Option<Range<usize>> {
     static HASH: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:\$\$?(?:2[abxy]?|apr1|1|5|6)\$\$?[./A-Za-z0-9]{1,22}\$\$?[./A-Za-z0-9]{20,})|(?:\$\$?2[abxy]\$\$?\d\d\$\$?[./A-Za-z0-9]{53})|(?:\{(?:SHA512-CRYPT|SHA256-CRYPT|BLF-CRYPT|MD5-CRYPT|SSHA512|SSHA256|SSHA|SHA512|SHA256|SHA|CRYPT|PBKDF2)\}[^\s|:,]{8,})",
+            r"(?:\$\$?(?:2[abxy]?|apr1|1|5|6)\$\$?[./A-Za-z0-9]{1,22}\$\$?[./A-Za-z0-9]{20,})|(?:\{(?:SHA512-CRYPT|SHA256-CRYPT|BLF-CRYPT|MD5-CRYPT|SSHA512|SSHA256|SSHA|SHA512|SHA256|SHA|CRYPT|PBKDF2)\}[^\s|:,]{8,})",
         )
         .ok()
     });

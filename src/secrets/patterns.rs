@@ -55,20 +55,15 @@ pub(super) const PATTERNS: &[(&str, Pattern)] = &[
     ),
     // ADO.NET / ODBC / JDBC connection strings: `Server=db;User Id=sa;Password=…;`,
     // `jdbc:…?user=a&password=…`. The keyword is the name's tail, in either case.
-    ("assword=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
-    ("ASSWORD=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
-    ("wd=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
-    ("WD=", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    ("assword", Pattern { what: "a password in a connection string", regex: CONNECTION }),
+    ("pwd", Pattern { what: "a password in a connection string", regex: CONNECTION }),
     // A password inside configuration embedded in a value (Ruby, TOML, INI, JSON):
     // `gitlab_rails['db_password'] = '…'`, `"password": "…"`. Quoted values only.
     ("assword", Pattern { what: "a password in embedded configuration", regex: EMBEDDED }),
-    ("ASSWORD", Pattern { what: "a password in embedded configuration", regex: EMBEDDED }),
+    ("asswd", Pattern { what: "a password in embedded configuration", regex: EMBEDDED }),
     ("ecret", Pattern { what: "a secret in embedded configuration", regex: EMBEDDED }),
     // fetchmail/netrc style: `pass 'secret'`, `password "secret"`.
-    ("pass '", Pattern { what: "a password in embedded configuration", regex: SPACED }),
-    ("pass \"", Pattern { what: "a password in embedded configuration", regex: SPACED }),
-    ("word '", Pattern { what: "a password in embedded configuration", regex: SPACED }),
-    ("word \"", Pattern { what: "a password in embedded configuration", regex: SPACED }),
+    ("pass", Pattern { what: "a password in embedded configuration", regex: SPACED }),
     (
         "hooks.slack.com",
         Pattern {
@@ -85,14 +80,17 @@ pub(super) const PATTERNS: &[(&str, Pattern)] = &[
     ),
 ];
 
-const CONNECTION: &str = r#"(?i)(?:^|[;?&\s"'])(?:password|pwd)\s*=\s*([^;&"'\s$*{<][^;&"'\s]*)"#;
+const CONNECTION: &str = r#"(?i)(?:^|[;?&\s"'])(?:password|pwd)\s*=\s*([^;&"'\s$*{</][^;&"'\s]*)"#;
 
 const EMBEDDED: &str = r#"(?i)\b[a-z0-9_.\[\]'"-]*(?:password|passwd|secret)['"\]]*\s*(?:=>|=|:)\s*(?:'([^'\s$*{<][^'\s]*)'|"([^"\s$*{<][^"\s]*)")"#;
 
-const SPACED: &str = r#"(?i)\b(?:pass|password|passwd)\s+(?:'([^'\s$*{<][^'\s]*)'|"([^"\s$*{<][^"\s]*)")"#;
+const SPACED: &str = r#"(?i)\b(?:pass|password|passwd)[ \t]+(?:'([^'\s$*{<][^'\s]*)'|"([^"\s$*{<][^"\s]*)")"#;
 
-pub(super) static PREFILTER: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(PATTERNS.iter().map(|(k, _)| *k)).ok());
+/// Keywords in any case: the regexes are case-insensitive where the formats are (`Password=`,
+/// `PASSWD 'x'`), and a case-sensitive one simply does not match the other cases.
+pub(super) static PREFILTER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder().ascii_case_insensitive(true).build(PATTERNS.iter().map(|(k, _)| *k)).ok()
+});
 
 /// Each pattern's regex, compiled the first time a value holds its keyword: a repository
 /// with one URL password should not pay for compiling all of them.

@@ -214,3 +214,23 @@ fn passwords_on_command_lines() {
         assert_eq!(hit(no), None, "{no}");
     }
 }
+
+#[test]
+fn what_the_code_review_found_in_the_detectors() {
+    let det = Detector::default();
+    let hit = |v: &str| det.command_credential(v).map(|m| v[m.range].to_string());
+    // A flag that only mentions the credential takes no password.
+    assert_eq!(hit("docker login --password-stdin registry.example.com"), None);
+    // A new command after a separator: `mkdir -pv` is not mysql's `-p`.
+    assert_eq!(hit("mysql -uroot db; mkdir -pv /data"), None);
+    // A multi-byte space between the flag and the password: the range is the password.
+    assert_eq!(hit("app --password\u{3000}hunter2 --verbose").as_deref(), Some("hunter2"));
+    assert_eq!(hit("app\u{a0}--password=hunter2").as_deref(), Some("hunter2"));
+    // Keywords in any case reach their (case-insensitive) patterns.
+    let found = |v: &str| find_pattern(v).map(|m| v[m.range].to_string());
+    assert_eq!(found("db_passwd = 'hunter22'").as_deref(), Some("hunter22"));
+    assert_eq!(found(r#"{"SECRET": "hunter22"}"#).as_deref(), Some("hunter22"));
+    assert_eq!(found("Server=db; Password = hunter22;").as_deref(), Some("hunter22"));
+    assert_eq!(found("PASSWD 'hunter22'").as_deref(), Some("hunter22"));
+    assert_eq!(found("cd $PWD=/app"), None);
+}

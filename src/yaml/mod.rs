@@ -414,8 +414,10 @@ impl Tree {
             }
             None
         };
+        // Both ends are character boundaries of the value (a range's end is placed itself, not
+        // its last byte, which may sit inside a character).
         let start = place(range.start)?;
-        let end = if range.is_empty() { start } else { place(range.end - 1)? + 1 };
+        let end = if range.is_empty() { start } else { place(range.end)? };
         (text.get(start..end) == value.get(range)).then_some(start..end)
     }
 

@@ -139,3 +139,14 @@ fn a_large_mapping_is_searched_by_index_with_the_same_answers() {
         err.message
     );
 }
+
+#[test]
+fn a_range_ending_in_a_multibyte_character_is_placed_without_panicking() {
+    let text = "a: |\n  pw = 'sécurité'\n  next\n";
+    let tree = Tree::parse(text).unwrap();
+    let a = tree.own_entry(tree.roots[0], "a").unwrap().value;
+    let value = tree.scalar(a).unwrap();
+    let start = value.find("sécurité").unwrap();
+    let range = tree.source_range(text, a, start..start + "sécurité".len()).unwrap();
+    assert_eq!(&text[range], "sécurité");
+}

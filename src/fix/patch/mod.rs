@@ -90,7 +90,7 @@ impl<'a> Patcher<'a> {
         Layout { nl, step, seq_indent: seq.unwrap_or(step).min(8) }
     }
 
-    /// A patcher for a file whose conventions were learnt already ([`Layout::learn`]): a file
+    /// A patcher for a file whose conventions were learnt already ([`Patcher::learn`]): a file
     /// with thousands of fixes learns them once.
     pub fn with_layout(text: &'a str, tree: &'a Tree, layout: Layout) -> Patcher<'a> {
         Patcher { text, tree, nl: layout.nl, step: layout.step, seq_indent: layout.seq_indent }
