@@ -288,3 +288,15 @@ fn errors_about_the_command_line_and_configuration_do_not_echo_tokens() {
     assert_eq!(run.code, 2);
     assert!(!run.stderr.contains(CANARY), "{}", run.stderr);
 }
+
+#[test]
+fn a_value_equal_to_a_name_written_in_the_file_leaves_the_name_readable() {
+    // Masking the service name would only say that the password equals it.
+    let dir = repo(&[(
+        "compose.yaml",
+        "services:\n  wordpress:\n    image: wordpress:6\n    environment:\n      WORDPRESS_DB_PASSWORD: wordpress\n",
+    )]);
+    let run = minipaas(dir.path(), &["lint", "--no-color"]);
+    assert!(run.stdout.contains("of service `wordpress`"), "{}", run.stdout);
+    assert!(run.stdout.contains("WORDPRESS_DB_PASSWORD: *********"), "{}", run.stdout);
+}

@@ -157,7 +157,30 @@ pub(crate) fn known_values(project: &Project, det: &Detector) -> Vec<String> {
     }
     out.sort();
     out.dedup();
-    out
+    // A value that is also written as a name (a service, an image, a file's path) is shown as that
+    // name everywhere already; masking it there would only tell that the two are equal
+    // (`POSTGRES_PASSWORD: postgres` beside `image: postgres`). A value resolved into a name
+    // (`${DB_PASSWORD}/inc.yaml`) is written nowhere as one, and stays masked.
+    let Ok(ac) = AhoCorasick::new(&out) else { return out };
+    let mut written = vec![false; out.len()];
+    let mut mark =
+        |text: &str| ac.find_overlapping_iter(text).for_each(|m| written[m.pattern().as_usize()] = true);
+    for file in &project.files {
+        mark(&file.path);
+        // Service names and the images written in place (a fix never adds either; an image
+        // written as an alias of a password's anchor is not a name).
+        let Some(tree) = &file.tree else { continue };
+        for &root in &tree.roots {
+            let Some(services) = tree.own_entry(root, "services") else { continue };
+            for e in tree.own_entries(services.value) {
+                tree.scalar(e.key).into_iter().for_each(&mut mark);
+                if let Some(image) = tree.own_entry(e.value, "image").filter(|i| !tree.is_alias(i.value)) {
+                    tree.scalar(image.value).into_iter().for_each(&mut mark);
+                }
+            }
+        }
+    }
+    out.into_iter().zip(written).filter(|(_, w)| !w).map(|(v, _)| v).collect()
 }
 
 /// Every message of a run through the scrubber: findings (messages, notes, help, fix titles,
