@@ -179,6 +179,17 @@ fn file_finding(
     f
 }
 
+/// Each linted Compose file that parsed, with its view, tree and text: what the rules that
+/// scan every value (MP007, MP013) walk.
+pub(super) fn linted_compose(
+    project: &Project,
+) -> impl Iterator<Item = (FileId, &crate::model::compose::Compose, &crate::yaml::Tree, &str)> {
+    project.linted_files().into_iter().filter_map(move |file| {
+        let f = &project.files[file];
+        Some((file, f.compose()?, f.tree.as_ref()?, f.text.as_str()))
+    })
+}
+
 /// Runs `build` with a patcher for `file`, or explains why the file cannot be patched.
 pub(crate) fn with_patcher<T>(
     project: &Project,

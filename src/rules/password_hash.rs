@@ -57,13 +57,7 @@ impl Rule for PasswordHash {
 
     fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
         let det = settings.detector();
-        for file in project.linted_files() {
-            let Some(compose) = project.files[file].compose() else {
-                continue;
-            };
-            let (Some(tree), text) = (&project.files[file].tree, &project.files[file].text) else {
-                continue;
-            };
+        for (file, compose, tree, text) in super::linted_compose(project) {
             for scalar in &compose.scalars {
                 let Some(value) = tree.scalar(scalar.value) else { continue };
                 let Some(range) = crate::secrets::find_hash(value) else { continue };

@@ -64,13 +64,7 @@ impl Rule for SecretPattern {
 
     fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
         let det = settings.detector();
-        for file in project.linted_files() {
-            let Some(compose) = project.files[file].compose() else {
-                continue;
-            };
-            let (Some(tree), text) = (&project.files[file].tree, &project.files[file].text) else {
-                continue;
-            };
+        for (file, compose, tree, text) in super::linted_compose(project) {
             let mut report = |span: std::ops::Range<usize>,
                               what: String,
                               key: Option<String>,
