@@ -303,9 +303,9 @@ impl Shared {
             }
             t
         };
-        let manifest = "compose:\n  files: [../shared/s.yaml, app.yaml]\n".to_string();
+        let manifest = "compose:\n  files: [../common/s.yaml, app.yaml]\n".to_string();
         vec![
-            ("shared/s.yaml".into(), shared),
+            ("common/s.yaml".into(), shared),
             ("dev/app.yaml".into(), app(&self.dev)),
             ("dev/minipaas.yaml".into(), manifest.clone()),
             ("prod/app.yaml".into(), app(&self.prod)),
@@ -382,7 +382,7 @@ proptest! {
             std::fs::create_dir_all(dir.path().join(path.rsplit_once('/').unwrap().0)).unwrap();
             std::fs::write(dir.path().join(&path), text).unwrap();
         }
-        let prod = ["shared/s.yaml", "prod/app.yaml"];
+        let prod = ["common/s.yaml", "prod/app.yaml"];
         let prod_errors = |ws: &Workspace| {
             let opts = LoadOptions { env: Some("prod".into()), ..LoadOptions::default() };
             let project = minipaas::model::Project::load(ws, &opts).unwrap();

@@ -91,39 +91,39 @@ fn an_anchor_never_slides_to_the_next_item() {
 fn a_fix_for_one_env_never_changes_what_another_mounts() {
     // Declaring `db` for prod in the shared file would replace dev's `dev_db_v3` declaration.
     let dir = repo(&[
-        ("dev/minipaas.yaml", "compose:\n  files: [../shared/secrets.yml, ../shared/app.yml]\n"),
-        ("prod/minipaas.yaml", "compose:\n  files: [../shared/app.yml]\n"),
-        ("shared/secrets.yml", "secrets:\n  db:\n    external: true\n    name: dev_db_v3\n"),
-        ("shared/app.yml", "services:\n  web:\n    image: nginx\n    secrets: [db]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [../common/secrets.yml, ../common/app.yml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../common/app.yml]\n"),
+        ("common/secrets.yml", "secrets:\n  db:\n    external: true\n    name: dev_db_v3\n"),
+        ("common/app.yml", "services:\n  web:\n    image: nginx\n    secrets: [db]\n"),
     ]);
     let run = minipaas(dir.path(), &["lint", "--fix"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(unchanged(dir.path()), "{}", read(dir.path(), "shared/app.yml"));
+    assert!(unchanged(dir.path()), "{}", read(dir.path(), "common/app.yml"));
     assert!(run.stdout.contains("env dev"), "{}", run.stdout);
     // Dropping dev's older version from a file prod shares would unmount prod's secret.
     let shared = "services:\n  web:\n    image: nginx\n    secrets:\n      - source: db.aaaa1111\n        target: db\nsecrets:\n  db.aaaa1111:\n    external: true\n";
     let dir = repo(&[
-        ("shared/compose.yaml", shared),
+        ("common/compose.yaml", shared),
         (
             "dev/compose.yaml",
             "services:\n  web:\n    secrets:\n      - source: db.bbbb2222\n        target: db\nsecrets:\n  db.bbbb2222:\n    external: true\n",
         ),
-        ("dev/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [../common/compose.yaml, compose.yaml]\n"),
         ("prod/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
-        ("prod/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../common/compose.yaml, compose.yaml]\n"),
     ]);
     minipaas(dir.path(), &["lint", "--env", "dev", "--fix", "--unsafe-fixes"]);
-    assert_eq!(read(dir.path(), "shared/compose.yaml"), shared);
+    assert_eq!(read(dir.path(), "common/compose.yaml"), shared);
     // `secret delete --env dev` would edit the file prod deploys too: refused, like `create`.
     let dir = repo(&[
         (
-            "shared/compose.yaml",
+            "common/compose.yaml",
             "services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n",
         ),
         ("dev/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
-        ("dev/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [../common/compose.yaml, compose.yaml]\n"),
         ("prod/compose.yaml", "services:\n  web:\n    environment:\n      A: b\n"),
-        ("prod/minipaas.yaml", "compose:\n  files: [../shared/compose.yaml, compose.yaml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [../common/compose.yaml, compose.yaml]\n"),
     ]);
     let run = minipaas(dir.path(), &["secret", "delete", "--env", "dev", "--name", "db"]);
     assert_ne!(run.code, 0);

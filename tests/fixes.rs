@@ -223,11 +223,11 @@ fn fixes_that_used_to_damage_files_now_leave_what_compose_reads() {
 #[test]
 fn a_fix_limited_to_one_env_never_breaks_another() {
     let files = [
-        ("shared/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
+        ("common/secrets.yaml", "secrets:\n  db_dev:\n    external: true\n  db_prod:\n    external: true\n"),
         ("dev/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_dev]\n"),
-        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml, ../common/secrets.yaml]\n"),
         ("prod/compose.yaml", "services:\n  api:\n    image: api\n    secrets: [db_prod]\n"),
-        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../shared/secrets.yaml]\n"),
+        ("prod/minipaas.yaml", "compose:\n  files: [compose.yaml, ../common/secrets.yaml]\n"),
     ];
     for args in [
         &["lint", "--env", "dev", "--fix"][..],
