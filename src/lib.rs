@@ -57,3 +57,10 @@ pub fn run(
         Command::Init { force } => commands::init::init(*force, out),
     }
 }
+
+/// The cores this process may use, asked once: the answer reads cgroup files, and `--history`
+/// would otherwise ask for every commit.
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

@@ -10,9 +10,9 @@ use serde::Serialize;
 use super::Outcome;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::model::{LoadOptions, Project};
+use crate::model::{LoadOptions, Regrouping, Step};
 use crate::render::Format;
-use crate::rules::{active, check_all};
+use crate::rules::{active, check_some};
 use crate::settings::Settings;
 
 /// The rules about values: the ones a commit can leak.
@@ -37,21 +37,6 @@ struct Document<'a> {
     history: &'a [Leak],
 }
 
-/// A commit's signature: (path, blob) of its YAML and env files, and which referenced secret
-/// files it tracks.
-type Signature = (Vec<(String, String)>, Vec<bool>);
-
-/// What decides a commit's findings: the YAML and env files' blobs, and whether the secret
-/// files the previous commit referenced are tracked. Commits with the same one are skipped.
-fn signature(ws: &Workspace, referenced: &[String]) -> Signature {
-    let blobs = ws
-        .files()
-        .filter(|p| crate::discover::names::classify(p).is_some() || p.contains(".env"))
-        .map(|p| (p.clone(), ws.blob_id(p).unwrap_or_default()))
-        .collect();
-    (blobs, referenced.iter().map(|p| ws.is_tracked(p)).collect())
-}
-
 /// Runs the history scan.
 pub fn history(
     ws: &Workspace,
@@ -63,41 +48,81 @@ pub fn history(
     if !matches!(format, Format::Text | Format::Json) {
         return Err(Error::Usage("--history writes text or json".into()));
     }
+    // Started first: it sets how libgit2 reads objects for the whole scan.
+    let mut at = ws.history_start()?;
     let commits = ws.history()?;
     let det = settings.redaction();
     let mut seen: BTreeSet<(&'static str, String, String, Option<[u8; 32]>)> = BTreeSet::new();
     let mut leaks: Vec<Leak> = Vec::new();
-    let mut last: Option<Signature> = None;
-    let mut referenced: Vec<String> = Vec::new();
-    for (id, summary) in &commits {
-        let at = ws.commit(id)?;
-        let sig = signature(&at, &referenced);
-        if last.as_ref() == Some(&sig) {
-            continue;
-        }
-        let project = Project::load(&at, opts)?;
-        referenced = project.facts.keys().cloned().collect();
-        last = Some(signature(&at, &referenced));
-        let findings = check_all(&project, settings);
-        let scrubber = crate::redact::Scrubber::for_project(&det, &project);
-        for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
-            let path = project.files[f.primary.file].path.clone();
-            if !seen.insert((f.code, path.clone(), f.subject.clone(), f.value_hash)) {
-                continue;
+    let mut loader = Regrouping::new(opts)?;
+    // Values masked in commit subjects: those of the last whole load as well as the units of
+    // a partial one.
+    let mut whole_scrubber: Option<crate::redact::Scrubber<'_>> = None;
+    // Git is read on one thread, ahead of the model on this one.
+    let reader = loader.reader();
+    let mut trees = at.trees()?;
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        let commits = &commits;
+        scope.spawn(move || {
+            for (i, commit) in commits.iter().enumerate() {
+                // The first commit is loaded whole, on every core.
+                let item = trees.advance(commit).map(|changes| {
+                    let fetched = reader.fetch(&trees, &changes, i == 0);
+                    (changes, fetched)
+                });
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    return;
+                }
             }
-            let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
-            leaks.push(Leak {
-                commit: id.clone(),
-                summary: scrubber.scrub(summary).into_owned(),
-                code: f.code,
-                name: f.name,
-                path,
-                line,
-                column,
-                message: scrubber.scrub(&f.message).into_owned(),
+        });
+        for commit in commits {
+            let (changes, fetched) =
+                rx.recv().map_err(|_| Error::Git("reading the history stopped early".into()))??;
+            let changed = at.apply(&changes);
+            let (project, whole) = match loader.step(&at, &changed, fetched)? {
+                Step::Same => continue,
+                Step::Whole(project) => (project, true),
+                Step::Units(project) => (project, false),
+            };
+            // MP005 is about the repository as a whole: a partial step cannot judge it (see `Step`).
+            let findings = check_some(&project, settings, |code| {
+                LEAK_RULES.contains(&code) && (whole || code != "MP005")
             });
+            // Known values are gathered only when there is something to print.
+            let mut scrubber = None;
+            for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
+                let path = project.files[f.primary.file].path.clone();
+                if !seen.insert((f.code, path.clone(), f.subject.clone(), f.value_hash)) {
+                    continue;
+                }
+                let scrubber =
+                    scrubber.get_or_insert_with(|| crate::redact::Scrubber::for_project(&det, &project));
+                let summary = scrubber.scrub(&commit.summary);
+                let summary = match &whole_scrubber {
+                    Some(s) if !whole => s.scrub(&summary).into_owned(),
+                    _ => summary.into_owned(),
+                };
+                let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
+                leaks.push(Leak {
+                    commit: commit.id.clone(),
+                    summary,
+                    code: f.code,
+                    name: f.name,
+                    path,
+                    line,
+                    column,
+                    message: scrubber.scrub(&f.message).into_owned(),
+                });
+            }
+            if whole {
+                whole_scrubber =
+                    Some(scrubber.unwrap_or_else(|| crate::redact::Scrubber::for_project(&det, &project)));
+            }
         }
-    }
+        Ok(())
+    })?;
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(
@@ -110,7 +135,7 @@ pub fn history(
         _ => {
             let mut by_commit: BTreeMap<usize, Vec<&Leak>> = BTreeMap::new();
             for l in &leaks {
-                let order = commits.iter().position(|(c, _)| *c == l.commit).unwrap_or(0);
+                let order = commits.iter().position(|c| c.id == l.commit).unwrap_or(0);
                 by_commit.entry(order).or_default().push(l);
             }
             for list in by_commit.values() {

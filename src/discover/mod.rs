@@ -9,9 +9,11 @@ pub mod names;
 pub mod paths;
 mod read;
 pub mod sniff;
+mod treediff;
 mod walk;
 mod workspace;
 
 pub use paths::{join_normalized, parent, to_slash, under};
 pub use read::{DiskReader, MAX_FILE_BYTES, ReadError};
-pub use workspace::{SharedReader, ThreadReader, Workspace};
+pub use treediff::{Change, Trees};
+pub use workspace::{CommitInfo, SharedReader, ThreadReader, Workspace};

@@ -64,7 +64,7 @@ fn interesting_files(root: &Path, extra: &[String]) -> Vec<String> {
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(false)
-        .threads(std::thread::available_parallelism().map_or(1, |n| n.get()).min(4))
+        .threads(crate::cores().min(4))
         .filter_entry(move |e| {
             if e.file_name() != ".git" {
                 return true;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::paths::to_slash;
 use super::read::{DiskReader, MAX_FILE_BYTES, ReadError};
+use super::treediff::{Change, Trees};
 use super::walk::Untracked;
 use crate::error::Error;
 
@@ -17,6 +18,16 @@ enum Contents {
     Disk,
     /// Blobs in git (the index, or a commit's tree), by path.
     Blobs { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
+}
+
+/// A commit of [`Workspace::history`].
+pub struct CommitInfo {
+    /// Its id, in hex.
+    pub id: String,
+    /// The first line of its message.
+    pub summary: String,
+    /// Its tree.
+    pub(super) tree: git2::Oid,
 }
 
 /// The set of files a run looks at and how to read them.
@@ -180,8 +191,48 @@ impl Workspace {
         })
     }
 
-    /// Every commit reachable from HEAD, oldest first, with its workspace (built lazily).
-    pub fn history(&self) -> Result<Vec<(String, String)>, Error> {
+    /// An empty workspace over this repository's objects, to be moved from commit to commit
+    /// with [`Workspace::advance`] (`--history`).
+    pub fn history_start(&self) -> Result<Workspace, Error> {
+        let git_dir =
+            self.git_dir.as_ref().ok_or_else(|| Error::Usage("--history needs a git repository".into()))?;
+        let repo = git2::Repository::open(git_dir).map_err(|e| Error::Git(e.message().to_string()))?;
+        super::treediff::read_objects_once();
+        Ok(Workspace {
+            root: self.root.clone(),
+            tracked: None,
+            untracked: Untracked::known(BTreeSet::new()),
+            contents: Contents::Blobs { repo, blobs: BTreeMap::new() },
+            git_dir: Some(git_dir.clone()),
+            overrides: BTreeMap::new(),
+        })
+    }
+
+    /// Moves a workspace read from git objects to another tree, given the files that differ
+    /// (see [`Trees::advance`]). Returns their paths.
+    pub fn apply(&mut self, changes: &[Change]) -> Vec<String> {
+        let Contents::Blobs { blobs, .. } = &mut self.contents else { return Vec::new() };
+        let mut paths = Vec::with_capacity(changes.len());
+        for (path, blob) in changes {
+            match blob {
+                Some(id) => blobs.insert(path.clone(), *id),
+                None => blobs.remove(path),
+            };
+            paths.push(path.clone());
+        }
+        paths.sort_unstable();
+        paths
+    }
+
+    /// A reader of this repository's trees and blobs that another thread can own.
+    pub fn trees(&self) -> Result<Trees, Error> {
+        let git_dir =
+            self.git_dir.as_ref().ok_or_else(|| Error::Usage("--history needs a git repository".into()))?;
+        Trees::open(git_dir)
+    }
+
+    /// Every commit reachable from HEAD, oldest first (parents before children).
+    pub fn history(&self) -> Result<Vec<CommitInfo>, Error> {
         let git_dir =
             self.git_dir.as_ref().ok_or_else(|| Error::Usage("--history needs a git repository".into()))?;
         let git_err = |e: git2::Error| Error::Git(e.message().to_string());
@@ -194,20 +245,15 @@ impl Workspace {
             let oid = oid.map_err(git_err)?;
             let commit = repo.find_commit(oid).map_err(git_err)?;
             let summary = commit.summary().ok().flatten().unwrap_or_default().to_string();
-            out.push((oid.to_string(), summary));
+            out.push(CommitInfo { id: oid.to_string(), summary, tree: commit.tree_id() });
         }
         Ok(out)
     }
 
-    /// The workspace of one commit of [`Workspace::history`].
-    pub fn commit(&self, id: &str) -> Result<Workspace, Error> {
-        self.at_commit(id)
-    }
-
     /// The blob id of a file, when the contents come from git.
-    pub fn blob_id(&self, rel: &str) -> Option<String> {
+    pub fn blob(&self, rel: &str) -> Option<git2::Oid> {
         match &self.contents {
-            Contents::Blobs { blobs, .. } => blobs.get(rel).map(|o| o.to_string()),
+            Contents::Blobs { blobs, .. } => blobs.get(rel).copied(),
             Contents::Disk => None,
         }
     }

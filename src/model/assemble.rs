@@ -14,9 +14,18 @@ use crate::finding::{FileId, Severity};
 impl Project {
     /// Finds, reads and groups everything under the workspace.
     pub fn load(ws: &Workspace, opts: &LoadOptions) -> Result<Project, Error> {
+        Self::load_with(ws, opts, None)
+    }
+
+    /// [`Project::load`], reading only the blobs the cache does not hold (`--history`).
+    pub(super) fn load_with(
+        ws: &Workspace,
+        opts: &LoadOptions,
+        cache: Option<&mut super::load::BlobCache>,
+    ) -> Result<Project, Error> {
         let globs = super::load::Globs::new(opts)?;
         let mut project = Project { git: ws.has_git(), ..Project::default() };
-        let survey = project.survey(ws, opts, &globs);
+        let survey = project.survey(ws, opts, &globs, cache);
         let mut listings = Vec::new();
         for manifest in &survey.manifests {
             listings.extend(project.env_listing(ws, manifest));
@@ -111,6 +120,36 @@ impl Project {
         // The units are final now: the index of which units read a file is built from these.
         project.units_by_file = std::sync::OnceLock::new();
         Ok(project)
+    }
+
+    /// The units of these recipes alone, built as [`Project::load`] builds them, reading from
+    /// the cache what it holds (`--history`, when a commit changes only what some units read).
+    pub(super) fn rebuild(
+        ws: &Workspace,
+        recipes: &[&super::history::Recipe],
+        reads: &[&String],
+        cache: &super::load::BlobCache,
+        globs: &super::load::Globs,
+    ) -> Project {
+        let mut project = Project { git: ws.has_git(), ..Project::default() };
+        for path in reads {
+            if let Some(loaded) = cache.loaded(ws, path, globs) {
+                project.preloaded.insert((*path).clone(), loaded.clone());
+            }
+        }
+        for recipe in recipes {
+            let unit = match recipe {
+                super::history::Recipe::Env(manifest) => match project.env_listing(ws, manifest) {
+                    Some(listing) => project.env_unit(ws, listing),
+                    None => continue,
+                },
+                super::history::Recipe::Plan(plan) => project.build_unit(ws, plan, None),
+            };
+            project.units.push(unit);
+        }
+        project.gather_facts(ws);
+        project.preloaded = HashMap::new();
+        project
     }
 
     /// Every plan besides the envs: `[[lint.project]]`s, chains, then the groupings by name of

@@ -145,6 +145,7 @@ impl Project {
             missing: Vec::new(),
             unknowns: Vec::new(),
             services: Vec::new(),
+            plan: plan.clone(),
         };
         for raw in &plan.unknown {
             unit.unknowns.push(Unknown {

@@ -34,7 +34,7 @@ pub(super) struct Survey {
 
 /// What to do with one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
+pub(super) enum Job {
     Manifest,
     /// A Compose file by name or `include` glob.
     Compose,
@@ -55,7 +55,11 @@ pub(super) enum Found {
     Part,
 }
 
+/// A file, its job and what it turned out to be.
+type Done = (String, Job, Outcome);
+
 /// What one file turned out to be.
+#[derive(Clone)]
 enum Outcome {
     Source(Box<Loaded>),
     Part(Box<Loaded>),
@@ -69,6 +73,7 @@ enum Outcome {
 }
 
 /// The `--include` and `exclude` globs, matched against root-relative paths.
+#[derive(Clone)]
 pub(super) struct Globs {
     include: GlobSet,
     exclude: GlobSet,
@@ -80,6 +85,142 @@ impl Globs {
             include: glob_set(&opts.include, "include")?,
             exclude: glob_set(&opts.exclude, "exclude")?,
         })
+    }
+
+    /// What the survey does with a path (`None`: it is not a candidate of any kind).
+    pub(super) fn job_of(&self, path: &str) -> Option<Job> {
+        let kind = classify(path);
+        if kind == Some(Kind::Manifest) {
+            return Some(Job::Manifest);
+        }
+        if self.exclude.is_match(path) {
+            return None;
+        }
+        if self.include.is_match(path) {
+            return Some(Job::Compose);
+        }
+        Some(match kind? {
+            Kind::Manifest => Job::Manifest,
+            Kind::ComposeName => Job::Compose,
+            Kind::Yaml => Job::Yaml,
+            Kind::Script => Job::Script,
+            Kind::DotEnv => Job::DotEnv,
+        })
+    }
+}
+
+/// What decides how a file takes part in grouping: whether it is a Compose file or a part,
+/// what it includes and extends, which chains it writes. Two blobs of one path with the same
+/// role build the same units (only the units' contents differ).
+#[derive(Debug, PartialEq, Eq)]
+enum Role {
+    /// Not a Compose file, a part, a manifest or a file with chains.
+    Nothing,
+    /// A Compose file or a part, with every path it writes in `include:`, `extends: file`,
+    /// `env_file` and a secret's `file:`.
+    Compose { part: bool, links: Vec<String> },
+    /// A script, workflow or YAML file with these chains.
+    Chains(Vec<Chain>),
+}
+
+impl Role {
+    /// The role of an outcome; `None` when any change to the file may regroup the repository
+    /// (a manifest, a `.env`, a file that cannot be read).
+    fn of(outcome: &Outcome) -> Option<Role> {
+        let compose = |loaded: &Loaded, part: bool| {
+            let c = loaded.0.compose()?;
+            let includes = c.includes.iter().flat_map(|i| {
+                i.paths.iter().chain(&i.project_directory).chain(&i.env_files).map(|s| s.value.clone())
+            });
+            let extends = c.services.iter().filter_map(|s| s.extends.as_ref().and_then(|e| e.file.as_ref()));
+            // The files whose existence and tracking the rules ask about (the project's facts).
+            let env_files = c.services.iter().flat_map(|s| &s.env_files);
+            let secret_files = c.secrets.iter().filter_map(|d| d.file.as_ref());
+            let written = extends.chain(env_files).chain(secret_files).map(|s| s.value.clone());
+            Some(Role::Compose { part, links: includes.chain(written).collect() })
+        };
+        match outcome {
+            Outcome::Nothing => Some(Role::Nothing),
+            Outcome::Chains(chains) => Some(Role::Chains(chains.clone())),
+            Outcome::Source(loaded) => compose(loaded, false),
+            Outcome::Part(loaded) => compose(loaded, true),
+            Outcome::Deferred(..) | Outcome::DotEnv(_) | Outcome::Warning(_) => None,
+        }
+    }
+}
+
+/// What each file's current blob turned out to be, so that `--history` reads and parses a
+/// blob once, however many commits hold it: kept per path (the blob a path held last), so
+/// memory follows the tree, not the history.
+#[derive(Default)]
+pub(super) struct BlobCache {
+    by_path: std::collections::HashMap<String, (git2::Oid, Job, Outcome)>,
+}
+
+/// A blob read ahead (on another thread): its id and bytes.
+pub(super) type Ready = (git2::Oid, Result<Vec<u8>, ReadError>);
+
+/// What a changed file means for the units built before the change.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Change {
+    /// Not a file the survey reads.
+    Ignored,
+    /// The same role as before: the same units, with new contents.
+    Contents,
+    /// Added, deleted, or a new role: the units may be others.
+    Regroups,
+}
+
+impl BlobCache {
+    /// The cached outcome of `path`, if it is for the blob the workspace holds now.
+    fn get(&self, ws: &Workspace, path: &str, job: Job) -> Option<&Outcome> {
+        let blob = ws.blob(path)?;
+        self.by_path.get(path).filter(|(b, j, _)| *b == blob && *j == job).map(|(_, _, o)| o)
+    }
+
+    /// The loaded file of a Compose file or manifest whose current blob is cached.
+    pub(super) fn loaded(&self, ws: &Workspace, path: &str, globs: &Globs) -> Option<&Loaded> {
+        match self.get(ws, path, globs.job_of(path)?)? {
+            Outcome::Source(l) | Outcome::Part(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Forgets the files the workspace no longer holds (a path deleted and added back later is
+    /// an added file, not a changed one).
+    pub(super) fn keep_present(&mut self, ws: &Workspace) {
+        self.by_path.retain(|path, _| ws.blob(path).is_some());
+    }
+
+    /// Caches a path's blob as it is now (judged already in `ready`, or read here), and says
+    /// what its change means.
+    pub(super) fn update(
+        &mut self,
+        ws: &Workspace,
+        globs: &Globs,
+        path: &str,
+        ready: Option<Ready>,
+    ) -> Change {
+        let Some(job) = globs.job_of(path) else { return Change::Ignored };
+        let before = self.by_path.remove(path);
+        let Some(blob) = ws.blob(path) else {
+            // Deleted: a file whose name or target others write (`include`, `extends`, a
+            // manifest's list) no longer resolves, so the units are found again.
+            return Change::Regroups;
+        };
+        let bytes = match ready {
+            Some((b, bytes)) if b == blob => bytes,
+            _ => ws.read(path),
+        };
+        let outcome = process(path, job, bytes, false);
+        let Some((_, old_job, old)) = before else {
+            // Added: likewise, it may now resolve.
+            self.by_path.insert(path.to_string(), (blob, job, outcome));
+            return Change::Regroups;
+        };
+        let same = old_job == job && Role::of(&old).is_some_and(|r| Role::of(&outcome) == Some(r));
+        self.by_path.insert(path.to_string(), (blob, job, outcome));
+        if same { Change::Contents } else { Change::Regroups }
     }
 }
 
@@ -98,26 +239,14 @@ fn glob_set(globs: &[String], what: &str) -> Result<GlobSet, Error> {
 impl Project {
     /// Reads every candidate file the workspace holds, plus the files named on the command
     /// line. A run limited to an env or to named files parses later, only what it needs.
-    pub(super) fn survey(&mut self, ws: &Workspace, opts: &LoadOptions, globs: &Globs) -> Survey {
-        let job_of = |path: &str| -> Option<Job> {
-            let kind = classify(path);
-            if kind == Some(Kind::Manifest) {
-                return Some(Job::Manifest);
-            }
-            if globs.exclude.is_match(path) {
-                return None;
-            }
-            if globs.include.is_match(path) {
-                return Some(Job::Compose);
-            }
-            Some(match kind? {
-                Kind::Manifest => Job::Manifest,
-                Kind::ComposeName => Job::Compose,
-                Kind::Yaml => Job::Yaml,
-                Kind::Script => Job::Script,
-                Kind::DotEnv => Job::DotEnv,
-            })
-        };
+    pub(super) fn survey(
+        &mut self,
+        ws: &Workspace,
+        opts: &LoadOptions,
+        globs: &Globs,
+        mut cache: Option<&mut BlobCache>,
+    ) -> Survey {
+        let job_of = |path: &str| globs.job_of(path);
         let mut survey = Survey::default();
         // Tracked files first: they are known before the walk for untracked ones ends.
         let early: Vec<(String, Job)> =
@@ -126,7 +255,7 @@ impl Project {
         // A run on named files (a hook) or one env reads every candidate but parses only what
         // its units need.
         let defer = !opts.paths.is_empty() || opts.env.is_some();
-        self.run_jobs(ws, early, &mut survey, defer);
+        self.run_jobs(ws, early, &mut survey, defer, cache.as_deref_mut());
         let mut rest: Vec<(String, Job)> =
             ws.files().filter(|p| !done.contains(*p)).filter_map(|p| Some((p.clone(), job_of(p)?))).collect();
         // A file named on the command line is read even if git ignores it (as ripgrep searches
@@ -146,16 +275,40 @@ impl Project {
                 });
             }
         }
-        self.run_jobs(ws, rest, &mut survey, defer);
+        self.run_jobs(ws, rest, &mut survey, defer, cache);
         survey.manifests.sort();
         survey
     }
 
     /// Runs the jobs (on several threads when there are many and the files are on disk) and
-    /// files their outcomes.
-    fn run_jobs(&mut self, ws: &Workspace, jobs: Vec<(String, Job)>, survey: &mut Survey, defer: bool) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let outcomes: Vec<(String, Job, Outcome)> = if threads > 1 && jobs.len() >= 64 {
+    /// files their outcomes. With a cache, a blob it holds is not read again, and what is read
+    /// is added to it.
+    fn run_jobs(
+        &mut self,
+        ws: &Workspace,
+        jobs: Vec<(String, Job)>,
+        survey: &mut Survey,
+        defer: bool,
+        cache: Option<&mut BlobCache>,
+    ) {
+        // What a run on named files keeps (unparsed bytes) is not what the cache holds.
+        let cache = cache.filter(|_| !defer);
+        let (known, jobs): (Vec<Done>, Vec<(String, Job)>) = match &cache {
+            Some(cache) => {
+                let mut known = Vec::new();
+                let mut rest = Vec::new();
+                for (path, job) in jobs {
+                    match cache.get(ws, &path, job) {
+                        Some(outcome) => known.push((path, job, outcome.clone())),
+                        None => rest.push((path, job)),
+                    }
+                }
+                (known, rest)
+            }
+            None => (Vec::new(), jobs),
+        };
+        let threads = crate::cores().min(8);
+        let outcomes: Vec<Done> = if threads > 1 && jobs.len() >= 64 {
             let shared = ws.shared_reader();
             // Files differ in size: threads take the next file as they finish.
             let next = std::sync::atomic::AtomicUsize::new(0);
@@ -181,8 +334,16 @@ impl Project {
         } else {
             jobs.iter().map(|(p, j)| (p.clone(), *j, process(p, *j, ws.read(p), defer))).collect()
         };
+        if let Some(cache) = cache {
+            for (path, job, outcome) in &outcomes {
+                if let Some(blob) = ws.blob(path) {
+                    cache.by_path.insert(path.clone(), (blob, *job, outcome.clone()));
+                }
+            }
+        }
         // Threads finish in any order; the results must not depend on it.
         let mut outcomes = outcomes;
+        outcomes.extend(known);
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
         for (path, job, outcome) in outcomes {
             match outcome {

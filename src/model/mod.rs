@@ -10,6 +10,7 @@ pub mod chains;
 pub mod compose;
 pub mod dotenv;
 pub mod effective;
+mod history;
 pub mod interp;
 mod load;
 pub mod manifest;
@@ -19,6 +20,7 @@ pub mod units;
 use std::collections::HashMap;
 
 pub use effective::{Def, EffectiveService, Hidden, Ref, Unknown, VarsId};
+pub use history::{BlobReader, Fetched, Regrouping, Step};
 pub use source::{Content, InputError, SourceFile};
 pub use units::{Origin, Skipped};
 
@@ -64,6 +66,8 @@ pub struct Unit {
     pub unknowns: Vec<Unknown>,
     /// The services after `extends` and merging.
     pub services: Vec<EffectiveService>,
+    /// What it was built from (`--history` builds it again when one of its files changes).
+    pub plan: units::Plan,
 }
 
 impl Unit {
@@ -202,6 +206,10 @@ pub struct Project {
     /// Chains found in the repository that name files the tool cannot find.
     pub skipped: Vec<Skipped>,
     by_path: HashMap<String, FileId>,
+    /// In a `--history` step that built only some units again ([`Step::Units`]), the files the
+    /// commit changed: rules that judge one file's text alone skip the others, whose findings
+    /// an earlier commit already had.
+    pub changed: Option<std::collections::HashSet<FileId>>,
     /// Files read ahead (in parallel), waiting to be added.
     preloaded: HashMap<String, Loaded>,
     /// `.env`-format files read, by path (`None`: not in the workspace).

@@ -13,7 +13,7 @@ use crate::lines::LineIndex;
 use crate::yaml::Tree;
 
 /// What a file turned out to be.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Content {
     /// A Compose file.
     Compose(Compose),
@@ -23,8 +23,8 @@ pub enum Content {
     Broken,
 }
 
-/// One file of the project.
-#[derive(Debug)]
+/// One file of the project (cloned from `--history`'s cache of parsed blobs).
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the root, with `/`.
     pub path: String,

@@ -83,12 +83,18 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 /// suppressions marked. Suppressed findings are kept (SARIF records them); everything else
 /// skips them.
 pub fn check_all(project: &Project, settings: &Settings) -> Vec<Finding> {
+    check_some(project, settings, |_| true)
+}
+
+/// [`check_all`] with only the rules whose code `wanted` accepts (suppressions are still
+/// reviewed by every rule that reviews them).
+pub fn check_some(project: &Project, settings: &Settings, wanted: impl Fn(&str) -> bool) -> Vec<Finding> {
     let mut out = Vec::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads > 1 && project.files.len() >= 64 {
+    let rules: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| wanted(r.meta().code)).collect();
+    if crate::cores() > 1 && project.files.len() >= 64 {
         // Rules are independent and pure: on a large project, run half of them (alternating,
         // so the heavy per-value rules land on different threads) beside the other half.
-        let (a, b): (Vec<_>, Vec<_>) = RULES.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let (a, b): (Vec<_>, Vec<_>) = rules.iter().enumerate().partition(|(i, _)| i % 2 == 0);
         let other = std::thread::scope(|scope| {
             let handle = scope.spawn(|| {
                 let mut found = Vec::new();
@@ -105,7 +111,7 @@ pub fn check_all(project: &Project, settings: &Settings) -> Vec<Finding> {
         });
         out.extend(other);
     } else {
-        for rule in RULES {
+        for rule in &rules {
             rule.check(project, settings, &mut out);
         }
     }
@@ -184,7 +190,11 @@ fn file_finding(
 pub(super) fn linted_compose(
     project: &Project,
 ) -> impl Iterator<Item = (FileId, &crate::model::compose::Compose, &crate::yaml::Tree, &str)> {
-    project.linted_files().into_iter().filter_map(move |file| {
+    // A `--history` step that built units again for a few changed files scans only those:
+    // what these rules find depends on one file's text alone.
+    let scanned =
+        project.linted_files().into_iter().filter(|f| project.changed.as_ref().is_none_or(|c| c.contains(f)));
+    scanned.filter_map(move |file| {
         let f = &project.files[file];
         Some((file, f.compose()?, f.tree.as_ref()?, f.text.as_str()))
     })
