@@ -322,10 +322,6 @@ fn history_change(dir: &std::path::Path, files: &[usize], pick: u64, n: usize) {
 /// branch merged back.
 #[test]
 fn history_reports_what_linting_every_commit_whole_reports() {
-    use minipaas::discover::Workspace;
-    use minipaas::model::{LoadOptions, Project};
-    use minipaas::rules::{active, check_all};
-
     let dir = repo(&[("README", "x\n")]);
     let all: Vec<usize> = (0..HISTORY_FILES.len()).collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -367,9 +363,30 @@ fn history_reports_what_linting_every_commit_whole_reports() {
         commit(dir.path(), &all, &mut next);
     }
 
-    // Every commit linted whole, in the scan's order.
-    let ws = Workspace::open(dir.path(), false).unwrap();
-    let settings = minipaas::settings::Settings::load(None, dir.path()).unwrap();
+    let (mut expected, mut found) = history_and_whole_lints(dir.path());
+    assert!(expected.len() >= 15, "the generated history leaks often: {expected:#?}");
+    let codes: std::collections::BTreeSet<&str> =
+        expected.iter().map(|e| e.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(
+        codes.into_iter().collect::<Vec<_>>(),
+        ["MP005", "MP006", "MP007"],
+        "every kind of leak occurs"
+    );
+    // Within one commit the order of findings is not the point.
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+/// `(every commit linted whole, lint --history)`: each leak as `commit code path:line:col`, the
+/// first lists keeping each value at the first commit (in the scan's order) that holds it.
+fn history_and_whole_lints(dir: &std::path::Path) -> (Vec<String>, Vec<String>) {
+    use minipaas::discover::Workspace;
+    use minipaas::model::{LoadOptions, Project};
+    use minipaas::rules::{active, check_all};
+
+    let ws = Workspace::open(dir, false).unwrap();
+    let settings = minipaas::settings::Settings::load(None, dir).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let mut expected = Vec::new();
     for c in ws.history().unwrap() {
@@ -384,33 +401,132 @@ fn history_reports_what_linting_every_commit_whole_reports() {
             }
         }
     }
-    let run = minipaas(dir.path(), &["lint", "--history", "--format", "json"]);
+    let run = minipaas(dir, &["lint", "--history", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut found: Vec<String> = doc["history"]
+    let found = doc["history"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| {
-            format!(
-                "{} {} {}:{}:{}",
-                l["commit"].as_str().unwrap(),
-                l["code"].as_str().unwrap(),
-                l["path"].as_str().unwrap(),
-                l["line"],
-                l["column"]
-            )
+            let field = |k: &str| l[k].as_str().unwrap().to_string();
+            format!("{} {} {}:{}:{}", field("commit"), field("code"), field("path"), l["line"], l["column"])
         })
         .collect();
-    assert!(expected.len() >= 15, "the generated history leaks often: {expected:#?}");
-    let codes: std::collections::BTreeSet<&str> =
-        expected.iter().map(|e| e.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(
-        codes.into_iter().collect::<Vec<_>>(),
-        ["MP005", "MP006", "MP007"],
-        "every kind of leak occurs"
-    );
-    // Within one commit the order of findings is not the point.
-    found.sort();
-    expected.sort();
-    assert_eq!(found, expected);
+    (expected, found)
+}
+
+/// Histories an adversarial review found `--history` getting wrong: a chain's `--env-file`
+/// added after the chain; a suppression removed; a declaration renamed so that a `.env` value
+/// is no longer a name; a secret with a committed file renamed; an included file that is not
+/// taken for Compose on its own (a YAML file with another top-level key; a `.inc` file) that
+/// starts to include another file and to name a committed secret file.
+#[test]
+fn history_matches_whole_lints_where_a_review_found_it_did_not() {
+    let pw = "services:\n  db:\n    image: postgres\n    secrets: [pw]\nsecrets:\n  pw:\n    file: pw.txt";
+    let include = |ext: &str, meta: &str| -> Vec<Vec<(String, String)>> {
+        vec![
+            vec![
+                (
+                    "compose.yaml".into(),
+                    format!("include:\n  - parts/base.{ext}\nservices:\n  a:\n    image: a\n"),
+                ),
+                (format!("parts/base.{ext}"), format!("{meta}services:\n  b:\n    image: b\n")),
+                (
+                    format!("parts/deep.{ext}"),
+                    format!(
+                        "{meta}services:\n  d:\n    image: d\n    command: redis-server --requirepass rp0SecretZZ\n"
+                    ),
+                ),
+                ("parts/pw.txt".into(), "hunter2\n".into()),
+            ],
+            vec![(
+                format!("parts/base.{ext}"),
+                format!(
+                    "{meta}include:\n  - deep.{ext}\nservices:\n  b:\n    image: b\n    secrets: [pw]\nsecrets:\n  pw:\n    file: pw.txt\n"
+                ),
+            )],
+            vec![(
+                format!("parts/deep.{ext}"),
+                format!(
+                    "{meta}services:\n  d:\n    image: d\n    command: redis-server --requirepass rp2SecretZZ\n    environment:\n      API_TOKEN: tok2Zq81mXbb27Lr\n"
+                ),
+            )],
+        ]
+    };
+    let owned = |files: &[(&str, &str)]| -> Vec<(String, String)> {
+        files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
+    };
+    let scenarios: Vec<(&str, Vec<Vec<(String, String)>>)> = vec![
+        (
+            "env file added after its chain",
+            vec![
+                owned(&[
+                    (
+                        "Makefile",
+                        "up:\n\tdocker compose --env-file config/prod.vars -f app/compose.yaml up\n",
+                    ),
+                    (
+                        "app/compose.yaml",
+                        "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n",
+                    ),
+                ]),
+                owned(&[("config/prod.vars", "DB_PASSWORD=Zq81mXbb27Lrhunter\n")]),
+                owned(&[("README", "x\n")]),
+            ],
+        ),
+        (
+            "suppression removed",
+            vec![
+                vec![
+                    ("compose.yaml".into(), format!("{pw} # minipaas: ignore[MP005] test fixture\n")),
+                    ("pw.txt".into(), "hunter2\n".into()),
+                ],
+                vec![("compose.yaml".into(), format!("{pw}\n"))],
+            ],
+        ),
+        (
+            "declaration renamed",
+            vec![
+                owned(&[
+                    (".env", "DB_PASSWORD=db_password\n"),
+                    (
+                        "compose.yaml",
+                        "services:\n  db:\n    image: postgres\n    secrets: [\"${DB_PASSWORD}\"]\nsecrets:\n  db_password:\n    external: true\n",
+                    ),
+                ]),
+                owned(&[(
+                    "compose.yaml",
+                    "services:\n  db:\n    image: postgres\n    secrets: [\"${DB_PASSWORD}\"]\nsecrets:\n  db_pw:\n    external: true\n",
+                )]),
+            ],
+        ),
+        (
+            "secret with a committed file renamed",
+            vec![
+                vec![("compose.yaml".into(), format!("{pw}\n")), ("pw.txt".into(), "hunter2\n".into())],
+                owned(&[(
+                    "compose.yaml",
+                    "services:\n  db:\n    image: postgres\n    secrets: [db_password]\nsecrets:\n  db_password:\n    file: pw.txt\n",
+                )]),
+            ],
+        ),
+        ("included YAML that is not Compose on its own", include("yml", "meta: 1\n")),
+        ("included .inc files", include("inc", "")),
+    ];
+    for (name, commits) in scenarios {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        for (i, files) in commits.iter().enumerate() {
+            for (path, text) in files {
+                write(dir.path(), path, text);
+            }
+            git(dir.path(), &["add", "-A"]);
+            git(dir.path(), &["commit", "-q", "--allow-empty", "-m", &format!("{name} {i}")]);
+        }
+        let (mut expected, mut found) = history_and_whole_lints(dir.path());
+        assert!(!expected.is_empty(), "{name}: the history leaks");
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected, "{name}");
+    }
 }

@@ -107,8 +107,10 @@ impl Regrouping {
                 regroup = true;
             }
             if self.readers.contains_key(path) {
-                // A file a unit reads is gone (or a file it names came back).
-                regroup |= ws.blob(path).is_none();
+                // A unit reads it: as a Compose file with the same role, only that unit is
+                // built again; any other file a unit reads (an env file, an included file the
+                // survey does not take for Compose: its links are unknown) regroups.
+                regroup |= change != Change::Compose;
                 touched.push(path);
             }
         }
@@ -160,6 +162,9 @@ impl Regrouping {
             }
             self.recipes.push((recipe, reads));
         }
-        self.referenced = project.facts.keys().cloned().collect();
+        // A chain's `--env-file` that does not exist yet is not a fact, but adding it
+        // changes the unit.
+        let env_files = project.units.iter().filter_map(|u| u.plan.env_file.clone());
+        self.referenced = project.facts.keys().cloned().chain(env_files).collect();
     }
 }

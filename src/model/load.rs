@@ -117,8 +117,10 @@ enum Role {
     /// Not a Compose file, a part, a manifest or a file with chains.
     Nothing,
     /// A Compose file or a part, with every path it writes in `include:`, `extends: file`,
-    /// `env_file` and a secret's `file:`.
-    Compose { part: bool, links: Vec<String> },
+    /// `env_file` and a secret's `file:`, the names it declares, and its `minipaas:` comments
+    /// (suppressions): MP005 judges committed files against the whole repository's
+    /// declarations and suppressions, so a change to these is judged on a whole load.
+    Compose { part: bool, links: Vec<String>, names: Vec<String>, directives: Vec<String> },
     /// A script, workflow or YAML file with these chains.
     Chains(Vec<Chain>),
 }
@@ -137,7 +139,17 @@ impl Role {
             let env_files = c.services.iter().flat_map(|s| &s.env_files);
             let secret_files = c.secrets.iter().filter_map(|d| d.file.as_ref());
             let written = extends.chain(env_files).chain(secret_files).map(|s| s.value.clone());
-            Some(Role::Compose { part, links: includes.chain(written).collect() })
+            let declared = c.secrets.iter().chain(&c.configs);
+            let names =
+                declared.flat_map(|d| std::iter::once(&d.name).chain(&d.real_name)).map(|n| n.value.clone());
+            let text = &loaded.0.text;
+            let directives = text.lines().filter(|l| l.contains("minipaas:")).map(|l| l.trim().to_string());
+            Some(Role::Compose {
+                part,
+                links: includes.chain(written).collect(),
+                names: names.collect(),
+                directives: directives.collect(),
+            })
         };
         match outcome {
             Outcome::Nothing => Some(Role::Nothing),
@@ -165,8 +177,12 @@ pub(super) type Ready = (git2::Oid, Result<Vec<u8>, ReadError>);
 pub(super) enum Change {
     /// Not a file the survey reads.
     Ignored,
-    /// The same role as before: the same units, with new contents.
-    Contents,
+    /// A Compose file (or part) with the same role as before: the same units, with new
+    /// contents.
+    Compose,
+    /// A file the survey reads that is not a Compose file, with the same role as before (a
+    /// script with the same chains, a YAML file that is not Compose).
+    Other,
     /// Added, deleted, or a new role: the units may be others.
     Regroups,
 }
@@ -218,9 +234,15 @@ impl BlobCache {
             self.by_path.insert(path.to_string(), (blob, job, outcome));
             return Change::Regroups;
         };
-        let same = old_job == job && Role::of(&old).is_some_and(|r| Role::of(&outcome) == Some(r));
+        let role = Role::of(&outcome);
+        let change = match role {
+            Some(_) if old_job != job || Role::of(&old) != role => Change::Regroups,
+            Some(Role::Compose { .. }) => Change::Compose,
+            Some(_) => Change::Other,
+            None => Change::Regroups,
+        };
         self.by_path.insert(path.to_string(), (blob, job, outcome));
-        if same { Change::Contents } else { Change::Regroups }
+        change
     }
 }
 
