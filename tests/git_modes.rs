@@ -415,6 +415,9 @@ fn history_and_whole_lints(dir: &std::path::Path) -> (Vec<String>, Vec<String>) 
     (expected, found)
 }
 
+/// The files one commit writes: (path, text).
+type Commit = Vec<(String, String)>;
+
 /// Histories an adversarial review found `--history` getting wrong: a chain's `--env-file`
 /// added after the chain; a suppression removed; a declaration renamed so that a `.env` value
 /// is no longer a name; a secret with a committed file renamed; an included file that is not
@@ -423,7 +426,7 @@ fn history_and_whole_lints(dir: &std::path::Path) -> (Vec<String>, Vec<String>) 
 #[test]
 fn history_matches_whole_lints_where_a_review_found_it_did_not() {
     let pw = "services:\n  db:\n    image: postgres\n    secrets: [pw]\nsecrets:\n  pw:\n    file: pw.txt";
-    let include = |ext: &str, meta: &str| -> Vec<Vec<(String, String)>> {
+    let include = |ext: &str, meta: &str| -> Vec<Commit> {
         vec![
             vec![
                 (
@@ -453,10 +456,10 @@ fn history_matches_whole_lints_where_a_review_found_it_did_not() {
             )],
         ]
     };
-    let owned = |files: &[(&str, &str)]| -> Vec<(String, String)> {
+    let owned = |files: &[(&str, &str)]| -> Commit {
         files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
     };
-    let scenarios: Vec<(&str, Vec<Vec<(String, String)>>)> = vec![
+    let scenarios: Vec<(&str, Vec<Commit>)> = vec![
         (
             "env file added after its chain",
             vec![
