@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
 # The GitHub Action's step (action.yml). Inputs arrive as INPUT_* environment variables and
-# are only ever used as quoted arguments. Installs minipaas from the action's own checkout
-# unless MINIPAAS_BIN names one, prints the chosen format (annotations by default), writes
-# SARIF and a Markdown job summary, and fails according to `fail-on`.
+# are only ever used as quoted arguments. Installs minipaas (unless MINIPAAS_BIN names one):
+# the wheel of the action's own version from PyPI, with the runner's Python, into a venv of
+# its own; only when no wheel can be had, `cargo install` from the action's checkout. Then
+# prints the chosen format (annotations by default), writes SARIF and a Markdown job summary,
+# and fails according to `fail-on`.
 set -euo pipefail
 
-bin="${MINIPAAS_BIN:-$HOME/.minipaas/bin/minipaas}"
-if [ ! -x "$bin" ]; then
-  cargo install --locked --quiet --path "$ACTION_PATH" --root "$HOME/.minipaas"
-  bin="$HOME/.minipaas/bin/minipaas"
+bin="${MINIPAAS_BIN:-}"
+if [ -z "$bin" ]; then
+  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ACTION_PATH/Cargo.toml" | head -1)
+  venv="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/minipaas-$version"
+  python=$(command -v python3 || command -v python || true)
+  if [ -x "$venv/bin/minipaas" ]; then
+    bin="$venv/bin/minipaas"
+  elif [ -n "$python" ] && "$python" -m venv "$venv" >/dev/null 2>&1 &&
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "minipaas==$version"; then
+    bin="$venv/bin/minipaas"
+  elif command -v cargo >/dev/null 2>&1; then
+    echo "::notice title=minipaas::no minipaas $version wheel for this runner; building it with cargo"
+    cargo install --locked --quiet --path "$ACTION_PATH" --root "$HOME/.minipaas"
+    bin="$HOME/.minipaas/bin/minipaas"
+  else
+    echo "::error title=minipaas::could not install minipaas $version: no wheel for this runner (pip) and no cargo"
+    exit 2
+  fi
 fi
 
 case "${INPUT_FAIL_ON:-error}" in
