@@ -45,6 +45,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a Language Server on stdin/stdout: the findings as diagnostics while you edit.
+    #[command(
+        after_help = "Editors start it themselves; see the README for Neovim, VS Code, Helix and Zed.\n  minipaas lsp"
+    )]
+    Lsp,
     /// Create, delete, prune and list Swarm secrets and the Compose references to them.
     #[command(subcommand, after_help = RESOURCE_HELP)]
     Secret(ResourceAction),

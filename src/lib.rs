@@ -14,6 +14,7 @@ pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod lines;
+pub mod lsp;
 pub mod model;
 pub mod progress;
 pub mod redact;
@@ -55,6 +56,7 @@ pub fn run(
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
         Command::Init { force } => commands::init::init(*force, out),
+        Command::Lsp => lsp::serve().map(|()| Outcome::Clean),
     }
 }
 

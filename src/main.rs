@@ -4,25 +4,27 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use minipaas::cli::Cli;
+use minipaas::cli::{Cli, Command};
 use minipaas::commands::Outcome;
 use minipaas::error::Error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut err = std::io::stderr();
-    let mut input = std::io::stdin().lock();
-    let result = minipaas::run(&cli, &mut input, &mut out, &mut err)
-        .and_then(|o| out.flush().map(|()| o).map_err(Into::into));
+    let result = if matches!(cli.command, Command::Lsp) {
+        // The server reads and writes stdio on threads of its own: no lock may be held here.
+        minipaas::lsp::serve().map(|()| Outcome::Clean)
+    } else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut input = std::io::stdin().lock();
+        minipaas::run(&cli, &mut input, &mut out, &mut std::io::stderr())
+            .and_then(|o| out.flush().map(|()| o).map_err(Into::into))
+    };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::InputError) => ExitCode::from(2),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            drop(out);
             // Errors quote what was given (paths, configuration values): tokens are masked.
             let det = minipaas::secrets::Detector::default();
             let _ = writeln!(std::io::stderr(), "error: {}", minipaas::redact::scrub(&e.to_string(), &det));
