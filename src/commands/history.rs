@@ -20,6 +20,9 @@ const LEAK_RULES: [&str; 4] = ["MP005", "MP006", "MP007", "MP013"];
 
 #[derive(Serialize)]
 struct Leak {
+    /// The commit's place in the scan (oldest first), to group the text report by.
+    #[serde(skip)]
+    order: usize,
     commit: String,
     summary: String,
     code: &'static str,
@@ -77,7 +80,7 @@ pub fn history(
                 }
             }
         });
-        for commit in commits {
+        for (order, commit) in commits.iter().enumerate() {
             let (changes, fetched) =
                 rx.recv().map_err(|_| Error::Git("reading the history stopped early".into()))??;
             let changed = at.apply(&changes);
@@ -106,6 +109,7 @@ pub fn history(
                 };
                 let (line, column) = project.files[f.primary.file].line_col(f.primary.span.start);
                 leaks.push(Leak {
+                    order,
                     commit: commit.id.clone(),
                     summary,
                     code: f.code,
@@ -135,8 +139,7 @@ pub fn history(
         _ => {
             let mut by_commit: BTreeMap<usize, Vec<&Leak>> = BTreeMap::new();
             for l in &leaks {
-                let order = commits.iter().position(|c| c.id == l.commit).unwrap_or(0);
-                by_commit.entry(order).or_default().push(l);
+                by_commit.entry(l.order).or_default().push(l);
             }
             for list in by_commit.values() {
                 let first = list[0];

@@ -2,8 +2,11 @@
 //! commit changes, not the size of the tree: a blob is read and parsed once (the
 //! [`BlobCache`]); a commit that changes only the contents of files some units read builds
 //! those units again and nothing else; the repository is surveyed and grouped again only when
-//! a commit may change the grouping (a file added or deleted, a manifest, a script's chains, a
-//! `.env`, a new `include`/`extends`/`env_file`/secret `file:`).
+//! a commit may change the grouping or what MP005 judges against the whole repository (see
+//! [`Regrouping::step`] and `Role` in `load.rs`: a file added or deleted, a manifest, a
+//! script's chains, a `.env`, a changed `include`/`extends`/`env_file`/secret `file:`, a
+//! declaration's name, a `minipaas:` comment, a file the facts name, or any file a unit reads
+//! that is not a Compose file by itself).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
