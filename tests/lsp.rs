@@ -1,6 +1,7 @@
 //! `minipaas lsp` driven by a scripted client over stdio, as an editor drives it: initialize,
-//! open and change two files of one unit, read the published diagnostics, a request it does
-//! not serve, shutdown and exit.
+//! open, change (whole and incremental) and save two files of one unit, read the published
+//! diagnostics, apply code actions and compare the result with `lint --fix` on the same text,
+//! hover, definition and references, malformed frames and requests, shutdown and exit.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -59,9 +60,22 @@ impl Client {
     }
 
     fn send(&mut self, message: Value) {
-        let body = message.to_string();
+        self.send_raw(&message.to_string());
+    }
+
+    fn send_raw(&mut self, body: &str) {
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
         self.stdin.flush().unwrap();
+    }
+
+    fn initialize(&mut self, root: &std::path::Path) -> Value {
+        let init = self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {},
+                   "initializationOptions": {"debounceMs": 20}}),
+        );
+        self.notify("initialized", json!({}));
+        init
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
@@ -112,12 +126,8 @@ fn diagnostics_follow_unsaved_edits_across_the_files_of_a_unit() {
     let uri = |name: &str| format!("file://{}/{name}", root.display());
     let (base, overlay) = (uri("compose.yaml"), uri("compose.override.yaml"));
     let mut client = Client::start(&root);
-    let init = client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
-    );
-    assert_eq!(init["result"]["capabilities"]["textDocumentSync"], 1, "full sync: {init}");
-    client.notify("initialized", json!({}));
+    let init = client.initialize(&root);
+    assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["change"], 2, "incremental sync: {init}");
 
     // Opening the base file: `spare` is declared and used by no service of the unit.
     client.notify(
@@ -173,4 +183,250 @@ fn diagnostics_follow_unsaved_edits_across_the_files_of_a_unit() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success());
+}
+
+/// The text after applying LSP `TextEdit`s (ASCII text: columns are bytes).
+fn applied(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let (line, col) = (p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize);
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + col
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+/// What `lint --fix` (with `args`) writes to `compose.yaml` when the files hold `files`.
+fn fixed_by_cli(files: &[(&str, &str)], args: &[&str]) -> String {
+    let dir = common::repo(files);
+    let run = common::minipaas(dir.path(), &[&["lint", "--fix"], args].concat());
+    assert!(run.code <= 1, "{}", run.stderr);
+    std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap()
+}
+
+const UNIT: &str = "\
+services:
+  web:
+    image: nginx
+    secrets: [db]
+  api:
+    image: nginx
+    secrets:
+      - source: key.1a2b3c4d
+        target: key
+      - source: key.5e6f7a8b
+        target: key
+secrets:
+  db:
+    external: true
+  spare:
+    external: true
+  key.1a2b3c4d:
+    external: true
+  key.5e6f7a8b:
+    external: true
+";
+const OVERLAY_ON_DISK: &str = "services:\n  web:\n    environment:\n      LOG_LEVEL: info\n";
+const OVERLAY_TYPED: &str = "services:\n  web:\n    secrets: [api_key, db]\n    environment:\n      API_PASSWORD: typed-not-saved-9\n";
+
+#[test]
+fn code_actions_hover_and_navigation_match_the_cli() {
+    let dir = common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let uri = |name: &str| format!("file://{}/{name}", root.display());
+    let (base, overlay) = (uri("compose.yaml"), uri("compose.override.yaml"));
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": base, "languageId": "yaml", "version": 1, "text": UNIT}}),
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": overlay, "languageId": "yaml", "version": 1, "text": OVERLAY_TYPED}}),
+    );
+    let found = client.diagnostics(&overlay, |d| codes(d).contains(&"MP001".to_string()));
+    let undeclared = found.iter().find(|d| d["code"] == "MP001").unwrap().clone();
+    // The editor's text, as `lint --fix` would find it on disk.
+    let typed = [("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_TYPED)];
+
+    // A quick fix of one finding: the bytes `lint --fix` writes for that rule alone, in the
+    // file it edits (the declaration goes into the base file).
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": overlay}, "range": undeclared["range"], "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let quick = actions.iter().find(|a| a["kind"] == "quickfix").unwrap_or_else(|| panic!("{actions:?}"));
+    assert_eq!(quick["title"], "Declare secret `api_key` as external in compose.yaml (MP001)");
+    assert_eq!(quick["isPreferred"], true);
+    assert_eq!(quick["diagnostics"][0]["code"], "MP001");
+    let edits = quick["edit"]["changes"][&base].as_array().unwrap();
+    assert_eq!(applied(UNIT, edits), fixed_by_cli(&typed, &["--select", "MP001"]));
+    assert!(quick["edit"]["changes"].get(&overlay).is_none(), "{quick}");
+
+    // An unsafe fix says so and is never preferred.
+    let at = |line: u32, character: u32| json!({"line": line, "character": character});
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": base}, "range": {"start": at(9, 16), "end": at(9, 16)}, "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let unsafe_fix = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "MP008")
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    assert!(unsafe_fix["title"].as_str().unwrap().contains("unsafe"), "{unsafe_fix}");
+    assert_eq!(unsafe_fix["isPreferred"], false);
+    let edits = unsafe_fix["edit"]["changes"][&base].as_array().unwrap();
+    assert_eq!(applied(UNIT, edits), fixed_by_cli(&typed, &["--unsafe-fixes", "--select", "MP008"]));
+
+    // Fix all: exactly `lint --fix`.
+    let all = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": base}, "range": {"start": at(0, 0), "end": at(0, 0)},
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let all = all["result"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 1, "only the kind asked for: {all:?}");
+    assert_eq!(all[0]["kind"], "source.fixAll.minipaas");
+    let edits = all[0]["edit"]["changes"][&base].as_array().unwrap();
+    let expected = fixed_by_cli(&typed, &[]);
+    assert_ne!(expected, UNIT);
+    assert_eq!(applied(UNIT, edits), expected);
+    assert!(!all[0].to_string().contains("typed-not-saved-9"));
+    assert_eq!(std::fs::read_to_string(root.join("compose.yaml")).unwrap(), UNIT, "an action writes nothing");
+
+    // Hover on `db` where `web` uses it: where it is declared, how, the Swarm object, who uses it.
+    let position = |uri: &str, line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": at(line, character)});
+    let hover = client.request("textDocument/hover", position(&base, 3, 16));
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(text.contains("**secret `db`**"), "{text}");
+    assert!(text.contains("declared in `compose.yaml` line 13: external"), "{text}");
+    assert!(text.contains("Swarm object: `db`"), "{text}");
+    assert!(text.contains("used by `web`"), "{text}");
+    assert_eq!(hover["result"]["range"]["start"], at(3, 14));
+    let hover = client.request("textDocument/hover", position(&base, 7, 20));
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("versioned name for `key` (version `1a2b3c4d`"), "{text}");
+    assert!(text.contains("used by `api`"), "{text}");
+    let hover = client.request("textDocument/hover", position(&base, 2, 10));
+    assert_eq!(hover["result"], Value::Null, "no name under the cursor: {hover}");
+
+    // Definition from the overlay's unsaved reference to the base file's declaration; the
+    // references of the declaration, across both files.
+    let definition = client.request("textDocument/definition", position(&overlay, 2, 24));
+    assert_eq!(definition["result"], json!([{"uri": base, "range": {"start": at(12, 2), "end": at(12, 4)}}]));
+    let mut references = client.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": base}, "position": at(12, 3), "context": {"includeDeclaration": false}}),
+    );
+    let references = references["result"].take();
+    assert_eq!(
+        references,
+        json!([
+            {"uri": base, "range": {"start": at(3, 14), "end": at(3, 16)}},
+            {"uri": overlay, "range": {"start": at(2, 23), "end": at(2, 25)}},
+        ]),
+    );
+
+    // Incremental changes apply at their range: `api_key` renamed to `db` by an edit of 7
+    // characters; then a save.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": overlay, "version": 2},
+               "contentChanges": [{"range": {"start": at(2, 14), "end": at(2, 21)}, "text": "spare"}]}),
+    );
+    client.notify("textDocument/didSave", json!({"textDocument": {"uri": overlay}}));
+    let now = client.diagnostics(&overlay, |d| !codes(d).contains(&"MP001".to_string()));
+    assert_eq!(codes(&now), ["MP006"], "{now:?}");
+    client.diagnostics(&base, |d| !codes(d).contains(&"MP003".to_string()));
+
+    // A frame that is not JSON, a JSON value that is no message, and bad parameters: each an
+    // error answer, and the server goes on.
+    client.send_raw("{not json");
+    let parse = client.wait(|m| m.get("error").is_some());
+    assert_eq!(parse["error"]["code"], -32700, "{parse}");
+    assert_eq!(parse["id"], Value::Null);
+    client.send_raw(r#"{"jsonrpc": "2.0", "id": 77, "method": 5}"#);
+    let invalid = client.wait(|m| m["id"] == 77);
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    let bad = client.request("textDocument/hover", json!({"textDocument": 5}));
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+    let hover = client.request("textDocument/hover", position(&base, 3, 16));
+    assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("`db`"));
+
+    let shutdown = client.request("shutdown", Value::Null);
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    let late = client.request("textDocument/hover", position(&base, 3, 16));
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}
+
+/// The findings of `lint --format json` in `compose.yaml`, as (code, line, column).
+fn cli_findings(dir: &std::path::Path) -> Vec<Value> {
+    let run = common::minipaas(dir, &["lint", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let mut found: Vec<Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "compose.yaml")
+        .map(|f| json!({"code": f["code"], "line": f["line"], "column": f["column"]}))
+        .collect();
+    found.sort_by_key(|f| (f["line"].as_u64(), f["column"].as_u64()));
+    found
+}
+
+/// A real editor: Neovim (NVIM_BIN, or `nvim` on the PATH; scripts/test installs Debian's
+/// `neovim`) runs tests/editor/neovim.lua headless on a Compose buffer, shows the CLI's
+/// findings at the CLI's positions, and its "fix all" action writes what `lint --fix` writes.
+#[test]
+fn neovim_shows_the_cli_findings_and_fixes_as_the_cli_does() {
+    let files = [("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)];
+    let dir = common::repo(&files);
+    let expected_before = cli_findings(dir.path());
+    let out = dir.path().join(".git/neovim-result.json");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/editor/neovim.lua");
+    let nvim = std::env::var("NVIM_BIN").unwrap_or_else(|_| "nvim".into());
+    let mut child = Command::new(&nvim)
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .arg("compose.yaml")
+        .current_dir(dir.path())
+        .env("MINIPAAS_BIN", env!("CARGO_BIN_EXE_minipaas"))
+        .env("OUT", &out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{nvim} runs (scripts/test installs Debian's neovim): {e}"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("neovim did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(status.success() && result.get("error").is_none(), "{status}: {result}");
+
+    assert_eq!(result["before"], Value::Array(expected_before), "the editor shows the CLI's findings");
+    let written = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert_ne!(written, UNIT);
+    assert_eq!(written, fixed_by_cli(&files, &[]), "the editor's fix is `lint --fix`'s");
+    assert_eq!(result["after"], Value::Array(cli_findings(dir.path())), "and it shows what remains");
 }

@@ -73,9 +73,10 @@ pub struct FixRun {
 }
 
 /// A finding, apart from its position (fixes move text): (code, path, message).
-type Key = (&'static str, String, String);
+pub type Key = (&'static str, String, String);
 
-fn key(project: &Project, f: &Finding) -> Key {
+/// The key of a finding (what [`fix_only`] takes).
+pub fn key(project: &Project, f: &Finding) -> Key {
     (f.code, project.files[f.primary.file].path.clone(), f.message.clone())
 }
 
@@ -157,6 +158,7 @@ fn choose(
     required: Applicability,
     blocked: &HashMap<FixKey, String>,
     single: bool,
+    only: Option<&Key>,
 ) -> (Vec<usize>, BTreeMap<FileId, Vec<Edit>>) {
     let mut chosen = Vec::new();
     let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
@@ -167,6 +169,7 @@ fn choose(
             || plan.applicability < required
             || plan.fixes.is_empty()
             || blocked.contains_key(&fix_key(project, f))
+            || only.is_some_and(|k| key(project, f) != *k)
         {
             continue;
         }
@@ -253,6 +256,18 @@ pub fn fix(
     settings: &Settings,
     required: Applicability,
 ) -> Result<FixRun, Error> {
+    fix_only(ws, opts, settings, required, None)
+}
+
+/// [`fix`], applying only the fix of the finding with key `only` when one is given (the
+/// editor's quick fix of one finding: the same passes and verification as `lint --fix`).
+pub fn fix_only(
+    ws: &mut Workspace,
+    opts: &LoadOptions,
+    settings: &Settings,
+    required: Applicability,
+    only: Option<&Key>,
+) -> Result<FixRun, Error> {
     let (mut project, mut findings) = load(ws, opts, settings)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
     let mut current: BTreeMap<String, String> = BTreeMap::new();
@@ -263,7 +278,7 @@ pub fn fix(
     let mut single = false;
     let mut converged = false;
     for _ in 0..MAX_PASSES {
-        let (chosen, edits) = choose(&project, &findings, required, &blocked, single);
+        let (chosen, edits) = choose(&project, &findings, required, &blocked, single, only);
         if chosen.is_empty() {
             converged = true;
             break;

@@ -2,16 +2,17 @@
 //! editor's buffers laid over the files on disk, as LSP diagnostics per file. Messages go
 //! through the same scrubber as every other output: a diagnostic never holds a value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use lsp_server::Notification;
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
-use lsp_types::{Diagnostic, DiagnosticSeverity, InitializeParams, NumberOrString, Position, Range, Uri};
+use lsp_types::{Diagnostic, DiagnosticSeverity, InitializeParams, NumberOrString, Uri};
 
-use crate::commands::lint::{Scope, open};
-use crate::finding::Severity;
-use crate::model::{Project, SourceFile};
+use super::Snapshot;
+use super::text::Lines;
+use crate::finding::{FileId, Finding, Severity};
+use crate::model::Project;
 use crate::redact::Scrubber;
 use crate::rules::{active, check_all};
 
@@ -48,7 +49,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 /// The `file:` URI of a local path (every byte outside the unreserved set percent-encoded).
-fn uri_of(path: &Path) -> Option<Uri> {
+pub(super) fn uri_of(path: &Path) -> Option<Uri> {
     let mut text = String::from("file://");
     for &b in path.to_str()?.as_bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
@@ -60,28 +61,12 @@ fn uri_of(path: &Path) -> Option<Uri> {
     text.parse().ok()
 }
 
-/// The LSP position (line, UTF-16 column; both from 0) of a byte offset.
-fn position(file: &SourceFile, offset: usize) -> Position {
-    let (line, _) = file.line_col(offset);
-    let start = file.line_start(line).unwrap_or(0).min(offset);
-    let column = file.text.get(start..offset).map_or(0, |t| t.encode_utf16().count());
-    Position::new(line.saturating_sub(1) as u32, column as u32)
-}
-
-fn range(file: &SourceFile, span: &std::ops::Range<usize>) -> Range {
-    Range::new(position(file, span.start), position(file, span.end))
-}
-
-/// Lints the repository at `root` with `buffers` over its files, and returns the
-/// `publishDiagnostics` notifications: one for each file with diagnostics, and an empty one
-/// for each file that had some last time (`published`, updated) and has none now.
-pub(super) fn publish(
-    root: &Path,
-    buffers: &BTreeMap<PathBuf, String>,
-    published: &mut Vec<PathBuf>,
-) -> Vec<Notification> {
+/// Lints the repository of a snapshot, and returns the `publishDiagnostics` notifications: one
+/// for each file with diagnostics, and an empty one for each file that had some last time
+/// (`published`, updated) and has none now.
+pub(super) fn publish(snapshot: &Snapshot, published: &mut Vec<PathBuf>) -> Vec<Notification> {
     let mut notes = Vec::new();
-    let by_file = diagnostics(root, buffers).unwrap_or_else(|e| {
+    let by_file = diagnostics(snapshot).unwrap_or_else(|e| {
         // The repository cannot be linted (a broken configuration): say why, as the CLI does.
         let det = crate::secrets::Detector::default();
         let message = format!("minipaas: {}", crate::redact::scrub(&e.to_string(), &det));
@@ -109,62 +94,58 @@ fn note(path: &Path, diagnostics: Vec<Diagnostic>) -> Option<Notification> {
 }
 
 /// The diagnostics of every file that has some, by absolute path.
-fn diagnostics(
-    root: &Path,
-    buffers: &BTreeMap<PathBuf, String>,
-) -> Result<BTreeMap<PathBuf, Vec<Diagnostic>>, crate::error::Error> {
-    let paths = [root.to_path_buf()];
-    let scope = Scope {
-        paths: &paths,
-        staged: false,
-        include: &[],
-        config: None,
-        select: &[],
-        ignore: &[],
-        env: None,
-    };
-    let (mut ws, mut opts, settings) = open(&scope)?;
-    // The whole repository, not the folder: units span files.
-    opts.paths.clear();
-    for (path, text) in buffers {
-        if let Some(rel) = ws.relative(path) {
-            ws.set_override(&rel, text.clone());
-        }
-    }
+fn diagnostics(snapshot: &Snapshot) -> Result<BTreeMap<PathBuf, Vec<Diagnostic>>, crate::error::Error> {
+    let (ws, opts, settings) = snapshot.open()?;
     let mut project = Project::load(&ws, &opts)?;
-    let mut findings = check_all(&project, &settings);
+    let findings = check_all(&project, &settings);
     let det = settings.redaction();
     let scrubber = Scrubber::for_project(&det, &project);
-    crate::redact::scrub_run(&scrubber, &mut findings, &mut project.errors, &mut [], &mut []);
+    crate::redact::scrub_run(&scrubber, &mut [], &mut project.errors, &mut [], &mut []);
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+    // Line starts, per file, found once however many diagnostics a file has.
+    let mut lines: HashMap<FileId, Lines<'_>> = HashMap::new();
+    let files = &project.files;
     for f in active(&findings) {
-        let file = &project.files[f.primary.file];
-        let diagnostic = Diagnostic {
-            range: range(file, &f.primary.span),
-            severity: Some(match f.severity {
-                Severity::Error => DiagnosticSeverity::ERROR,
-                Severity::Warning => DiagnosticSeverity::WARNING,
-            }),
-            code: Some(NumberOrString::String(f.code.to_string())),
-            source: Some("minipaas".into()),
-            message: format!("{} ({})", f.message, f.name),
-            ..Diagnostic::default()
-        };
-        out.entry(ws.root.join(&file.path)).or_default().push(diagnostic);
+        let at = lines.entry(f.primary.file).or_insert_with(|| Lines::new(&files[f.primary.file].text));
+        let diagnostic = diagnostic(f, at, &scrubber);
+        out.entry(snapshot.shown(&ws, &project.files[f.primary.file].path)).or_default().push(diagnostic);
     }
     for e in &project.errors {
-        let at = e.file.zip(e.span.clone()).map(|(id, span)| range(&project.files[id], &span));
+        let at = e
+            .file
+            .zip(e.span.clone())
+            .map(|(id, span)| lines.entry(id).or_insert_with(|| Lines::new(&files[id].text)).range(&span));
         let diagnostic = Diagnostic {
             range: at.unwrap_or_default(),
-            severity: Some(match e.severity {
-                Severity::Error => DiagnosticSeverity::ERROR,
-                Severity::Warning => DiagnosticSeverity::WARNING,
-            }),
+            severity: Some(severity(e.severity)),
             source: Some("minipaas".into()),
             message: e.message.clone(),
             ..Diagnostic::default()
         };
-        out.entry(ws.root.join(&e.path)).or_default().push(diagnostic);
+        out.entry(snapshot.shown(&ws, &e.path)).or_default().push(diagnostic);
     }
     Ok(out)
+}
+
+fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+    }
+}
+
+/// A finding as a diagnostic: its rule's code, its message and help, masked.
+pub(super) fn diagnostic(f: &Finding, lines: &Lines<'_>, scrubber: &Scrubber<'_>) -> Diagnostic {
+    let mut message = format!("{} ({})", scrubber.scrub(&f.message), f.name);
+    if let Some(help) = &f.help {
+        message.push_str(&format!("\nhelp: {}", scrubber.scrub(help)));
+    }
+    Diagnostic {
+        range: lines.range(&f.primary.span),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.code.to_string())),
+        source: Some("minipaas".into()),
+        message,
+        ..Diagnostic::default()
+    }
 }
