@@ -119,7 +119,9 @@ pub fn run(connection: Connection) -> Result<(), Error> {
     let sender = connection.sender.clone();
     let linter = std::thread::spawn(move || {
         let mut published = Vec::new();
-        while let Ok(mut latest) = todo.recv() {
+        let mut pending = None;
+        loop {
+            let Some(mut latest) = pending.take().or_else(|| todo.recv().ok()) else { return };
             // Wait for typing to pause: every newer state restarts the wait.
             loop {
                 match todo.recv_timeout(debounce) {
@@ -128,7 +130,16 @@ pub fn run(connection: Connection) -> Result<(), Error> {
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
             }
-            for note in diagnose::publish(&latest, &mut published) {
+            let mut now_published = published.clone();
+            let notes = diagnose::publish(&latest, &mut now_published);
+            // A state that arrived while linting makes these stale: lint that one instead of
+            // showing diagnostics the editor's text no longer has.
+            if let Ok(newer) = todo.try_recv() {
+                pending = Some(newer);
+                continue;
+            }
+            published = now_published;
+            for note in notes {
                 if sender.send(Message::Notification(note)).is_err() {
                     return;
                 }
