@@ -1,9 +1,8 @@
 //! Swarm secrets and configs: the operations the resource commands need, behind one trait.
 //!
-//! With the `swarm` feature, [`connect`] talks to a real Docker Engine: over its unix socket
-//! with a small HTTP/1.1 client, or through the `docker` CLI for tcp, TLS, ssh and contexts
-//! (the CLI already knows those transports). Without it, commands only patch Compose files.
-//! Values travel only in request bodies or on the CLI's stdin, never in argv or output.
+//! With the `swarm` feature, [`connect`] talks to a real Docker Engine through `bollard`
+//! (unix socket, tcp, TLS, ssh, docker contexts; no `docker` CLI). Without it, commands only
+//! patch Compose files. Values travel only in request bodies, never in argv or output.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +25,22 @@ pub struct SwarmObject {
     pub name: String,
     /// Its labels.
     pub labels: BTreeMap<String, String>,
+    /// When Swarm created it (RFC 3339, as the Engine reports it).
+    pub created: Option<String>,
+}
+
+/// A service of a deployed stack: what its spec mounts and what its running tasks mount (a
+/// task keeps the spec it was started with until the service is updated).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackService {
+    /// Its Swarm name (`<stack>_<service>`).
+    pub name: String,
+    /// Secret names in the service's spec.
+    pub secrets: Vec<String>,
+    /// Config names in the service's spec.
+    pub configs: Vec<String>,
+    /// For each running task, the (secret, config) names it mounts.
+    pub running: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// The Swarm operations the commands use.
@@ -44,8 +59,10 @@ pub trait Swarm {
     ) -> Result<String, Error>;
     /// Removes an object (Swarm refuses while a service uses it).
     fn remove(&self, kind: ResourceKind, name: &str) -> Result<(), Error>;
-    /// Objects carrying every one of these labels.
+    /// Objects carrying every one of these labels (all objects when none is given).
     fn list(&self, kind: ResourceKind, labels: &[(&str, &str)]) -> Result<Vec<SwarmObject>, Error>;
+    /// The services of a stack (`docker stack deploy`'s namespace label), with their tasks.
+    fn stack_services(&self, stack: &str) -> Result<Vec<StackService>, Error>;
 }
 
 /// The largest value Swarm accepts (SwarmKit's MaxSecretSize / MaxConfigSize).
@@ -76,6 +93,8 @@ pub struct FakeSwarm {
     pub down: std::cell::RefCell<Option<String>>,
     /// When set, the engine goes down after this many more calls (stopped mid-command).
     pub calls_left: std::cell::Cell<Option<usize>>,
+    /// Deployed services, by stack.
+    pub stacks: std::cell::RefCell<BTreeMap<String, Vec<StackService>>>,
 }
 
 impl FakeSwarm {
@@ -118,7 +137,8 @@ impl Swarm for FakeSwarm {
             return Err(Error::Swarm(format!("{} {name} already exists", kind.noun())));
         }
         let id = format!("id{}", self.objects.borrow().len());
-        let object = SwarmObject { id: id.clone(), name: name.into(), labels: labels.clone() };
+        let created = Some(format!("2026-01-01T00:00:{:02}Z", self.objects.borrow().len() % 60));
+        let object = SwarmObject { id: id.clone(), name: name.into(), labels: labels.clone(), created };
         self.objects.borrow_mut().push((kind, object, data.to_vec()));
         Ok(id)
     }
@@ -148,6 +168,10 @@ impl Swarm for FakeSwarm {
             })
             .map(|(_, o, _)| o.clone())
             .collect())
+    }
+    fn stack_services(&self, stack: &str) -> Result<Vec<StackService>, Error> {
+        self.check()?;
+        Ok(self.stacks.borrow().get(stack).cloned().unwrap_or_default())
     }
 }
 

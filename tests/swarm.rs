@@ -253,7 +253,14 @@ fn zz_a_node_that_is_not_a_manager_changes_nothing() {
     let left = docker(d, &["swarm", "leave", "--force"]);
     assert!(left.status.success(), "{}", text(&left));
     let out = minipaas(d, &["secret", "create", "--env", "dev", "--name", "x", "--for", "a"], b"v");
-    let rejoin = docker(d, &["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+    // Back on the private loopback port scripts/test-swarm chose (never Swarm's default 2377,
+    // which a Swarm the machine runs may hold).
+    let addr = std::env::var("MINIPAAS_TEST_SWARM_ADDR").unwrap();
+    let data_port = std::env::var("MINIPAAS_TEST_DATA_PORT").unwrap();
+    let rejoin = docker(
+        d,
+        &["swarm", "init", "--advertise-addr", &addr, "--listen-addr", &addr, "--data-path-port", &data_port],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).to_lowercase().contains("not a swarm manager"),

@@ -1,192 +1,315 @@
-//! A real Docker Engine: HTTP/1.1 over its unix socket, or the `docker` CLI for remote hosts
-//! and contexts. Engine errors are passed on in full.
+//! A real Docker Engine through `bollard` (unix socket, tcp, tcp + TLS, ssh), with the Engine
+//! API version negotiated. The `docker` CLI is never run: the endpoint is resolved here, as the
+//! CLI resolves it (the env's settings, `DOCKER_HOST` with `DOCKER_TLS_VERIFY` and
+//! `DOCKER_CERT_PATH`, the current context, the default socket). Engine errors are passed on
+//! in full.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use base64::Engine as _;
-use serde_json::{Value, json};
+use bollard::Docker;
+use bollard::errors::Error as BollardError;
+use bollard::models::{ConfigSpec, SecretSpec, TaskState};
+use bollard::query_parameters::{
+    ListConfigsOptionsBuilder, ListSecretsOptionsBuilder, ListServicesOptionsBuilder, ListTasksOptionsBuilder,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use super::{Swarm, SwarmObject};
+use super::{StackService, Swarm, SwarmObject};
 use crate::error::Error;
 use crate::model::compose::ResourceKind;
 use crate::model::manifest::Endpoint;
 
+/// Seconds a request may take before the engine is taken to be gone.
+const TIMEOUT: u64 = 60;
+
+/// The label `docker stack deploy` puts on a stack's services.
+const STACK_LABEL: &str = "com.docker.stack.namespace";
+
 /// How to reach the engine, after resolving the env's settings and the caller's environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A local socket, spoken to directly.
-    Socket(PathBuf),
-    /// The `docker` CLI with these extra environment variables (tcp, TLS, ssh, contexts).
-    Cli(Vec<(String, String)>),
+    /// A unix socket.
+    Unix(PathBuf),
+    /// Plain HTTP over tcp (`tcp://host:port`).
+    Tcp(String),
+    /// HTTPS over tcp: the engine's certificate is checked against `ca.pem`, and `cert.pem` and
+    /// `key.pem` are presented, all from `certs` (the CLI's `DOCKER_TLS_VERIFY` model).
+    Tls {
+        /// `tcp://host:port`.
+        host: String,
+        /// The folder holding `ca.pem`, `cert.pem`, `key.pem`.
+        certs: PathBuf,
+    },
+    /// `ssh://[user@]host[:port]`: the engine through `docker system dial-stdio` on that host.
+    Ssh(String),
+    /// An endpoint this client cannot use, and why.
+    Unusable(String),
+}
+
+impl Target {
+    /// Where it is, for messages.
+    fn shown(&self) -> String {
+        match self {
+            Target::Unix(p) => format!("unix://{}", p.display()),
+            Target::Tcp(h) | Target::Ssh(h) => h.clone(),
+            Target::Tls { host, .. } => format!("{host} (TLS)"),
+            Target::Unusable(why) => why.clone(),
+        }
+    }
+}
+
+/// The target of a `DOCKER_HOST`-style address, with TLS certificates when TLS is asked for.
+fn target_of(host: &str, tls: Option<PathBuf>) -> Target {
+    if let Some(path) = host.strip_prefix("unix://") {
+        return Target::Unix(PathBuf::from(path));
+    }
+    if host.starts_with("ssh://") {
+        return Target::Ssh(host.to_string());
+    }
+    let Some(address) = host.strip_prefix("tcp://").or_else(|| host.strip_prefix("https://")) else {
+        if let Some(address) = host.strip_prefix("http://") {
+            return Target::Tcp(format!("tcp://{address}"));
+        }
+        return Target::Unusable(format!(
+            "the Docker host `{host}` (only unix://, tcp:// and ssh:// are supported)"
+        ));
+    };
+    let tcp = format!("tcp://{address}");
+    match tls {
+        Some(certs) => Target::Tls { host: tcp, certs },
+        None if host.starts_with("https://") => {
+            Target::Unusable(format!("the Docker host `{host}` asks for TLS, but no certificates are set"))
+        }
+        None => Target::Tcp(tcp),
+    }
 }
 
 /// Resolution order: the env's `minipaas.yaml` (unless `api.local`), then `DOCKER_HOST`
-/// (with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`, which the CLI reads), then the current docker
-/// context, then the default socket.
+/// (with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`, as the CLI reads them), then the current
+/// docker context (`DOCKER_CONTEXT`, or `currentContext` in the CLI's config.json), then the
+/// default socket.
 pub fn resolve(endpoint: &Endpoint, env_dir: &Path, vars: &dyn Fn(&str) -> Option<String>) -> Target {
-    let host_target = |host: &str, extra: Vec<(String, String)>| match host.strip_prefix("unix://") {
-        Some(path) if extra.is_empty() => Target::Socket(PathBuf::from(path)),
-        _ => {
-            let mut env = vec![("DOCKER_HOST".to_string(), host.to_string())];
-            env.extend(extra);
-            Target::Cli(env)
-        }
-    };
     if !endpoint.local
         && let Some(host) = &endpoint.host
     {
-        let tls = endpoint.tls.as_ref().map(|t| {
-            vec![
-                ("DOCKER_TLS_VERIFY".to_string(), "1".to_string()),
-                ("DOCKER_CERT_PATH".to_string(), env_dir.join(t).to_string_lossy().into_owned()),
-            ]
-        });
-        return host_target(host, tls.unwrap_or_default());
+        return target_of(host, endpoint.tls.as_ref().map(|t| env_dir.join(t)));
     }
+    let config_dir = vars("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| vars("HOME").map(|h| Path::new(&h).join(".docker")));
     if let Some(host) = vars("DOCKER_HOST").filter(|h| !h.is_empty()) {
-        // The CLI reads DOCKER_TLS_VERIFY/DOCKER_CERT_PATH from the inherited environment.
-        return match host.strip_prefix("unix://") {
-            Some(path) => Target::Socket(PathBuf::from(path)),
-            None => Target::Cli(Vec::new()),
-        };
+        // docker/cli: any non-empty DOCKER_TLS_VERIFY turns verification on.
+        let verify = vars("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
+        if !verify && vars("DOCKER_TLS").is_some_and(|v| !v.is_empty()) {
+            return Target::Unusable(
+                "DOCKER_TLS without DOCKER_TLS_VERIFY (TLS that does not check the engine's certificate is not supported)"
+                    .into(),
+            );
+        }
+        let certs = vars("DOCKER_CERT_PATH").filter(|p| !p.is_empty()).map(PathBuf::from).or(config_dir);
+        return target_of(&host, if verify { certs } else { None });
     }
-    let context = vars("DOCKER_CONTEXT").or_else(|| current_context(vars));
-    if context.is_some_and(|c| c != "default") {
-        return Target::Cli(Vec::new());
+    let context = vars("DOCKER_CONTEXT").or_else(|| current_context(config_dir.as_deref()?));
+    match (context, config_dir) {
+        (Some(name), Some(dir)) if name != "default" => context_target(&dir, &name),
+        (Some(name), None) if name != "default" => {
+            Target::Unusable(format!("the docker context `{name}` (no HOME or DOCKER_CONFIG to find it in)"))
+        }
+        _ => Target::Unix(PathBuf::from("/var/run/docker.sock")),
     }
-    Target::Socket(PathBuf::from("/var/run/docker.sock"))
 }
 
 /// `currentContext` of the docker CLI's config file.
-fn current_context(vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let dir = vars("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| vars("HOME").map(|h| Path::new(&h).join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+fn current_context(config_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(config_dir.join("config.json")).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
-    value.get("currentContext")?.as_str().map(str::to_string)
+    value.get("currentContext")?.as_str().filter(|c| !c.is_empty()).map(str::to_string)
 }
 
-/// Connects to the env's engine.
+/// A docker context's endpoint, from the CLI's context store: `contexts/meta/<sha256 of the
+/// name>/meta.json` (`Endpoints.docker.Host`, `SkipTLSVerify`) and its TLS material in
+/// `contexts/tls/<same>/docker/` (docker/cli `context/store`).
+fn context_target(config_dir: &Path, name: &str) -> Target {
+    let id: String = Sha256::digest(name.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let meta = config_dir.join("contexts/meta").join(&id).join("meta.json");
+    let Some(value) =
+        std::fs::read_to_string(&meta).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    else {
+        return Target::Unusable(format!("the docker context `{name}` ({} cannot be read)", meta.display()));
+    };
+    let docker = value.pointer("/Endpoints/docker");
+    let Some(host) = docker.and_then(|d| d.get("Host")).and_then(Value::as_str) else {
+        return Target::Unusable(format!("the docker context `{name}` (it names no Docker host)"));
+    };
+    if docker.and_then(|d| d.get("SkipTLSVerify")).and_then(Value::as_bool) == Some(true) {
+        return Target::Unusable(format!(
+            "the docker context `{name}` (SkipTLSVerify: TLS that does not check the engine is not supported)"
+        ));
+    }
+    let tls = config_dir.join("contexts/tls").join(&id).join("docker");
+    target_of(host, tls.join("ca.pem").is_file().then_some(tls))
+}
+
+/// Connects to the env's engine. A connection that cannot be made is an engine whose every
+/// operation fails with why, so the command stops where it first needs Swarm, with nothing
+/// changed.
 pub fn connect(endpoint: &Endpoint, env_dir: &Path) -> Box<dyn Swarm> {
-    match resolve(endpoint, env_dir, &|k| std::env::var(k).ok()) {
-        Target::Socket(path) => Box::new(SocketEngine { path }),
-        Target::Cli(env) => Box::new(CliEngine { env }),
+    let target = resolve(endpoint, env_dir, &|k| std::env::var(k).ok());
+    match Engine::open(&target) {
+        Ok(engine) => Box::new(engine),
+        Err(why) => Box::new(Unreachable(why)),
     }
 }
 
-fn plural(kind: ResourceKind) -> &'static str {
-    kind.key()
-}
+/// An engine that could not be reached.
+struct Unreachable(String);
 
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn object(v: &Value) -> Option<SwarmObject> {
-    let labels = v
-        .pointer("/Spec/Labels")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-        .unwrap_or_default();
-    Some(SwarmObject {
-        id: v.get("ID")?.as_str()?.to_string(),
-        name: v.pointer("/Spec/Name")?.as_str()?.to_string(),
-        labels,
-    })
-}
-
-/// The engine's unix socket.
-struct SocketEngine {
-    path: PathBuf,
-}
-
-impl SocketEngine {
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Vec<u8>), Error> {
-        let where_ = self.endpoint();
-        let fail =
-            |e: std::io::Error| Error::Swarm(format!("cannot reach the Docker Engine at {where_}: {e}"));
-        let mut stream = UnixStream::connect(&self.path).map_err(fail)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(fail)?;
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: minipaas/{}\r\nConnection: close\r\n",
-            env!("CARGO_PKG_VERSION")
-        );
-        if !body.is_empty() {
-            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).map_err(fail)?;
-        stream.write_all(body.as_bytes()).map_err(fail)?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).map_err(fail)?;
-        parse_response(&raw).ok_or_else(|| {
-            Error::Swarm(format!("the Docker Engine at {where_} sent a response minipaas cannot read"))
-        })
-    }
-
-    /// The engine's own error message from a JSON body, or the status.
-    fn refusal(&self, what: &str, status: u16, body: &[u8]) -> Error {
-        let message = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_else(|| format!("HTTP status {status}"));
-        Error::Swarm(format!("the Docker Engine at {} refused to {what}: {message}", self.endpoint()))
+impl Unreachable {
+    fn fail<T>(&self) -> Result<T, Error> {
+        Err(Error::Swarm(self.0.clone()))
     }
 }
 
-/// Splits an HTTP/1.1 response into status and body (plain or chunked).
-fn parse_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..split]).ok()?;
-    let status: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
-    let body = &raw[split + 4..];
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    if !chunked {
-        return Some((status, body.to_vec()));
-    }
-    let mut out = Vec::new();
-    let mut rest = body;
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&rest[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            return Some((status, out));
-        }
-        out.extend_from_slice(rest.get(..size)?);
-        rest = rest.get(size + 2..)?;
-    }
-}
-
-impl Swarm for SocketEngine {
+impl Swarm for Unreachable {
     fn endpoint(&self) -> String {
-        format!("unix://{}", self.path.display())
+        self.0.clone()
+    }
+    fn inspect(&self, _: ResourceKind, _: &str) -> Result<Option<SwarmObject>, Error> {
+        self.fail()
+    }
+    fn create(
+        &self,
+        _: ResourceKind,
+        _: &str,
+        _: &[u8],
+        _: &BTreeMap<String, String>,
+    ) -> Result<String, Error> {
+        self.fail()
+    }
+    fn remove(&self, _: ResourceKind, _: &str) -> Result<(), Error> {
+        self.fail()
+    }
+    fn list(&self, _: ResourceKind, _: &[(&str, &str)]) -> Result<Vec<SwarmObject>, Error> {
+        self.fail()
+    }
+    fn stack_services(&self, _: &str) -> Result<Vec<StackService>, Error> {
+        self.fail()
+    }
+}
+
+/// A connected engine: `bollard` on a single-threaded runtime (the commands are sequential).
+struct Engine {
+    docker: Docker,
+    runtime: tokio::runtime::Runtime,
+    shown: String,
+}
+
+impl Engine {
+    fn open(target: &Target) -> Result<Engine, String> {
+        let shown = target.shown();
+        let cannot = |e: &dyn std::fmt::Display| format!("cannot reach the Docker Engine at {shown}: {e}");
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| cannot(&e))?;
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = match target {
+            Target::Unix(path) => Docker::connect_with_unix(&path.to_string_lossy(), TIMEOUT, version),
+            Target::Tcp(host) => Docker::connect_with_http(host, TIMEOUT, version),
+            Target::Tls { host, certs } => {
+                for file in ["ca.pem", "cert.pem", "key.pem"] {
+                    if !certs.join(file).is_file() {
+                        return Err(cannot(&format!("{} does not exist", certs.join(file).display())));
+                    }
+                }
+                Docker::connect_with_ssl(
+                    host,
+                    &certs.join("key.pem"),
+                    &certs.join("cert.pem"),
+                    &certs.join("ca.pem"),
+                    TIMEOUT,
+                    version,
+                )
+            }
+            Target::Ssh(host) => Docker::connect_with_ssh(host, TIMEOUT, version, None),
+            Target::Unusable(why) => return Err(format!("cannot use {why}")),
+        }
+        .map_err(|e| cannot(&e))?;
+        // The client speaks the engine's API version when the engine is older.
+        let docker = runtime.block_on(docker.negotiate_version()).map_err(|e| cannot(&e))?;
+        Ok(Engine { docker, runtime, shown })
+    }
+
+    fn run<T>(&self, f: impl Future<Output = Result<T, BollardError>>) -> Result<T, BollardError> {
+        self.runtime.block_on(f)
+    }
+
+    /// The engine's own message for a refusal; the transport's for a failure to reach it.
+    fn refused(&self, what: &str, e: BollardError) -> Error {
+        match e {
+            BollardError::DockerResponseServerError { message, .. } => {
+                Error::Swarm(format!("the Docker Engine at {} refused to {what}: {message}", self.shown))
+            }
+            other => {
+                Error::Swarm(format!("cannot reach the Docker Engine at {} to {what}: {other}", self.shown))
+            }
+        }
+    }
+
+    fn all(
+        &self,
+        kind: ResourceKind,
+        filters: &HashMap<&str, Vec<String>>,
+    ) -> Result<Vec<SwarmObject>, BollardError> {
+        Ok(match kind {
+            ResourceKind::Secret => {
+                let options = ListSecretsOptionsBuilder::default().filters(filters).build();
+                let list = self.run(self.docker.list_secrets(Some(options)))?;
+                list.into_iter()
+                    .filter_map(|s| {
+                        let spec = s.spec?;
+                        object(s.id?, spec.name?, spec.labels, s.created_at)
+                    })
+                    .collect()
+            }
+            ResourceKind::Config => {
+                let options = ListConfigsOptionsBuilder::default().filters(filters).build();
+                let list = self.run(self.docker.list_configs(Some(options)))?;
+                list.into_iter()
+                    .filter_map(|c| {
+                        let spec = c.spec?;
+                        object(c.id?, spec.name?, spec.labels, c.created_at)
+                    })
+                    .collect()
+            }
+        })
+    }
+}
+
+fn object(
+    id: String,
+    name: String,
+    labels: Option<HashMap<String, String>>,
+    created: Option<String>,
+) -> Option<SwarmObject> {
+    Some(SwarmObject { id, name, labels: labels.unwrap_or_default().into_iter().collect(), created })
+}
+
+impl Swarm for Engine {
+    fn endpoint(&self) -> String {
+        self.shown.clone()
     }
 
     fn inspect(&self, kind: ResourceKind, name: &str) -> Result<Option<SwarmObject>, Error> {
-        let (status, body) = self.request("GET", &format!("/{}/{}", plural(kind), encode(name)), None)?;
-        match status {
-            200 => Ok(serde_json::from_slice::<Value>(&body).ok().as_ref().and_then(object)),
-            404 => Ok(None),
-            _ => Err(self.refusal(&format!("look up {} {name}", kind.noun()), status, &body)),
-        }
+        // By exact name: the Engine's own lookup also matches ID prefixes, which could name
+        // another object.
+        let filters = HashMap::from([("name", vec![name.to_string()])]);
+        let found = self
+            .all(kind, &filters)
+            .map_err(|e| self.refused(&format!("look up {} {name}", kind.noun()), e))?;
+        Ok(found.into_iter().find(|o| o.name == name))
     }
 
     fn create(
@@ -196,182 +319,158 @@ impl Swarm for SocketEngine {
         data: &[u8],
         labels: &BTreeMap<String, String>,
     ) -> Result<String, Error> {
-        let spec = json!({ "Name": name, "Labels": labels, "Data": base64::engine::general_purpose::STANDARD.encode(data) });
-        let (status, body) = self.request("POST", &format!("/{}/create", plural(kind)), Some(&spec))?;
-        if status != 201 && status != 200 {
-            return Err(self.refusal(&format!("create {} {name}", kind.noun()), status, &body));
-        }
-        Ok(serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("ID")?.as_str().map(str::to_string))
-            .unwrap_or_default())
+        let data = Some(base64::engine::general_purpose::STANDARD.encode(data));
+        let labels = Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let name_owned = Some(name.to_string());
+        let created = match kind {
+            ResourceKind::Secret => {
+                let spec = SecretSpec { name: name_owned, labels, data, ..SecretSpec::default() };
+                self.run(self.docker.create_secret(spec))
+            }
+            ResourceKind::Config => {
+                let spec = ConfigSpec { name: name_owned, labels, data, ..ConfigSpec::default() };
+                self.run(self.docker.create_config(spec))
+            }
+        };
+        created.map(|r| r.id).map_err(|e| self.refused(&format!("create {} {name}", kind.noun()), e))
     }
 
     fn remove(&self, kind: ResourceKind, name: &str) -> Result<(), Error> {
-        let (status, body) = self.request("DELETE", &format!("/{}/{}", plural(kind), encode(name)), None)?;
-        match status {
-            200 | 204 => Ok(()),
-            _ => Err(self.refusal(&format!("remove {} {name}", kind.noun()), status, &body)),
-        }
+        let what = format!("remove {} {name}", kind.noun());
+        // Removed by ID after an exact-name lookup, never by a name the Engine could read as
+        // another object's ID prefix.
+        let Some(object) = self.inspect(kind, name)? else {
+            return Err(Error::Swarm(format!(
+                "the Docker Engine at {} refused to {what}: {} {name} not found",
+                self.shown,
+                kind.noun()
+            )));
+        };
+        let removed = match kind {
+            ResourceKind::Secret => self.run(self.docker.delete_secret(&object.id)),
+            ResourceKind::Config => self.run(self.docker.delete_config(&object.id)),
+        };
+        removed.map_err(|e| self.refused(&what, e))
     }
 
     fn list(&self, kind: ResourceKind, labels: &[(&str, &str)]) -> Result<Vec<SwarmObject>, Error> {
-        let filters = json!({ "label": labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>() });
-        let (status, body) = self.request(
-            "GET",
-            &format!("/{}?filters={}", plural(kind), encode(&filters.to_string())),
-            None,
-        )?;
-        if status != 200 {
-            return Err(self.refusal(&format!("list {}", plural(kind)), status, &body));
+        let filters = HashMap::from([("label", labels.iter().map(|(k, v)| format!("{k}={v}")).collect())]);
+        self.all(kind, &filters).map_err(|e| self.refused(&format!("list {}", kind.key()), e))
+    }
+
+    fn stack_services(&self, stack: &str) -> Result<Vec<StackService>, Error> {
+        let what = format!("list the services of stack {stack}");
+        let filters = HashMap::from([("label", vec![format!("{STACK_LABEL}={stack}")])]);
+        let options = ListServicesOptionsBuilder::default().filters(&filters).build();
+        let services =
+            self.run(self.docker.list_services(Some(options))).map_err(|e| self.refused(&what, e))?;
+        // One call for every running task of the cluster, grouped by service below.
+        let filters = HashMap::from([("desired-state", vec!["running".to_string()])]);
+        let options = ListTasksOptionsBuilder::default().filters(&filters).build();
+        let tasks = self.run(self.docker.list_tasks(Some(options))).map_err(|e| self.refused(&what, e))?;
+        let mut out = Vec::new();
+        for service in services {
+            let (Some(id), Some(spec)) = (service.id, service.spec) else { continue };
+            let Some(name) = spec.name else { continue };
+            let container = spec.task_template.and_then(|t| t.container_spec);
+            let (secrets, configs) = mounts(container);
+            let running = tasks
+                .iter()
+                .filter(|t| t.service_id.as_deref() == Some(id.as_str()))
+                .filter(|t| t.status.as_ref().and_then(|s| s.state) == Some(TaskState::RUNNING))
+                .map(|t| mounts(t.spec.clone().and_then(|s| s.container_spec)))
+                .collect();
+            out.push(StackService { name, secrets, configs, running });
         }
-        let list: Value = serde_json::from_slice(&body)
-            .map_err(|e| Error::Swarm(format!("unreadable list from the engine: {e}")))?;
-        Ok(list.as_array().map(|a| a.iter().filter_map(object).collect()).unwrap_or_default())
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
     }
 }
 
-/// The `docker` CLI, for hosts and contexts the socket client does not speak.
-struct CliEngine {
-    env: Vec<(String, String)>,
-}
-
-impl CliEngine {
-    fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<(bool, String, String), Error> {
-        let mut cmd = Command::new("docker");
-        cmd.args(args)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        let mut child = cmd.spawn().map_err(|e| Error::Swarm(format!("cannot run the docker CLI: {e}")))?;
-        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(data)
-                .map_err(|e| Error::Swarm(format!("cannot pass the value to the docker CLI: {e}")))?;
-        }
-        let out =
-            child.wait_with_output().map_err(|e| Error::Swarm(format!("the docker CLI failed: {e}")))?;
-        Ok((
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ))
-    }
-
-    fn refused(&self, what: &str, stderr: &str) -> Error {
-        Error::Swarm(format!("docker ({}) refused to {what}: {stderr}", self.endpoint()))
-    }
-}
-
-impl Swarm for CliEngine {
-    fn endpoint(&self) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == "DOCKER_HOST")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| "the docker CLI's current context".into())
-    }
-
-    fn inspect(&self, kind: ResourceKind, name: &str) -> Result<Option<SwarmObject>, Error> {
-        let (ok, out, err) = self.run(&[kind.noun(), "inspect", "--format", "{{json .}}", name], None)?;
-        if !ok {
-            return if err.to_ascii_lowercase().contains("no such") || err.contains("not found") {
-                Ok(None)
-            } else {
-                Err(self.refused(&format!("look up {} {name}", kind.noun()), &err))
-            };
-        }
-        Ok(serde_json::from_str::<Value>(out.trim()).ok().as_ref().and_then(object))
-    }
-
-    fn create(
-        &self,
-        kind: ResourceKind,
-        name: &str,
-        data: &[u8],
-        labels: &BTreeMap<String, String>,
-    ) -> Result<String, Error> {
-        let label_args: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut args = vec![kind.noun(), "create"];
-        for l in &label_args {
-            args.push("--label");
-            args.push(l);
-        }
-        args.extend([name, "-"]);
-        let (ok, out, err) = self.run(&args, Some(data))?;
-        if !ok {
-            return Err(self.refused(&format!("create {} {name}", kind.noun()), &err));
-        }
-        Ok(out.trim().to_string())
-    }
-
-    fn remove(&self, kind: ResourceKind, name: &str) -> Result<(), Error> {
-        let (ok, _, err) = self.run(&[kind.noun(), "rm", name], None)?;
-        if ok { Ok(()) } else { Err(self.refused(&format!("remove {} {name}", kind.noun()), &err)) }
-    }
-
-    fn list(&self, kind: ResourceKind, labels: &[(&str, &str)]) -> Result<Vec<SwarmObject>, Error> {
-        let filters: Vec<String> = labels.iter().map(|(k, v)| format!("label={k}={v}")).collect();
-        let mut args = vec![kind.noun(), "ls", "--format", "{{.Name}}"];
-        for f in &filters {
-            args.push("--filter");
-            args.push(f);
-        }
-        let (ok, out, err) = self.run(&args, None)?;
-        if !ok {
-            return Err(self.refused(&format!("list {}", plural(kind)), &err));
-        }
-        let mut objects = Vec::new();
-        for name in out.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            objects.extend(self.inspect(kind, name)?);
-        }
-        Ok(objects)
-    }
+/// The secret and config names a container spec mounts.
+fn mounts(spec: Option<bollard::models::TaskSpecContainerSpec>) -> (Vec<String>, Vec<String>) {
+    let Some(spec) = spec else { return (Vec::new(), Vec::new()) };
+    let secrets = spec.secrets.unwrap_or_default().into_iter().filter_map(|s| s.secret_name).collect();
+    let configs = spec.configs.unwrap_or_default().into_iter().filter_map(|c| c.config_name).collect();
+    (secrets, configs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    fn vars(pairs: &[(&'static str, String)]) -> impl Fn(&str) -> Option<String> {
+        let pairs = pairs.to_vec();
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     }
 
     #[test]
     fn resolution_order() {
         let dir = Path::new("/repo/prod");
+        let s = |v: &str| v.to_string();
         let remote = Endpoint { local: false, host: Some("tcp://h:2376".into()), tls: Some(".tls".into()) };
-        match resolve(&remote, dir, &vars(&[("DOCKER_HOST", "unix:///x.sock")])) {
-            Target::Cli(env) => {
-                assert!(env.contains(&("DOCKER_HOST".into(), "tcp://h:2376".into())));
-                assert!(env.contains(&("DOCKER_CERT_PATH".into(), "/repo/prod/.tls".into())));
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            resolve(&remote, dir, &vars(&[("DOCKER_HOST", s("unix:///x.sock"))])),
+            Target::Tls { host: s("tcp://h:2376"), certs: "/repo/prod/.tls".into() }
+        );
         let local = Endpoint { local: true, host: Some("tcp://ignored".into()), tls: None };
         assert_eq!(
-            resolve(&local, dir, &vars(&[("DOCKER_HOST", "unix:///x.sock")])),
-            Target::Socket("/x.sock".into())
+            resolve(&local, dir, &vars(&[("DOCKER_HOST", s("unix:///x.sock"))])),
+            Target::Unix("/x.sock".into())
         );
-        let fork = Endpoint { local: false, host: Some("unix:///run/d.sock".into()), tls: None };
-        assert_eq!(resolve(&fork, dir, &vars(&[])), Target::Socket("/run/d.sock".into()));
+        let fork = Endpoint { local: false, host: Some("ssh://me@h".into()), tls: None };
+        assert_eq!(resolve(&fork, dir, &vars(&[])), Target::Ssh(s("ssh://me@h")));
         let none = Endpoint::default();
-        assert_eq!(resolve(&none, dir, &vars(&[("DOCKER_HOST", "ssh://me@h")])), Target::Cli(Vec::new()));
-        assert_eq!(resolve(&none, dir, &vars(&[("DOCKER_CONTEXT", "prod")])), Target::Cli(Vec::new()));
         assert_eq!(
-            resolve(&none, dir, &vars(&[("DOCKER_CONTEXT", "default")])),
-            Target::Socket("/var/run/docker.sock".into())
+            resolve(&none, dir, &vars(&[("DOCKER_HOST", s("tcp://h:2375"))])),
+            Target::Tcp(s("tcp://h:2375"))
+        );
+        assert_eq!(
+            resolve(
+                &none,
+                dir,
+                &vars(&[
+                    ("DOCKER_HOST", s("tcp://h:2376")),
+                    ("DOCKER_TLS_VERIFY", s("1")),
+                    ("HOME", s("/home/u"))
+                ])
+            ),
+            Target::Tls { host: s("tcp://h:2376"), certs: "/home/u/.docker".into() }
+        );
+        assert!(matches!(
+            resolve(&none, dir, &vars(&[("DOCKER_HOST", s("tcp://h:2376")), ("DOCKER_TLS", s("1"))])),
+            Target::Unusable(_)
+        ));
+        assert_eq!(
+            resolve(&none, dir, &vars(&[("DOCKER_CONTEXT", s("default")), ("HOME", s("/nowhere"))])),
+            Target::Unix("/var/run/docker.sock".into())
         );
     }
 
     #[test]
-    fn responses_plain_and_chunked() {
-        let plain = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}";
-        assert_eq!(parse_response(plain), Some((404, b"{}".to_vec())));
-        let chunked =
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked), Some((200, b"[1,2]".to_vec())));
-        assert_eq!(parse_response(b"garbage"), None);
-        assert_eq!(encode("{\"label\":[\"a=b\"]}"), "%7B%22label%22%3A%5B%22a%3Db%22%5D%7D");
+    fn contexts_are_read_from_the_cli_store() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join(".docker");
+        let id: String = Sha256::digest(b"prod").iter().map(|b| format!("{b:02x}")).collect();
+        let meta = config.join("contexts/meta").join(&id);
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("meta.json"),
+            r#"{"Name":"prod","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://prod:2376","SkipTLSVerify":false}}}"#,
+        )
+        .unwrap();
+        let tls = config.join("contexts/tls").join(&id).join("docker");
+        std::fs::create_dir_all(&tls).unwrap();
+        std::fs::write(tls.join("ca.pem"), "x").unwrap();
+        std::fs::write(config.join("config.json"), r#"{"currentContext":"prod"}"#).unwrap();
+        let home_var = home.path().to_string_lossy().into_owned();
+        let resolved = resolve(&Endpoint::default(), Path::new("/r"), &vars(&[("HOME", home_var.clone())]));
+        assert_eq!(resolved, Target::Tls { host: "tcp://prod:2376".into(), certs: tls });
+        let missing = resolve(
+            &Endpoint::default(),
+            Path::new("/r"),
+            &vars(&[("HOME", home_var), ("DOCKER_CONTEXT", "gone".into())]),
+        );
+        assert!(matches!(missing, Target::Unusable(ref why) if why.contains("`gone`")), "{missing:?}");
     }
 }
