@@ -114,6 +114,25 @@ pub enum ResourceAction {
         #[arg(long)]
         env: PathBuf,
     },
+    /// Compare the files with Swarm: for each name, the version the files reference, the
+    /// versions Swarm holds, and the version each service of the env's stack runs. Exit 1 when
+    /// a service runs an old version (stale) or the files reference an object Swarm lacks
+    /// (missing). Needs the `swarm` feature.
+    #[command(
+        after_help = "Examples:\n  minipaas secret status --env prod\n  minipaas config status --env prod --stack shop --format json"
+    )]
+    Status {
+        /// The folder holding the env's minipaas.yaml.
+        #[arg(long)]
+        env: PathBuf,
+        /// The stack the env is deployed as (default: the env's `namespace`, else `minipaas`,
+        /// the name MiniPaaS deploys with).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
 }
 
 /// Options of `minipaas units`.
@@ -122,8 +141,8 @@ pub struct UnitsArgs {
     /// Only the units holding these files or folders (default: the whole repository).
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = UnitsFormat::Text)]
-    pub format: UnitsFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Only this env (the folder of its minipaas.yaml, relative to the repository root).
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
@@ -138,9 +157,9 @@ pub struct UnitsArgs {
     pub config: Option<PathBuf>,
 }
 
-/// Output formats of `minipaas units`.
+/// Output formats of `minipaas units` and `secret|config status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum UnitsFormat {
+pub enum ReportFormat {
     /// For people.
     Text,
     /// A versioned JSON document.

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::Outcome;
 use super::lint::{Scope, open};
-use crate::cli::{UnitsArgs, UnitsFormat};
+use crate::cli::{UnitsArgs, ReportFormat};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::model::Project;
@@ -25,8 +25,8 @@ pub fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
     let mut project = Project::load(&ws, &opts)?;
     crate::redact::scrub_project(&mut project, &settings.redaction());
     match args.format {
-        UnitsFormat::Text => crate::render::units::text(&project, out)?,
-        UnitsFormat::Json => crate::render::units::json(&project, out)?,
+        ReportFormat::Text => crate::render::units::text(&project, out)?,
+        ReportFormat::Json => crate::render::units::json(&project, out)?,
     }
     Ok(if project.errors.iter().any(|e| e.severity == Severity::Error) {
         Outcome::InputError

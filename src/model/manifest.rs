@@ -29,6 +29,8 @@ pub struct Manifest {
     pub vars: BTreeMap<String, String>,
     /// Where the env's Docker Engine is.
     pub endpoint: Endpoint,
+    /// The fork's `namespace`: the stack name it deploys as (upstream's is always `minipaas`).
+    pub namespace: Option<String>,
     /// Keys this tool does not know (reported as warnings).
     pub unknown: Vec<ShapeError>,
     /// Values of the wrong type (reported as errors).
@@ -65,6 +67,7 @@ impl Manifest {
             schema: Schema::Upstream,
             vars: BTreeMap::new(),
             endpoint: Endpoint::default(),
+            namespace: None,
             unknown: Vec::new(),
             errors: Vec::new(),
         };
@@ -120,6 +123,11 @@ impl Manifest {
             host: field("api", "host").or_else(|| field("docker", "host")),
             tls: field("api", "tls"),
         };
+        m.namespace = tree
+            .get(root, "namespace")
+            .and_then(|e| tree.scalar(e.value))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
         if let Some(vars) = tree.get(root, "vars")
             && !tree.is_null(vars.value)
         {
@@ -196,6 +204,7 @@ mod tests {
         assert_eq!(m.schema, Schema::Fork);
         assert_eq!(m.vars["TAG"], "v1");
         assert_eq!(m.endpoint.host.as_deref(), Some("ssh://x"));
+        assert_eq!(m.namespace.as_deref(), Some("demo"));
         let msgs: Vec<_> = m.unknown.iter().map(|u| u.message.as_str()).collect();
         assert_eq!(
             msgs,

@@ -33,6 +33,8 @@ pub(super) struct Env {
     #[cfg_attr(not(feature = "swarm"), allow(dead_code))]
     dir: PathBuf,
     endpoint: Endpoint,
+    /// The manifest's `namespace` (the fork's stack name).
+    pub(super) namespace: Option<String>,
 }
 
 impl Env {
@@ -52,7 +54,7 @@ impl Env {
         let dir = std::fs::canonicalize(arg).unwrap_or_else(|_| arg.to_path_buf());
         let settings = Settings::load(None, &ws.root)?;
         let opts = settings.load_options(&[], Vec::new(), Some(name.clone()));
-        Ok(Env { ws, opts, settings, name, dir, endpoint: Endpoint::default() })
+        Ok(Env { ws, opts, settings, name, dir, endpoint: Endpoint::default(), namespace: None })
     }
 
     /// Loads the env; broken files stop the command before anything changes.
@@ -78,6 +80,7 @@ impl Env {
             && let Content::Manifest(manifest) = &project.files[m].content
         {
             self.endpoint = manifest.endpoint.clone();
+            self.namespace = manifest.namespace.clone();
         }
         Ok(project)
     }

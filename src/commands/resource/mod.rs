@@ -25,6 +25,7 @@ use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, labels, max_size};
 
 mod env;
 mod prune;
+mod status;
 mod steps;
 pub use env::Backend;
 use env::Env;
@@ -48,6 +49,9 @@ pub fn resource(
         ResourceAction::Delete { env, name } => delete(kind, env, name, out, backend),
         ResourceAction::Prune { env, delete } => prune::prune(kind, env, *delete, out, backend),
         ResourceAction::Ls { env } => ls(kind, env, out, backend),
+        ResourceAction::Status { env, stack, format } => {
+            status::status(kind, env, stack.as_deref(), *format, out, backend)
+        }
     }
 }
 
@@ -228,6 +232,16 @@ fn create(
             if searched.is_empty() { "no files".to_string() } else { searched.join(", ") }
         )));
     }
+    // Services that mount another version of the base now: after a rotation they keep running
+    // the old value until the stack is deployed again.
+    let rotated: Vec<String> = u
+        .services
+        .iter()
+        .filter(|s| {
+            s.refs(kind).iter().any(|r| r.name.exact().is_some_and(|n| is_version_of(n, &base) && n != object))
+        })
+        .map(|s| format!("`{}`", s.name))
+        .collect();
     let mut steps: Vec<Step<'_>> = Vec::new();
     for (svc, path) in &targets {
         steps.push(drop_other_version(kind, svc, &base, &object));
@@ -288,6 +302,15 @@ fn create(
             changed_files(&changes),
             granted.join(", ")
         )?;
+        if !rotated.is_empty() {
+            writeln!(
+                out,
+                "Rotated: the running {} of {} keep the old value until the stack is deployed again (`minipaas {noun} status --env {}` shows which still do).",
+                if rotated.len() == 1 { "service" } else { "services" },
+                rotated.join(", "),
+                env_arg.display()
+            )?;
+        }
     }
     Ok(Outcome::Clean)
 }

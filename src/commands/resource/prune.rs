@@ -110,7 +110,7 @@ pub(super) fn prune(
 /// (or any other Compose file) uses or declares, or could (a name with an unknown variable);
 /// everything, when a unit has a part the tool cannot see. Swarm names are global to the
 /// cluster: an object env `dev` created may be the one env `prod` declares.
-fn still_wanted(
+pub(super) fn still_wanted(
     env: &Env,
     kind: ResourceKind,
 ) -> Result<(Option<String>, impl Fn(&str) -> bool + use<>), Error> {
