@@ -56,7 +56,7 @@ pub fn run(
         Command::Rule { code } => commands::rule::rule(code, out),
         Command::Rules => commands::rule::rules(out),
         Command::Init { force } => commands::init::init(*force, out),
-        Command::Lsp => lsp::serve().map(|()| Outcome::Clean),
+        Command::Lsp => lsp::serve(),
     }
 }
 

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = if matches!(cli.command, Command::Lsp) {
         // The server reads and writes stdio on threads of its own: no lock may be held here.
-        minipaas::lsp::serve().map(|()| Outcome::Clean)
+        minipaas::lsp::serve()
     } else {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut input = std::io::stdin().lock();

@@ -51,7 +51,9 @@ impl Client {
                 }
                 let mut body = vec![0; length];
                 stdout.read_exact(&mut body).unwrap();
-                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                let message: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(message["jsonrpc"], "2.0", "every message says jsonrpc 2.0: {message}");
+                if tx.send(message).is_err() {
                     return;
                 }
             }
@@ -69,9 +71,13 @@ impl Client {
     }
 
     fn initialize(&mut self, root: &std::path::Path) -> Value {
+        self.initialize_with(root, json!({}))
+    }
+
+    fn initialize_with(&mut self, root: &std::path::Path, capabilities: Value) -> Value {
         let init = self.request(
             "initialize",
-            json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {},
+            json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": capabilities,
                    "initializationOptions": {"debounceMs": 20}}),
         );
         self.notify("initialized", json!({}));
@@ -429,4 +435,74 @@ fn neovim_shows_the_cli_findings_and_fixes_as_the_cli_does() {
     assert_ne!(written, UNIT);
     assert_eq!(written, fixed_by_cli(&files, &[]), "the editor's fix is `lint --fix`'s");
     assert_eq!(result["after"], Value::Array(cli_findings(dir.path())), "and it shows what remains");
+}
+
+/// An editor that resolves code actions later (`codeAction.resolveSupport`) gets them listed
+/// without edits, and the same edits when it resolves them; a server told to exit without a
+/// shutdown exits with 1.
+#[test]
+fn actions_listed_lazily_resolve_to_the_cli_bytes() {
+    let dir = common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let base = format!("file://{}/compose.yaml", root.display());
+    let mut client = Client::start(&root);
+    let capabilities = json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}});
+    client.initialize_with(&root, capabilities);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": base, "languageId": "yaml", "version": 1, "text": UNIT}}),
+    );
+    let at = |line: u32, character: u32| json!({"line": line, "character": character});
+    // The whole file, given end first: every quick fix in it, none with an edit yet.
+    let listed = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": base}, "range": {"start": at(99, 0), "end": at(0, 0)}, "context": {"diagnostics": []}}),
+    );
+    let listed = listed["result"].as_array().unwrap().clone();
+    let codes: Vec<&str> = listed.iter().filter_map(|a| a["diagnostics"][0]["code"].as_str()).collect();
+    assert!(codes.contains(&"MP003") && codes.contains(&"MP008"), "{listed:?}");
+    assert!(listed.iter().all(|a| a.get("edit").is_none() && a.get("data").is_some()), "{listed:?}");
+    let files = [("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)];
+    for (code, args) in
+        [("MP003", vec!["--select", "MP003"]), ("MP008", vec!["--unsafe-fixes", "--select", "MP008"])]
+    {
+        let action = listed.iter().find(|a| a["diagnostics"][0]["code"] == code).unwrap();
+        let resolved = client.request("codeAction/resolve", action.clone());
+        let edits =
+            resolved["result"]["edit"]["changes"][&base].as_array().unwrap_or_else(|| panic!("{resolved}"));
+        assert_eq!(applied(UNIT, edits), fixed_by_cli(&files, &args), "{code}");
+    }
+    let all = listed.iter().find(|a| a["kind"] == "source.fixAll.minipaas").unwrap();
+    let resolved = client.request("codeAction/resolve", all.clone());
+    let edits = resolved["result"]["edit"]["changes"][&base].as_array().unwrap();
+    assert_eq!(applied(UNIT, edits), fixed_by_cli(&files, &[]));
+
+    client.notify("exit", Value::Null);
+    assert_eq!(client.child.wait().unwrap().code(), Some(1), "exit without shutdown");
+}
+
+/// Hover on a config a service takes through `credential_spec`: that service uses it.
+#[test]
+fn hover_counts_credential_spec_configs() {
+    let text = "services:\n  app:\n    image: app\n    credential_spec:\n      config: cred\nconfigs:\n  cred:\n    file: ./cred.json\n";
+    let dir = common::repo(&[("compose.yaml", text), ("cred.json", "{}")]);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let uri = format!("file://{}/compose.yaml", root.display());
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 3}}),
+    );
+    let value = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(value.contains("used by `app`"), "{value}");
+    assert!(value.contains("from the file `./cred.json`"), "{value}");
+    assert!(
+        value.contains("Swarm object: `<stack>_cred` (the deploy creates it) with `docker stack deploy`"),
+        "{value}"
+    );
 }

@@ -59,6 +59,7 @@ fn plain_compose() -> String {
 fn never_printed(canary: &str, files: &[(&str, &str)]) {
     let dir = repo(files);
     let d = dir.path();
+    let clean: Vec<&str> = files.iter().filter(|(_, text)| !text.contains(canary)).map(|(p, _)| *p).collect();
     let mut runs = Vec::new();
     for format in ["text", "json", "sarif", "github"] {
         runs.push((
@@ -107,6 +108,11 @@ fn never_printed(canary: &str, files: &[(&str, &str)]) {
     }
     let baseline = std::fs::read_to_string(d.join("baseline.json")).unwrap();
     assert!(!baseline.contains(canary));
+    // Nor does a fix write it into a file that did not hold it.
+    for path in clean {
+        let text = std::fs::read_to_string(d.join(path)).unwrap();
+        assert!(!text.contains(canary), "lint --fix wrote the canary into {path}:\n{text}");
+    }
 }
 
 #[test]
@@ -118,6 +124,10 @@ fn the_canary_never_appears_in_any_output() {
             ("secret.txt", CANARY),
             ("app.env", &format!("API_KEY={CANARY}\n")),
             ("dev/minipaas.yaml", "compose:\n  files: [../compose.yaml]\n"),
+            // A secret named by a variable whose value is the canary: declaring what it
+            // resolves to would write the value into the file.
+            ("interp/compose.yaml", "services:\n  w:\n    image: w\n    secrets: [\"${INTERP}\"]\n"),
+            ("interp/.env", &format!("INTERP={CANARY}\n")),
             ("broken/compose.yaml", &format!("services: [\n  {CANARY}\n")),
             // A token written as a key, twice: the duplicate-key error names the key.
             (

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::Outcome;
 use super::lint::{Scope, open};
-use crate::cli::{UnitsArgs, ReportFormat};
+use crate::cli::{ReportFormat, UnitsArgs};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::model::Project;

@@ -61,27 +61,43 @@ pub(super) fn uri_of(path: &Path) -> Option<Uri> {
     text.parse().ok()
 }
 
+/// What the editor was last sent: the files with diagnostics, and the error shown, if any.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Published {
+    files: Vec<PathBuf>,
+    error: Option<String>,
+}
+
 /// Lints the repository of a snapshot, and returns the `publishDiagnostics` notifications: one
 /// for each file with diagnostics, and an empty one for each file that had some last time
-/// (`published`, updated) and has none now.
-pub(super) fn publish(snapshot: &Snapshot, published: &mut Vec<PathBuf>) -> Vec<Notification> {
+/// (`published`, updated) and has none now. A repository that cannot be linted (a broken
+/// configuration) is said once with `showMessage`, not again on every keystroke.
+pub(super) fn publish(snapshot: &Snapshot, published: &mut Published) -> Vec<Notification> {
     let mut notes = Vec::new();
-    let by_file = diagnostics(snapshot).unwrap_or_else(|e| {
-        // The repository cannot be linted (a broken configuration): say why, as the CLI does.
-        let det = crate::secrets::Detector::default();
-        let message = format!("minipaas: {}", crate::redact::scrub(&e.to_string(), &det));
-        let params = lsp_types::ShowMessageParams { typ: lsp_types::MessageType::ERROR, message };
-        notes.push(Notification::new(
-            <lsp_types::notification::ShowMessage as lsp_types::notification::Notification>::METHOD
-                .to_string(),
-            params,
-        ));
-        BTreeMap::new()
-    });
-    for path in published.iter().filter(|p| !by_file.contains_key(*p)) {
+    let by_file = match diagnostics(snapshot) {
+        Ok(by_file) => {
+            published.error = None;
+            by_file
+        }
+        Err(e) => {
+            let det = crate::secrets::Detector::default();
+            let message = format!("minipaas: {}", crate::redact::scrub(&e.to_string(), &det));
+            if published.error.as_ref() != Some(&message) {
+                published.error = Some(message.clone());
+                let params = lsp_types::ShowMessageParams { typ: lsp_types::MessageType::ERROR, message };
+                notes.push(Notification::new(
+                    <lsp_types::notification::ShowMessage as lsp_types::notification::Notification>::METHOD
+                        .to_string(),
+                    params,
+                ));
+            }
+            BTreeMap::new()
+        }
+    };
+    for path in published.files.iter().filter(|p| !by_file.contains_key(*p)) {
         notes.extend(note(path, Vec::new()));
     }
-    *published = by_file.keys().cloned().collect();
+    published.files = by_file.keys().cloned().collect();
     for (path, diagnostics) in by_file {
         notes.extend(note(&path, diagnostics));
     }

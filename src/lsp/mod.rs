@@ -31,7 +31,8 @@ use lsp_types::notification::{
     DidSaveTextDocument, Exit, Notification as _,
 };
 use lsp_types::request::{
-    CodeActionRequest, GotoDefinition, HoverRequest, Initialize, References, Request as _, Shutdown,
+    CodeActionRequest, CodeActionResolveRequest, GotoDefinition, HoverRequest, Initialize, References,
+    Request as _, Shutdown,
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, HoverProviderCapability,
@@ -93,20 +94,21 @@ impl Snapshot {
     }
 }
 
-/// Runs the server on standard input and output until the editor says `exit`.
-pub fn serve() -> Result<(), Error> {
+/// Runs the server on standard input and output until the editor says `exit`: `Clean` after
+/// a `shutdown`, `Findings` (exit code 1) without one, as the specification asks.
+pub fn serve() -> Result<crate::commands::Outcome, Error> {
     let (connection, io) = transport::stdio();
-    run(connection)?;
+    let orderly = run(connection)?;
     io.join()?;
-    Ok(())
+    Ok(if orderly { crate::commands::Outcome::Clean } else { crate::commands::Outcome::Findings })
 }
 
 /// The default pause in typing before diagnostics are computed.
 const DEBOUNCE: Duration = Duration::from_millis(200);
 
-/// Runs the server on a connection.
-pub fn run(connection: Connection) -> Result<(), Error> {
-    let Some(params) = initialize(&connection)? else { return Ok(()) };
+/// Runs the server on a connection; true when `exit` came after `shutdown`.
+pub fn run(connection: Connection) -> Result<bool, Error> {
+    let Some(params) = initialize(&connection)? else { return Ok(false) };
     let root = diagnose::root_of(&params);
     let debounce = params
         .initialization_options
@@ -114,11 +116,19 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         .and_then(|o| o.get("debounceMs"))
         .and_then(serde_json::Value::as_u64)
         .map_or(DEBOUNCE, Duration::from_millis);
+    // Code actions are listed without their edits when the editor can ask for them later.
+    let lazy = params
+        .capabilities
+        .text_document
+        .as_ref()
+        .and_then(|t| t.code_action.as_ref())
+        .and_then(|c| c.resolve_support.as_ref())
+        .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
 
     let (lint, todo) = mpsc::channel::<Snapshot>();
     let sender = connection.sender.clone();
     let linter = std::thread::spawn(move || {
-        let mut published = Vec::new();
+        let mut published = diagnose::Published::default();
         let mut pending = None;
         loop {
             let Some(mut latest) = pending.take().or_else(|| todo.recv().ok()) else { return };
@@ -157,7 +167,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
             let reply = if dropped {
                 Response::new_err(request.id, ErrorCode::RequestCanceled as i32, "cancelled".into())
             } else {
-                answer(&request, &snapshot)
+                answer(&request, &snapshot, lazy)
             };
             if sender.send(Message::Response(reply)).is_err() {
                 return;
@@ -186,13 +196,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
                     connection.sender.send(Response::new_ok(request.id, ()).into()).map_err(io_error)?;
                     continue;
                 }
-                if !matches!(
-                    request.method.as_str(),
-                    CodeActionRequest::METHOD
-                        | HoverRequest::METHOD
-                        | GotoDefinition::METHOD
-                        | References::METHOD
-                ) {
+                if !SERVED.contains(&request.method.as_str()) {
                     connection.sender.send(Message::Response(unknown(&request))).map_err(io_error)?;
                     continue;
                 }
@@ -234,7 +238,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
     drop(ask);
     let _ = linter.join();
     let _ = answerer.join();
-    Ok(())
+    Ok(shut_down)
 }
 
 fn io_error(e: impl std::fmt::Display) -> Error {
@@ -304,10 +308,19 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// The requests [`answer`] serves (off the main loop).
+const SERVED: [&str; 5] = [
+    CodeActionRequest::METHOD,
+    CodeActionResolveRequest::METHOD,
+    HoverRequest::METHOD,
+    GotoDefinition::METHOD,
+    References::METHOD,
+];
+
 /// Answers one request on a snapshot. A request whose parameters do not parse gets
 /// `InvalidParams`; one that cannot be computed (a broken configuration) `InternalError` with
 /// the scrubbed reason.
-fn answer(request: &Request, snapshot: &Snapshot) -> Response {
+fn answer(request: &Request, snapshot: &Snapshot, lazy: bool) -> Response {
     fn run<P: serde::de::DeserializeOwned, R: serde::Serialize>(
         request: &Request,
         compute: impl FnOnce(P) -> Result<R, Error>,
@@ -327,7 +340,8 @@ fn answer(request: &Request, snapshot: &Snapshot) -> Response {
         }
     }
     match request.method.as_str() {
-        CodeActionRequest::METHOD => run(request, |p| actions::code_actions(snapshot, &p)),
+        CodeActionRequest::METHOD => run(request, |p| actions::code_actions(snapshot, &p, lazy)),
+        CodeActionResolveRequest::METHOD => run(request, |p| actions::resolve(snapshot, p)),
         HoverRequest::METHOD => run(request, |p| navigate::hover(snapshot, &p)),
         GotoDefinition::METHOD => run(request, |p| navigate::definition(snapshot, &p)),
         References::METHOD => run(request, |p| navigate::references(snapshot, &p)),

@@ -18,6 +18,7 @@ use super::{Snapshot, diagnose, text::Lines};
 use crate::discover::Workspace;
 use crate::error::Error;
 use crate::finding::FileId;
+use crate::model::chains::Tool;
 use crate::model::compose::{Declaration, ResourceKind, is_version_suffix};
 use crate::model::{Project, Unit};
 use crate::redact::Scrubber;
@@ -225,6 +226,13 @@ pub(super) fn hover(snapshot: &Snapshot, params: &HoverParams) -> Result<Option<
         };
         let _ = writeln!(text, "\n{label}:");
         let decls = declarations(project, unit, symbol.kind, name);
+        let member = unit.members.iter().any(|m| m.file == symbol.file);
+        if !member {
+            let _ = writeln!(
+                text,
+                "- this file is read only for `extends` here: Compose takes services from it, not its top-level declarations"
+            );
+        }
         if decls.is_empty() {
             let _ = writeln!(text, "- not declared: a deploy of these files fails (MP001/MP002)");
         }
@@ -232,14 +240,35 @@ pub(super) fn hover(snapshot: &Snapshot, params: &HoverParams) -> Result<Option<
             let source = &project.files[*file];
             let (line, _) = source.line_col(d.name.span.start);
             let _ = writeln!(text, "- declared in `{}` line {line}: {}", source.path, how(d));
-            let _ = writeln!(text, "- Swarm object: {}", swarm_name(d, name, symbol.kind));
+            let real = d.real_name.as_ref().map(|r| match project.name_in(unit, *file, &r.value).exact() {
+                Some(n) => n.to_string(),
+                None => r.value.clone(),
+            });
+            let object = swarm_name(d, real.as_deref(), name, symbol.kind);
+            let object = match unit.tool {
+                Tool::Stack => object,
+                // These files are read as `docker compose` reads them, which makes no Swarm
+                // object; the same files given to `docker stack deploy` would.
+                Tool::Compose => {
+                    format!("{object} with `docker stack deploy` (`docker compose` makes no Swarm object)")
+                }
+            };
+            let _ = writeln!(text, "- Swarm object: {object}");
         }
-        let users: BTreeSet<&str> = unit
+        let mut users: BTreeSet<&str> = unit
             .services
             .iter()
             .filter(|s| s.refs(symbol.kind).iter().any(|r| r.name.exact() == Some(name.as_str())))
             .map(|s| s.name.as_str())
             .collect();
+        if symbol.kind == ResourceKind::Config {
+            // `credential_spec.config` hands a config to the service too.
+            users.extend(project.services(unit).filter_map(|(file, s)| {
+                let c = s.credential_config.as_ref()?;
+                (project.name_in(unit, file, &c.value).exact() == Some(name.as_str()))
+                    .then_some(s.name.value.as_str())
+            }));
+        }
         if users.is_empty() {
             let _ = writeln!(text, "- used by no service");
         } else {
@@ -271,17 +300,17 @@ fn how(d: &Declaration) -> String {
     }
 }
 
-/// The Swarm object a declaration stands for: `name:` as is; else the key itself when external
-/// and `<stack>_<key>` when `docker stack deploy` creates it (docker/cli's stack convert scopes
-/// the objects it creates with the stack's namespace). MiniPaaS's versioned names are shown
-/// with their base and version.
-fn swarm_name(d: &Declaration, key: &str, kind: ResourceKind) -> String {
-    let object = match (&d.real_name, d.external) {
-        (Some(real), _) => format!("`{}`", real.value),
+/// The Swarm object a declaration stands for when `docker stack deploy` deploys it: `name:`
+/// (interpolated) as is; else the key itself when external, and `<stack>_<key>` when the
+/// deploy creates it (docker/cli's stack convert scopes the objects it creates with the
+/// stack's namespace). MiniPaaS's versioned names are shown with their base and version.
+fn swarm_name(d: &Declaration, real: Option<&str>, key: &str, kind: ResourceKind) -> String {
+    let object = match (real, d.external) {
+        (Some(real), _) => format!("`{real}`"),
         (None, true) => format!("`{key}`"),
-        (None, false) => format!("`<stack>_{key}`, created by `docker stack deploy`"),
+        (None, false) => format!("`<stack>_{key}` (the deploy creates it)"),
     };
-    let named = d.real_name.as_ref().map_or(key, |r| r.value.as_str());
+    let named = real.unwrap_or(key);
     match named.rsplit_once('.') {
         Some((base, version)) if is_version_suffix(version) => format!(
             "{object}: MiniPaaS's versioned name for `{base}` (version `{version}`, from the value's SHA-256; `minipaas {} create` makes the next one)",

@@ -74,41 +74,50 @@ pub(super) fn apply(text: &mut String, change: TextDocumentContentChangeEvent) {
 }
 
 /// The edits that turn `before` into `after`, as `TextEdit`s on `before`: the changed lines,
-/// narrowed to the characters that change, so an edit never carries text that stays (a value
-/// on a line a fix touches is not sent back to the editor).
+/// then within them the changed words, so an edit never carries text that stays (a value
+/// between two changes on one line is not sent back to the editor).
 pub(super) fn edits(before: &str, after: &str) -> Vec<TextEdit> {
     let lines = Lines::new(before);
-    let diff = similar::TextDiff::configure().algorithm(similar::Algorithm::Myers).diff_lines(before, after);
-    // Where each old line starts, in bytes (one more for the end).
-    let mut old = vec![0];
-    for line in diff.old_slices() {
-        old.push(old.last().copied().unwrap_or(0) + line.len());
-    }
-    let new = diff.new_slices();
     let mut out = Vec::new();
-    for op in diff.ops() {
-        if matches!(op, similar::DiffOp::Equal { .. }) {
-            continue;
+    for (old, new) in changes(before, after, false) {
+        let was = &before[old.clone()];
+        for (o, n) in changes(was, &new, true) {
+            // A word that changes keeps what it shares at either end (`v}` → `v, x}` inserts
+            // `, x`): the value a word holds stays out of the edit.
+            let old_word = &was[o.clone()];
+            let head = shared(old_word.chars(), n.chars());
+            let tail = shared(old_word[head..].chars().rev(), n[head..].chars().rev());
+            let span = old.start + o.start + head..old.start + o.end - tail;
+            out.push(TextEdit { range: lines.range(&span), new_text: n[head..n.len() - tail].to_string() });
         }
-        let (o, n) = (op.old_range(), op.new_range());
-        let (mut start, mut end) = (old[o.start], old[o.end]);
-        let text: String = new[n].concat();
-        let was = &before[start..end];
-        let same_head: usize =
-            was.chars().zip(text.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
-        let same_tail: usize = was[same_head..]
-            .chars()
-            .rev()
-            .zip(text[same_head..].chars().rev())
-            .take_while(|(a, b)| a == b)
-            .map(|(a, _)| a.len_utf8())
-            .sum();
-        let new_text = text[same_head..text.len() - same_tail].to_string();
-        end -= same_tail;
-        start += same_head;
-        out.push(TextEdit { range: lines.range(&(start..end)), new_text });
     }
     out
+}
+
+/// How many bytes two character sequences share at their start.
+fn shared(a: impl Iterator<Item = char>, b: impl Iterator<Item = char>) -> usize {
+    a.zip(b).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum()
+}
+
+/// The changed parts of `before` (byte ranges) with their new text, by lines or by words.
+fn changes(before: &str, after: &str, words: bool) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut config = similar::TextDiff::configure();
+    config.algorithm(similar::Algorithm::Myers);
+    let diff = if words { config.diff_words(before, after) } else { config.diff_lines(before, after) };
+    // Where each old token starts, in bytes (one more for the end).
+    let mut starts = vec![0];
+    for token in diff.old_slices() {
+        starts.push(starts.last().copied().unwrap_or(0) + token.len());
+    }
+    let new = diff.new_slices();
+    diff.ops()
+        .iter()
+        .filter(|op| !matches!(op, similar::DiffOp::Equal { .. }))
+        .map(|op| {
+            let (o, n) = (op.old_range(), op.new_range());
+            (starts[o.start]..starts[o.end], new[n].concat())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -174,5 +183,15 @@ mod tests {
         let narrowed = edits("a: 1\nKEY: s3cret  # x\n", "a: 1\nKEY: s3cret  # y\n");
         assert_eq!(narrowed.len(), 1);
         assert_eq!(narrowed[0].new_text, "y", "only what changes is sent: {narrowed:?}");
+        // Two changes on one line, a value between them: two edits, neither holding it.
+        let before =
+            "db: {environment: {A_PASSWORD: aaa, T_TOKEN: planted-9, B_PASSWORD: bbb}, secrets: [x]}\n";
+        let after = "db: {environment: {A_PASSWORD_FILE: /run/a, T_TOKEN: planted-9, B_PASSWORD: bbb}, secrets: [x, a]}\n";
+        let split = edits(before, after);
+        assert_eq!(spliced(before, &split), after);
+        assert!(split.len() >= 2 && split.iter().all(|e| !e.new_text.contains("planted-9")), "{split:?}");
+        let attached = edits("t: {T_TOKEN: planted-9}\n", "t: {T_TOKEN: planted-9, x: 1}\n");
+        assert_eq!(attached.len(), 1);
+        assert_eq!(attached[0].new_text, ", x: 1", "{attached:?}");
     }
 }

@@ -4,7 +4,7 @@
 //! does not parse is answered `-32700 Parse error`, a JSON value that is no message
 //! `-32600 Invalid Request`, both with `"id": null` when the id cannot be read.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -37,8 +37,7 @@ pub(super) fn stdio() -> (Connection, Io) {
     let writer = std::thread::spawn(move || {
         for message in outgoing {
             let mut out = writer_out.lock().map_err(|_| io::Error::other("stdout lock poisoned"))?;
-            let body = serde_json::to_string(&message)?;
-            frame(&mut *out, &body)?;
+            frame(&mut *out, &with_version(&message)?)?;
         }
         Ok(())
     });
@@ -66,47 +65,100 @@ pub(super) fn stdio() -> (Connection, Io) {
     (Connection { sender, receiver }, Io { reader, writer })
 }
 
+/// A message as JSON-RPC 2.0 sends it: `lsp-server`'s types leave out the `"jsonrpc": "2.0"`
+/// member that its own writer adds, and the specification requires.
+fn with_version(message: &Message) -> io::Result<String> {
+    let mut value = serde_json::to_value(message)?;
+    if let Value::Object(map) = &mut value {
+        map.insert("jsonrpc".into(), Value::from("2.0"));
+    }
+    Ok(value.to_string())
+}
+
 fn frame(out: &mut dyn Write, body: &str) -> io::Result<()> {
     write!(out, "Content-Length: {}\r\n\r\n{body}", body.len())?;
     out.flush()
 }
 
-/// Reads one frame: `None` at the end of the input, a message, or the error answer to send
-/// for a frame that holds none.
-fn read(input: &mut impl BufRead) -> io::Result<Option<Result<Message, Value>>> {
-    let mut length = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if input.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        let header = line.trim_end_matches(['\r', '\n']);
-        if header.is_empty() {
-            if length.is_some() {
+/// The longest header line kept; longer lines are junk, skipped.
+const MAX_HEADER_LINE: u64 = 64 << 10;
+
+/// Reads one header line (without its break), or `None` at the end of the input. A line
+/// longer than [`MAX_HEADER_LINE`] comes back cut: it is junk either way.
+fn header_line(input: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let n = Read::take(&mut *input, MAX_HEADER_LINE).read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() != Some(&b'\n') && n as u64 == MAX_HEADER_LINE {
+        // Skip the rest of an overlong line.
+        let mut rest = Vec::new();
+        loop {
+            rest.clear();
+            let m = Read::take(&mut *input, MAX_HEADER_LINE).read_until(b'\n', &mut rest)?;
+            if m == 0 || rest.last() == Some(&b'\n') {
                 break;
             }
-            // A stray blank line between frames is skipped, as clients sometimes send one.
-            continue;
         }
-        // Other headers (Content-Type) and malformed lines are ignored.
-        if let Some((name, value)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("Content-Length")
-        {
-            length = value.trim().parse::<usize>().ok();
-            if length.is_none() {
-                return Ok(Some(Err(error(
-                    Value::Null,
-                    -32700,
-                    "the Content-Length header is not a number",
-                ))));
+    }
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+/// The `Content-Length` a header line gives, wherever in the line it starts: after a frame
+/// that was cut short or mislabelled, the rest of its body runs into the next frame's first
+/// header, and finding the header there is how the reader gets back in step.
+fn content_length(line: &[u8]) -> Option<Result<usize, ()>> {
+    const NAME: &[u8] = b"content-length:";
+    let at = line.windows(NAME.len()).position(|w| w.eq_ignore_ascii_case(NAME))?;
+    let value = std::str::from_utf8(&line[at + NAME.len()..]).map_err(|_| ());
+    Some(value.and_then(|v| v.trim().parse::<usize>().map_err(|_| ())))
+}
+
+/// Reads one frame: `None` at the end of the input, a message, or the error answer to send
+/// for a frame that holds none. A frame whose header cannot be used is answered once, and
+/// reading goes on from the next `Content-Length` header.
+fn read(input: &mut impl BufRead) -> io::Result<Option<Result<Message, Value>>> {
+    let mut length: Option<Result<usize, ()>> = None;
+    let mut headers = false;
+    loop {
+        let Some(line) = header_line(input)? else { return Ok(None) };
+        if line.is_empty() {
+            match length {
+                Some(Ok(n)) if n <= MAX_FRAME => break,
+                Some(Ok(n)) => {
+                    let message =
+                        format!("a frame of {n} bytes is larger than minipaas reads (64 MiB); skipped");
+                    return Ok(Some(Err(error(Value::Null, -32700, &message))));
+                }
+                Some(Err(())) => {
+                    return Ok(Some(Err(error(
+                        Value::Null,
+                        -32700,
+                        "the Content-Length header is not a number",
+                    ))));
+                }
+                None if headers => {
+                    return Ok(Some(Err(error(
+                        Value::Null,
+                        -32700,
+                        "a frame without a Content-Length header",
+                    ))));
+                }
+                // A stray blank line between frames is skipped, as clients sometimes send one.
+                None => continue,
             }
         }
+        match content_length(&line) {
+            Some(found) => length = Some(found),
+            // Other headers (Content-Type) count as a header block; other lines are junk.
+            None => headers |= line.contains(&b':'),
+        }
     }
-    let length = length.unwrap_or(0);
-    if length > MAX_FRAME {
-        return Err(io::Error::other("a frame larger than 64 MiB"));
-    }
+    let Some(Ok(length)) = length else { return Ok(None) };
     let mut body = vec![0; length];
     input.read_exact(&mut body)?;
     let value: Value = match serde_json::from_slice(&body) {
@@ -150,5 +202,31 @@ mod tests {
         assert_eq!(got[0].as_ref().unwrap_err()["id"], Value::Null);
         assert_eq!(got[1].as_ref().unwrap_err()["error"]["code"], -32600);
         assert!(got[2].as_ref().unwrap().contains("initialized"));
+    }
+
+    #[test]
+    fn the_reader_gets_back_in_step_after_a_header_it_cannot_use() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let next = format!("Content-Length: {}\r\n\r\n{good}", good.len());
+        for bad in [
+            "Content-Length: abc\r\n\r\n{}".to_string(),
+            "Content-Length: -1\r\n\r\n{}".to_string(),
+            "Content-Type: x\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\"}".to_string(),
+            // Characters counted, not bytes: the body is cut, its rest runs into the next header.
+            "Content-Length: 12\r\n\r\n{\"a\": \"ñññ\"}".to_string(),
+            "Content-Length: 999999999999\r\n\r\n{}".to_string(),
+        ] {
+            let got = frames(&format!("{bad}{next}"));
+            assert_eq!(got.len(), 2, "{bad:?}: {got:?}");
+            assert_eq!(got[0].as_ref().unwrap_err()["error"]["code"], -32700, "{bad:?}");
+            assert!(got[1].as_ref().is_ok_and(|m| m.contains("initialized")), "{bad:?}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn written_messages_say_jsonrpc_2() {
+        let note = Message::Notification(lsp_server::Notification::new("x".into(), ()));
+        let text = with_version(&note).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["jsonrpc"], "2.0");
     }
 }

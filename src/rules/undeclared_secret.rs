@@ -62,7 +62,9 @@ When the name is close to exactly one declared name that no service uses (a typo
 declaration it meant), the fix points the reference at the declared name; it is unsafe because the service then mounts a different secret. Otherwise
 the fix declares the secret `external: true` in the first file of the unit that defines the
 service (where `minipaas secret create` would); it is safe: the stack could not deploy
-before, and now deploys once the secret exists in Swarm.
+before, and now deploys once the secret exists in Swarm. A name written with a variable
+(`${DB_SECRET}`) gets no fix: the declaration would have to spell out what the variable holds
+(maybe a value from `.env`), and Compose does not interpolate keys.
 "#,
 };
 
@@ -171,6 +173,13 @@ pub(super) fn check_undeclared(
                                 plan(title, Applicability::Unsafe, vec![fix], None)
                             })
                     }
+                    // A name that comes from a variable is declared by hand: the declaration
+                    // would write the variable's value (maybe one from `.env`) into the file,
+                    // and Compose does not interpolate keys.
+                    None if written.source.value.contains('$') => Err(Unfixable(format!(
+                        "the name is written `{}`: declaring what it resolves to would write the variable's value into the file",
+                        written.source.value
+                    ))),
                     None => home_file(project, unit, &service.name)
                         .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name)))
                         .and_then(|home| declare_fix(project, home, kind, name, Applicability::Safe))

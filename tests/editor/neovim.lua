@@ -1,6 +1,6 @@
 -- Run by tests/lsp.rs in Neovim (Debian's `neovim`, 0.7), headless: attaches `minipaas lsp`
 -- ($MINIPAAS_BIN) to the Compose buffer opened on the command line as a user's configuration
--- would, waits for its diagnostics, applies the "fix all" code action, writes the changed
+-- would, waits for its diagnostics, resolves and applies the "fix all" code action, writes the changed
 -- buffers, waits for the diagnostics of the fixed file, and writes what it saw to $OUT as JSON
 -- (or the error that stopped it). Uses only the APIs Neovim 0.7 has (`start_client`,
 -- `buf_attach_client`), which later versions keep.
@@ -44,6 +44,14 @@ local ok, err = pcall(function()
   local reply = client.request_sync('textDocument/codeAction', params, 30000, buf)
   assert(reply and reply.result and #reply.result == 1, 'expected one fix-all action: ' .. vim.inspect(reply))
   local action = reply.result[1]
+  -- Neovim says it can resolve an action's edit later, so the server lists actions without
+  -- them; resolve it as `vim.lsp.buf.code_action()` does.
+  if not action.edit then
+    local resolved = client.request_sync('codeAction/resolve', action, 30000, buf)
+    assert(resolved and resolved.result, 'codeAction/resolve failed: ' .. vim.inspect(resolved))
+    action = resolved.result
+  end
+  assert(action.edit, 'the resolved action has no edit')
   vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
   vim.cmd('silent wall')
 

@@ -238,7 +238,9 @@ fn create(
         .services
         .iter()
         .filter(|s| {
-            s.refs(kind).iter().any(|r| r.name.exact().is_some_and(|n| is_version_of(n, &base) && n != object))
+            s.refs(kind)
+                .iter()
+                .any(|r| r.name.exact().is_some_and(|n| is_version_of(n, &base) && n != object))
         })
         .map(|s| format!("`{}`", s.name))
         .collect();

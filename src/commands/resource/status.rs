@@ -115,11 +115,17 @@ fn base_of(name: &str) -> &str {
 /// `name:`; else the key for an external one, `<stack>_<key>` for one `docker stack deploy`
 /// creates (docker/cli's stack convert scopes them with the namespace). Names with unknown
 /// variables are left out (they cannot be compared).
-fn wanted(project: &Project, u: &Unit, kind: ResourceKind, stack: &str) -> BTreeMap<String, BTreeSet<(String, bool)>> {
+fn wanted(
+    project: &Project,
+    u: &Unit,
+    kind: ResourceKind,
+    stack: &str,
+) -> BTreeMap<String, BTreeSet<(String, bool)>> {
     let mut objects: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for (file, d) in project.declarations(u, kind) {
         let Some(key) = project.name_in(u, file, &d.name.value).exact().map(str::to_string) else { continue };
-        let real = d.real_name.as_ref().and_then(|r| project.name_in(u, file, &r.value).exact().map(str::to_string));
+        let real =
+            d.real_name.as_ref().and_then(|r| project.name_in(u, file, &r.value).exact().map(str::to_string));
         let object = real.unwrap_or_else(|| if d.external { key.clone() } else { format!("{stack}_{key}") });
         objects.insert(key, (object, d.external));
     }
@@ -153,7 +159,8 @@ pub(super) fn status(
         )));
     };
     let swarm = handle.get();
-    let stack = stack.map(str::to_string).or_else(|| env.namespace.clone()).unwrap_or_else(|| DEFAULT_STACK.into());
+    let stack =
+        stack.map(str::to_string).or_else(|| env.namespace.clone()).unwrap_or_else(|| DEFAULT_STACK.into());
     let objects = swarm.list(kind, &[]).map_err(unchanged)?;
     let services = swarm.stack_services(&stack).map_err(unchanged)?;
     let (_, keep) = still_wanted(&env, kind)?;
@@ -213,7 +220,7 @@ pub(super) fn status(
             let tasks: Vec<BTreeSet<String>> = services
                 .iter()
                 .filter(|s| s.name == swarm_service)
-                .flat_map(|s| running(s))
+                .flat_map(&running)
                 .map(|mounted| mounted.into_iter().filter(|n| of_base(n)).collect())
                 .collect();
             let mounted: BTreeSet<String> = tasks.iter().flatten().cloned().collect();
@@ -240,13 +247,22 @@ pub(super) fn status(
             .filter(|o| of_base(&o.name) || referenced.contains(o.name.as_str()))
             .map(|o| {
                 shown.insert(o.name.as_str());
-                Object { name: o.name.clone(), created: o.created.clone(), labels: o.labels.clone(), orphan: orphan(o) }
+                Object {
+                    name: o.name.clone(),
+                    created: o.created.clone(),
+                    labels: o.labels.clone(),
+                    orphan: orphan(o),
+                }
             })
             .collect();
         let state = if !missing.is_empty() {
             State::Missing
         } else {
-            uses.iter().map(|s| s.state).filter(|s| *s != State::NotDeployed).max().unwrap_or(State::NotDeployed)
+            uses.iter()
+                .map(|s| s.state)
+                .filter(|s| *s != State::NotDeployed)
+                .max()
+                .unwrap_or(State::NotDeployed)
         };
         stale_any |= uses.iter().any(|s| s.state == State::Stale);
         rows.push(Row {
@@ -261,7 +277,12 @@ pub(super) fn status(
     let orphans: Vec<Object> = objects
         .iter()
         .filter(|o| !shown.contains(o.name.as_str()) && orphan(o))
-        .map(|o| Object { name: o.name.clone(), created: o.created.clone(), labels: o.labels.clone(), orphan: true })
+        .map(|o| Object {
+            name: o.name.clone(),
+            created: o.created.clone(),
+            labels: o.labels.clone(),
+            orphan: true,
+        })
         .collect();
     let redeploy = stale_any.then(|| {
         let files: Vec<String> =
@@ -329,7 +350,11 @@ fn text(report: &Report, kind: ResourceKind, out: &mut dyn Write) -> Result<(), 
         }
         let width = row.services.iter().map(|s| s.service.len()).max().unwrap_or(0);
         for s in &row.services {
-            let runs = if s.running.is_empty() { "runs nothing".to_string() } else { format!("runs {}", s.running.join(", ")) };
+            let runs = if s.running.is_empty() {
+                "runs nothing".to_string()
+            } else {
+                format!("runs {}", s.running.join(", "))
+            };
             writeln!(out, "  {:<width$}  {runs}  {}", s.service, s.state.as_str())?;
         }
     }
