@@ -410,3 +410,80 @@ fn an_engine_stopping_mid_command_is_reported_with_what_was_done() {
     assert!(message.contains("already removed from Swarm: db_password.267da420"), "{message}");
     assert!(git_diff(dir.path()).is_empty());
 }
+
+fn status(fake: &FakeSwarm, dir: &Path, json: bool) -> (Outcome, String) {
+    let action = ResourceAction::Status {
+        env: dir.join("dev"),
+        stack: None,
+        format: if json { minipaas::cli::ReportFormat::Json } else { minipaas::cli::ReportFormat::Text },
+    };
+    let mut out = Vec::new();
+    let outcome =
+        resource(ResourceKind::Secret, &action, &mut &b""[..], &mut out, &Backend::Given(fake)).unwrap();
+    (outcome, String::from_utf8(out).unwrap())
+}
+
+/// `secret status` with an in-memory Swarm: in sync, stale (naming the service and the
+/// command that redeploys), missing, and orphans; text and JSON.
+#[test]
+fn status_compares_files_swarm_and_running_tasks() {
+    let dir = env();
+    let fake = FakeSwarm::default();
+    let labels = minipaas::swarm::labels("db_password", "dev");
+    for name in ["db_password.267da420", "db_password.00aa00aa", "cache_key.11bb11bb"] {
+        fake.create(ResourceKind::Secret, name, b"v", &labels).unwrap();
+    }
+    let task = |secret: &str| (vec![secret.to_string()], Vec::new());
+    let deployed = |secret: &str| {
+        let service = minipaas::swarm::StackService {
+            name: "minipaas_db".into(),
+            secrets: vec![secret.into()],
+            configs: Vec::new(),
+            running: vec![task(secret), task(secret)],
+        };
+        fake.stacks.borrow_mut().insert("minipaas".into(), vec![service]);
+    };
+
+    // The service still runs the version before the rotation.
+    deployed("db_password.00aa00aa");
+    let (outcome, text) = status(&fake, dir.path(), false);
+    assert_eq!(outcome, Outcome::Findings, "{text}");
+    assert!(text.contains("Secrets of env dev in stack minipaas (fake://):"), "{text}");
+    assert!(text.contains("db_password  stale"), "{text}");
+    assert!(text.contains("  files:  db_password.267da420"), "{text}");
+    assert!(text.contains("db  runs db_password.00aa00aa  stale"), "{text}");
+    // Not an orphan: `api` reads /run/secrets/db_password without mounting it, so any version
+    // of `db_password` may be what it wants, and `prune` keeps it too.
+    assert!(text.contains("db_password.00aa00aa  created 2026-01-01T00:00:01Z\n"), "{text}");
+    assert!(
+        text.contains(
+            "docker stack deploy -c compose.yaml -c dev/compose.apps.yaml -c dev/compose.db.yaml minipaas"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Orphans (made by minipaas for env dev, referenced by no file):\n  cache_key.11bb11bb"),
+        "{text}"
+    );
+
+    // Redeployed: in sync, exit 0; JSON says the same.
+    deployed("db_password.267da420");
+    let (outcome, text) = status(&fake, dir.path(), false);
+    assert_eq!(outcome, Outcome::Clean, "{text}");
+    assert!(text.contains("db_password  in sync") && !text.contains("docker stack deploy"), "{text}");
+    let (_, json) = status(&fake, dir.path(), true);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["stack"], "minipaas");
+    assert_eq!(doc["names"][0]["state"], "in-sync");
+    assert_eq!(doc["names"][0]["services"][0]["running"], serde_json::json!(["db_password.267da420"]));
+    assert_eq!(doc["orphans"][0]["name"], "cache_key.11bb11bb");
+
+    // The object the files reference is gone from Swarm: the next deploy fails.
+    fake.remove(ResourceKind::Secret, "db_password.267da420").unwrap();
+    let (outcome, text) = status(&fake, dir.path(), false);
+    assert_eq!(outcome, Outcome::Findings);
+    assert!(
+        text.contains("db_password  missing") && text.contains("missing in Swarm: db_password.267da420"),
+        "{text}"
+    );
+}

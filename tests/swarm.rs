@@ -36,6 +36,24 @@ fn run(program: &str, dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs minipaas with only these Docker variables (no DOCKER_HOST unless given).
+fn minipaas_with(dir: &Path, args: &[&str], stdin: &[u8], vars: &[(&str, &str)]) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_minipaas"));
+    command.args(args).current_dir(dir);
+    for var in ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"] {
+        command.env_remove(var);
+    }
+    // No docker CLI to fall back on: the feature must not need it.
+    command.env("PATH", "/nonexistent").envs(vars.iter().copied());
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let _ = pipe.write_all(stdin);
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
 fn docker(dir: &Path, args: &[&str]) -> Output {
     run("docker", dir, args, b"")
 }
@@ -124,18 +142,48 @@ fn lifecycle(kind: &str, stack: &str, mount: &str, create_from_file: bool) {
     ] {
         assert!(labels.contains(label), "{labels}");
     }
-    // Deploy the patched file: the container reads the value.
+    // Deploy the patched file: the container reads the value, and `status` says in sync.
     deploy(d, stack, "dev/compose.yaml");
     logs_show(d, &format!("{stack}_reader"), "value-one");
-    // Rotate and redeploy: the new value, one reference, the old declaration gone.
+    let status = |expect: &str| {
+        eventually(&format!("{kind} status to say {expect}"), || {
+            let out = minipaas(d, &[kind, "status", "--env", "dev", "--stack", stack], b"");
+            let t = text(&out);
+            if t.contains(expect) { Ok(()) } else { Err(t) }
+        });
+        minipaas(d, &[kind, "status", "--env", "dev", "--stack", stack], b"")
+    };
+    let out = status(&format!("reader  runs {first}  in sync"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Rotate: the files point at the new version, the service still runs the old one.
     let out = create("value-two");
     assert!(out.status.success(), "rotate: {}", text(&out));
+    assert!(text(&out).contains("keep the old value until the stack is deployed again"), "{}", text(&out));
     let second = minipaas::commands::resource::versioned_name("token", b"value-two");
     let file = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
     assert!(file.contains(&second) && !file.contains(&first), "{file}");
     assert!(file.contains("# prints the mounted value every second"), "comments survive");
+    let out = status(&format!("reader  runs {first}  stale"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("docker stack deploy -c dev/compose.yaml {stack}")),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("value-"), "no value: {}", text(&out));
+    // Redeploy: in sync again, and the old version is an orphan.
     deploy(d, stack, "dev/compose.yaml");
     logs_show(d, &format!("{stack}_reader"), "value-two");
+    let out = status(&format!("reader  runs {second}  in sync"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{first}  created ")) && text(&out).contains("  orphan"),
+        "{}",
+        text(&out)
+    );
+    let json = minipaas(d, &[kind, "status", "--env", "dev", "--stack", stack, "--format", "json"], b"");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["names"][0]["state"], "in-sync", "{doc}");
     // Delete while in use: refused by Swarm, no file changed.
     let before = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
     let out = minipaas(d, &[kind, "delete", "--env", "dev", "--name", "token"], b"");
@@ -273,4 +321,59 @@ fn zz_a_node_that_is_not_a_manager_changes_nothing() {
         "services:\n  a:\n    image: minipaas-test/busybox:latest\n"
     );
     assert!(rejoin.status.success(), "{}", text(&rejoin));
+}
+
+/// TLS over tcp, checked both ways (scripts/test-swarm makes a CA, the engine's certificate and
+/// a client's): from DOCKER_HOST with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, and from the env's
+/// `api.host` + `api.tls`. A client that does not trust the engine's CA is refused, and
+/// nothing changes. The docker CLI is not on the PATH.
+#[test]
+fn tls_over_tcp_without_the_docker_cli() {
+    let tls_host = std::env::var("MINIPAAS_TEST_TLS_HOST").unwrap();
+    let certs = std::env::var("MINIPAAS_TEST_TLS_CERTS").unwrap();
+    let stranger = std::env::var("MINIPAAS_TEST_TLS_STRANGER").unwrap();
+    let compose = "services:\n  a:\n    image: minipaas-test/busybox:latest\n";
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "api:\n  local: true\ncompose:\n  files: [compose.yaml]\n"),
+        ("dev/compose.yaml", compose),
+    ]);
+    let d = dir.path();
+    let vars = [
+        ("DOCKER_HOST", tls_host.as_str()),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", certs.as_str()),
+    ];
+    let out = minipaas_with(
+        d,
+        &["secret", "create", "--env", "dev", "--name", "over_tls", "--for", "a"],
+        b"v1",
+        &vars,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let object = minipaas::commands::resource::versioned_name("over_tls", b"v1");
+    assert!(text(&docker(d, &["secret", "ls", "--format", "{{.Name}}"])).contains(&object));
+    assert!(
+        text(&out).contains(&format!("{tls_host} (TLS)")) || text(&out).contains("created in Swarm"),
+        "{}",
+        text(&out)
+    );
+    let out = minipaas_with(d, &["secret", "ls", "--env", "dev"], b"", &vars);
+    assert!(text(&out).contains(&format!("{object}  present")), "{}", text(&out));
+
+    // The env's own settings: api.host with api.tls, relative to the env folder.
+    common::copy_dir(Path::new(&certs), &d.join("dev/.tls"));
+    let manifest = format!("api:\n  host: {tls_host}\n  tls: .tls\ncompose:\n  files: [compose.yaml]\n");
+    std::fs::write(d.join("dev/minipaas.yaml"), &manifest).unwrap();
+    let out = minipaas_with(d, &["secret", "delete", "--env", "dev", "--name", "over_tls"], b"", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&docker(d, &["secret", "ls", "--format", "{{.Name}}"])).contains(&object));
+
+    // A client whose CA did not sign the engine's certificate: refused, nothing changed.
+    std::fs::remove_dir_all(d.join("dev/.tls")).unwrap();
+    common::copy_dir(Path::new(&stranger), &d.join("dev/.tls"));
+    let before = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
+    let out = minipaas_with(d, &["secret", "create", "--env", "dev", "--name", "x", "--for", "a"], b"v", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("cannot reach the Docker Engine at"), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap(), before);
 }

@@ -436,6 +436,9 @@ fn ls(
         }
     }
     let handle = env.swarm(backend);
+    // One call for every object, not one per name.
+    let present: Option<Result<BTreeSet<String>, Error>> =
+        handle.as_ref().map(|h| Ok(h.get().list(kind, &[])?.into_iter().map(|o| o.name).collect()));
     let width = rows.keys().map(String::len).max().unwrap_or(4).max(4);
     let mut header = format!("{:<width$}  {:<8}", capitalized(kind.noun()), "Swarm");
     for s in &services {
@@ -443,13 +446,11 @@ fn ls(
     }
     writeln!(out, "{}", header.trim_end())?;
     for (name, users) in &rows {
-        let state = match &handle {
-            None => "-".to_string(),
-            Some(h) => match h.get().inspect(kind, name) {
-                Ok(Some(_)) => "present".into(),
-                Ok(None) => "missing".into(),
-                Err(_) => "unknown".into(),
-            },
+        let state = match &present {
+            None => "-",
+            Some(Ok(names)) if names.contains(name) => "present",
+            Some(Ok(_)) => "missing",
+            Some(Err(_)) => "unknown",
         };
         let mut line = format!("{name:<width$}  {state:<8}");
         for s in &services {
@@ -457,6 +458,9 @@ fn ls(
             line.push_str(&format!("  {mark:<w$}", w = s.len()));
         }
         writeln!(out, "{}", line.trim_end())?;
+    }
+    if let Some(Err(e)) = &present {
+        writeln!(out, "(Swarm state unknown: {e})")?;
     }
     if handle.is_none() {
         writeln!(out, "(Swarm state unknown: built without the `swarm` feature)")?;
