@@ -487,3 +487,11 @@ fn status_compares_files_swarm_and_running_tasks() {
         "{text}"
     );
 }
+
+#[test]
+fn status_without_the_swarm_feature_says_what_it_needs() {
+    let dir = env();
+    let run = minipaas(dir.path(), &["secret", "status", "--env", "dev"]);
+    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("build minipaas with the `swarm` feature"), "{}", run.stderr);
+}
