@@ -495,3 +495,67 @@ fn status_without_the_swarm_feature_says_what_it_needs() {
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert!(run.stderr.contains("build minipaas with the `swarm` feature"), "{}", run.stderr);
 }
+
+/// `config status` on the fork's schema: the stack is the env's `namespace`; a config the
+/// deploy creates is `<stack>_<key>`; a service the files no longer define but the stack still
+/// runs is stale (with `--prune` suggested), and what it mounts is no orphan; a task mounting
+/// two versions is stale.
+#[test]
+fn status_of_configs_in_a_namespaced_stack() {
+    let compose = "services:\n  web:\n    image: web\n    configs:\n      - source: app_conf.aaaa1111\n        target: /app.conf\n      - nginx_conf\nconfigs:\n  app_conf.aaaa1111:\n    external: true\n  nginx_conf:\n    file: ./nginx.conf\n";
+    let dir = repo(&[
+        ("dev/minipaas.yaml", "compose:\n  files: [compose.yaml]\nnamespace: shop\n"),
+        ("dev/compose.yaml", compose),
+        ("dev/nginx.conf", "events {}\n"),
+    ]);
+    let fake = FakeSwarm::default();
+    let labels = minipaas::swarm::labels("app_conf", "dev");
+    for name in ["app_conf.aaaa1111", "app_conf.bbbb2222"] {
+        fake.create(ResourceKind::Config, name, b"v", &labels).unwrap();
+    }
+    fake.create(ResourceKind::Config, "shop_nginx_conf", b"v", &Default::default()).unwrap();
+    let service = |name: &str, tasks: &[&[&str]]| minipaas::swarm::StackService {
+        name: name.into(),
+        secrets: Vec::new(),
+        configs: tasks.first().map(|t| t.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
+        running: tasks.iter().map(|t| (Vec::new(), t.iter().map(|s| s.to_string()).collect())).collect(),
+    };
+    let web_ok: &[&str] = &["app_conf.aaaa1111", "shop_nginx_conf"];
+    fake.stacks.borrow_mut().insert(
+        "shop".into(),
+        vec![service("shop_web", &[web_ok, web_ok]), service("shop_old", &[&["app_conf.bbbb2222"]])],
+    );
+    let run = |json: bool| {
+        let action = ResourceAction::Status {
+            env: dir.path().join("dev"),
+            stack: None,
+            format: if json { minipaas::cli::ReportFormat::Json } else { minipaas::cli::ReportFormat::Text },
+        };
+        let mut out = Vec::new();
+        let outcome =
+            resource(ResourceKind::Config, &action, &mut &b""[..], &mut out, &Backend::Given(&fake)).unwrap();
+        (outcome, String::from_utf8(out).unwrap())
+    };
+    let (outcome, text) = run(false);
+    assert_eq!(outcome, Outcome::Findings, "{text}");
+    assert!(text.contains("Configs of env dev in stack shop"), "{text}");
+    assert!(text.contains("app_conf  stale"), "{text}");
+    assert!(text.contains("web  runs app_conf.aaaa1111  in sync"), "{text}");
+    assert!(text.contains("old  runs app_conf.bbbb2222  stale"), "{text}");
+    assert!(text.contains("shop_nginx_conf  in sync"), "{text}");
+    assert!(text.contains("docker stack deploy -c dev/compose.yaml shop"), "{text}");
+    assert!(text.contains("shop_old no longer in the files: add --prune"), "{text}");
+    assert!(!text.contains("orphan"), "mounted by shop_old: {text}");
+
+    // One task mounting two versions of one name is stale too.
+    let both: &[&str] = &["app_conf.aaaa1111", "app_conf.bbbb2222", "shop_nginx_conf"];
+    fake.stacks.borrow_mut().insert("shop".into(), vec![service("shop_web", &[web_ok, both])]);
+    let (outcome, json) = run(true);
+    assert_eq!(outcome, Outcome::Findings);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["kind"], "config");
+    let app = doc["names"].as_array().unwrap().iter().find(|n| n["base"] == "app_conf").unwrap();
+    assert_eq!(app["services"][0]["state"], "stale", "{app}");
+    // bbbb2222 is still mounted by a running task: not an orphan yet.
+    assert_eq!(app["swarm"][1]["orphan"], false, "{app}");
+}

@@ -19,7 +19,7 @@ use crate::discover::Workspace;
 use crate::error::Error;
 use crate::finding::FileId;
 use crate::model::chains::Tool;
-use crate::model::compose::{Declaration, ResourceKind, is_version_suffix};
+use crate::model::compose::{Declaration, ResourceKind, split_version};
 use crate::model::{Project, Unit};
 use crate::redact::Scrubber;
 
@@ -300,22 +300,21 @@ fn how(d: &Declaration) -> String {
     }
 }
 
-/// The Swarm object a declaration stands for when `docker stack deploy` deploys it: `name:`
-/// (interpolated) as is; else the key itself when external, and `<stack>_<key>` when the
-/// deploy creates it (docker/cli's stack convert scopes the objects it creates with the
-/// stack's namespace). MiniPaaS's versioned names are shown with their base and version.
+/// The Swarm object a declaration stands for when `docker stack deploy` deploys it
+/// ([`Declaration::swarm_object`], the stack left as `<stack>`), MiniPaaS's versioned names
+/// shown with their base and version.
 fn swarm_name(d: &Declaration, real: Option<&str>, key: &str, kind: ResourceKind) -> String {
-    let object = match (real, d.external) {
-        (Some(real), _) => format!("`{real}`"),
-        (None, true) => format!("`{key}`"),
-        (None, false) => format!("`<stack>_{key}` (the deploy creates it)"),
+    let named = d.swarm_object(key, real, "<stack>");
+    let object = if real.is_none() && !d.external {
+        format!("`{named}` (the deploy creates it)")
+    } else {
+        format!("`{named}`")
     };
-    let named = real.unwrap_or(key);
-    match named.rsplit_once('.') {
-        Some((base, version)) if is_version_suffix(version) => format!(
+    match split_version(&named) {
+        Some((base, version)) => format!(
             "{object}: MiniPaaS's versioned name for `{base}` (version `{version}`, from the value's SHA-256; `minipaas {} create` makes the next one)",
             kind.noun()
         ),
-        _ => object,
+        None => object,
     }
 }

@@ -67,7 +67,19 @@ fn target_of(host: &str, tls: Option<PathBuf>) -> Target {
     if let Some(path) = host.strip_prefix("unix://") {
         return Target::Unix(PathBuf::from(path));
     }
-    if host.starts_with("ssh://") {
+    if let Some(rest) = host.strip_prefix("ssh://") {
+        let (user, address) = rest.rsplit_once('@').unwrap_or(("", rest));
+        // docker/cli refuses a password in the address; it is not repeated in the message.
+        if user.contains(':') {
+            return Target::Unusable("an ssh:// Docker host with a password in it (use a key)".into());
+        }
+        // The ssh transport passes the address to `ssh` as a host name, where a port would not
+        // be read: `Port` in ~/.ssh/config gives it instead.
+        if address.contains(':') {
+            return Target::Unusable(format!(
+                "the Docker host `{host}` (give the port with `Port` in ~/.ssh/config, and the host without it)"
+            ));
+        }
         return Target::Ssh(host.to_string());
     }
     let Some(address) = host.strip_prefix("tcp://").or_else(|| host.strip_prefix("https://")) else {
@@ -98,9 +110,11 @@ pub fn resolve(endpoint: &Endpoint, env_dir: &Path, vars: &dyn Fn(&str) -> Optio
     {
         return target_of(host, endpoint.tls.as_ref().map(|t| env_dir.join(t)));
     }
-    let config_dir = vars("DOCKER_CONFIG")
+    // docker/cli ignores these when set but empty.
+    let set = |name: &str| vars(name).filter(|v| !v.is_empty());
+    let config_dir = set("DOCKER_CONFIG")
         .map(PathBuf::from)
-        .or_else(|| vars("HOME").map(|h| Path::new(&h).join(".docker")));
+        .or_else(|| set("HOME").map(|h| Path::new(&h).join(".docker")));
     if let Some(host) = vars("DOCKER_HOST").filter(|h| !h.is_empty()) {
         // docker/cli: any non-empty DOCKER_TLS_VERIFY turns verification on.
         let verify = vars("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
@@ -113,7 +127,7 @@ pub fn resolve(endpoint: &Endpoint, env_dir: &Path, vars: &dyn Fn(&str) -> Optio
         let certs = vars("DOCKER_CERT_PATH").filter(|p| !p.is_empty()).map(PathBuf::from).or(config_dir);
         return target_of(&host, if verify { certs } else { None });
     }
-    let context = vars("DOCKER_CONTEXT").or_else(|| current_context(config_dir.as_deref()?));
+    let context = set("DOCKER_CONTEXT").or_else(|| current_context(config_dir.as_deref()?));
     match (context, config_dir) {
         (Some(name), Some(dir)) if name != "default" => context_target(&dir, &name),
         (Some(name), None) if name != "default" => {
@@ -150,8 +164,15 @@ fn context_target(config_dir: &Path, name: &str) -> Target {
             "the docker context `{name}` (SkipTLSVerify: TLS that does not check the engine is not supported)"
         ));
     }
+    // TLS whenever the context holds TLS material (docker/cli `context/docker` load).
     let tls = config_dir.join("contexts/tls").join(&id).join("docker");
-    target_of(host, tls.join("ca.pem").is_file().then_some(tls))
+    let any = ["ca.pem", "cert.pem", "key.pem"].iter().any(|f| tls.join(f).is_file());
+    if any && !tls.join("ca.pem").is_file() {
+        return Target::Unusable(format!(
+            "the docker context `{name}` (client certificates without a ca.pem to check the engine with)"
+        ));
+    }
+    target_of(host, any.then_some(tls))
 }
 
 /// Connects to the env's engine. A connection that cannot be made is an engine whose every
@@ -219,10 +240,10 @@ impl Engine {
             Target::Unix(path) => Docker::connect_with_unix(&path.to_string_lossy(), TIMEOUT, version),
             Target::Tcp(host) => Docker::connect_with_http(host, TIMEOUT, version),
             Target::Tls { host, certs } => {
-                for file in ["ca.pem", "cert.pem", "key.pem"] {
-                    if !certs.join(file).is_file() {
-                        return Err(cannot(&format!("{} does not exist", certs.join(file).display())));
-                    }
+                // The engine is checked against ca.pem; cert.pem and key.pem are presented when
+                // they exist (an engine may not ask for a client certificate), as the CLI does.
+                if !certs.join("ca.pem").is_file() {
+                    return Err(cannot(&format!("{} does not exist", certs.join("ca.pem").display())));
                 }
                 Docker::connect_with_ssl(
                     host,
@@ -445,6 +466,19 @@ mod tests {
             resolve(&none, dir, &vars(&[("DOCKER_CONTEXT", s("default")), ("HOME", s("/nowhere"))])),
             Target::Unix("/var/run/docker.sock".into())
         );
+        // Set but empty is unset, as for the CLI.
+        assert_eq!(
+            resolve(
+                &none,
+                dir,
+                &vars(&[("DOCKER_CONTEXT", s("")), ("DOCKER_HOST", s("")), ("HOME", s("/nowhere"))])
+            ),
+            Target::Unix("/var/run/docker.sock".into())
+        );
+        let port = resolve(&none, dir, &vars(&[("DOCKER_HOST", s("ssh://me@h:2222"))]));
+        assert!(matches!(port, Target::Unusable(ref why) if why.contains("~/.ssh/config")), "{port:?}");
+        let password = resolve(&none, dir, &vars(&[("DOCKER_HOST", s("ssh://me:hunter2@h"))]));
+        assert!(matches!(password, Target::Unusable(ref why) if !why.contains("hunter2")), "{password:?}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::fix::Mount;
 use crate::fix::engine::{Change, Step, apply_steps};
 use crate::fix::write::{RepoLock, lock, write_all};
 use crate::model::Unit;
-use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix, valid_object_name};
+use crate::model::compose::{ResourceKind, is_version_of, split_version, valid_object_name};
 use crate::swarm::{LABEL_BASE, LABEL_ENV, LABEL_MANAGED, labels, max_size};
 
 mod env;
@@ -80,8 +80,7 @@ fn only_in_env(
 
 /// Names matching a `delete --name`: one version if a versioned name is given, else all.
 fn matches_delete(name: &str, given: &str) -> bool {
-    let versioned = given.rsplit_once('.').is_some_and(|(_, h)| is_version_suffix(h));
-    if versioned { name == given } else { is_version_of(name, given) }
+    if split_version(given).is_some() { name == given } else { is_version_of(name, given) }
 }
 
 /// Says what undoing an earlier run's interrupted write did (with the lock), or that one is
@@ -237,6 +236,7 @@ fn create(
     let rotated: Vec<String> = u
         .services
         .iter()
+        .filter(|s| targets.iter().any(|(t, _)| *t == s.name))
         .filter(|s| {
             s.refs(kind)
                 .iter()

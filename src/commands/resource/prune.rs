@@ -106,6 +106,12 @@ pub(super) fn prune(
     Ok(if failed { Outcome::Findings } else { Outcome::Clean })
 }
 
+/// True for an object minipaas created for env `env` (upstream's labels).
+pub(super) fn made_for(o: &crate::swarm::SwarmObject, env: &str) -> bool {
+    o.labels.get(LABEL_MANAGED).is_some_and(|v| v == "true")
+        && o.labels.get(LABEL_ENV).is_some_and(|e| e == env)
+}
+
 /// Which Swarm objects the repository still wants, as pruned: a name any unit of any env
 /// (or any other Compose file) uses or declares, or could (a name with an unknown variable);
 /// everything, when a unit has a part the tool cannot see. Swarm names are global to the

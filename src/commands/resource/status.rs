@@ -5,8 +5,9 @@
 //! service of the env's stack runs, as one state per name: `in sync`, `stale` (a service runs
 //! another version than the files say), `missing` (the files reference an object Swarm does not
 //! have: the next deploy fails), `not deployed`; and the `orphan` objects minipaas made for the
-//! env that nothing in the repository references (`prune --delete` removes them). Three Engine
-//! calls in all: the objects, the stack's services, the running tasks.
+//! env that nothing in the repository references and the stack does not mount (`prune --delete`
+//! removes them). Three Engine calls (the objects, the stack's services, the running tasks)
+//! after the version negotiation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -15,13 +16,13 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::env::{Backend, Env};
-use super::prune::still_wanted;
-use super::{Outcome, capitalized, recovered, unchanged, unit};
+use super::prune::{made_for, still_wanted};
+use super::{Outcome, capitalized, recovered, unit};
 use crate::cli::ReportFormat;
 use crate::error::Error;
-use crate::model::compose::{ResourceKind, is_version_of, is_version_suffix};
+use crate::model::compose::{ResourceKind, is_version_of, split_version};
 use crate::model::{Project, Unit};
-use crate::swarm::{LABEL_ENV, LABEL_MANAGED, StackService, SwarmObject};
+use crate::swarm::{StackService, SwarmObject};
 
 /// The stack MiniPaaS deploys as, when the env does not name one (upstream hard-codes it).
 const DEFAULT_STACK: &str = "minipaas";
@@ -101,40 +102,50 @@ struct Report {
     orphans: Vec<Object>,
     /// The command that makes stale services run what the files say.
     redeploy: Option<String>,
+    /// Services of the stack the files no longer define (`--prune` removes them).
+    gone: Vec<String>,
+    /// Variables the files are interpolated with, to export before deploying (names only).
+    variables: Vec<String>,
+    /// True when the stack has services at all.
+    deployed: bool,
 }
 
 /// The base a Swarm name is a version of: `db.1a2b3c4d` → `db`.
 fn base_of(name: &str) -> &str {
-    match name.rsplit_once('.') {
-        Some((base, hash)) if is_version_suffix(hash) => base,
-        _ => name,
-    }
+    split_version(name).map_or(name, |(base, _)| base)
 }
 
-/// For each service of the unit, the Swarm objects its references stand for: a declaration's
-/// `name:`; else the key for an external one, `<stack>_<key>` for one `docker stack deploy`
-/// creates (docker/cli's stack convert scopes them with the namespace). Names with unknown
-/// variables are left out (they cannot be compared).
+/// For each service of the unit, the Swarm objects its references stand for
+/// ([`crate::model::compose::Declaration::swarm_object`], with the stack). A name with a
+/// variable the repository does not set (in the key, or in `name:`) cannot be compared, and
+/// references to it are left out.
 fn wanted(
     project: &Project,
     u: &Unit,
     kind: ResourceKind,
     stack: &str,
 ) -> BTreeMap<String, BTreeSet<(String, bool)>> {
-    let mut objects: BTreeMap<String, (String, bool)> = BTreeMap::new();
+    // Declared keys, with their object (`None`: not known).
+    let mut objects: BTreeMap<String, Option<(String, bool)>> = BTreeMap::new();
     for (file, d) in project.declarations(u, kind) {
         let Some(key) = project.name_in(u, file, &d.name.value).exact().map(str::to_string) else { continue };
-        let real =
-            d.real_name.as_ref().and_then(|r| project.name_in(u, file, &r.value).exact().map(str::to_string));
-        let object = real.unwrap_or_else(|| if d.external { key.clone() } else { format!("{stack}_{key}") });
-        objects.insert(key, (object, d.external));
+        let real = match &d.real_name {
+            None => Some(None),
+            Some(r) => project.name_in(u, file, &r.value).exact().map(|n| Some(n.to_string())),
+        };
+        let object = real.map(|real| (d.swarm_object(&key, real.as_deref(), stack), d.external));
+        objects.insert(key, object);
     }
     let mut out: BTreeMap<String, BTreeSet<(String, bool)>> = BTreeMap::new();
     for service in &u.services {
         for r in service.refs(kind) {
             let Some(name) = r.name.exact() else { continue };
-            // An undeclared name is MP001/MP002's business; Swarm would look for the key.
-            let object = objects.get(name).cloned().unwrap_or_else(|| (name.to_string(), true));
+            let object = match objects.get(name) {
+                Some(Some(object)) => object.clone(),
+                Some(None) => continue,
+                // An undeclared name is MP001/MP002's business; Swarm would look for the key.
+                None => (name.to_string(), true),
+            };
             out.entry(service.name.clone()).or_default().insert(object);
         }
     }
@@ -161,14 +172,29 @@ pub(super) fn status(
     let swarm = handle.get();
     let stack =
         stack.map(str::to_string).or_else(|| env.namespace.clone()).unwrap_or_else(|| DEFAULT_STACK.into());
-    let objects = swarm.list(kind, &[]).map_err(unchanged)?;
-    let services = swarm.stack_services(&stack).map_err(unchanged)?;
+    let objects = swarm.list(kind, &[])?;
+    let services = swarm.stack_services(&stack)?;
     let (_, keep) = still_wanted(&env, kind)?;
-    let orphan = |o: &SwarmObject| {
-        o.labels.get(LABEL_MANAGED).is_some_and(|v| v == "true")
-            && o.labels.get(LABEL_ENV) == Some(&env.name)
-            && !keep(&o.name)
-    };
+    // What the stack mounts, in its specs or its running tasks: Swarm refuses to remove it.
+    let mounted: BTreeSet<&str> = services
+        .iter()
+        .flat_map(|s| {
+            let spec = match kind {
+                ResourceKind::Secret => &s.secrets,
+                ResourceKind::Config => &s.configs,
+            };
+            let tasks = s.running.iter().flat_map(move |(secrets, configs)| match kind {
+                ResourceKind::Secret => secrets,
+                ResourceKind::Config => configs,
+            });
+            spec.iter().chain(tasks)
+        })
+        .map(String::as_str)
+        .collect();
+    // Exactly what `prune --delete` removes: made for this env, wanted by no file, and not in
+    // use by the stack.
+    let orphan =
+        |o: &SwarmObject| made_for(o, &env.name) && !keep(&o.name) && !mounted.contains(o.name.as_str());
     let wanted = wanted(&project, u, kind, &stack);
     let running = |s: &StackService| -> Vec<Vec<String>> {
         s.running
@@ -289,6 +315,24 @@ pub(super) fn status(
             u.own_files().map(|f| format!("-c {}", shell_word(&project.files[f].path))).collect();
         format!("docker stack deploy {} {}", files.join(" "), shell_word(&stack))
     });
+    // Services the stack runs that the files no longer define: a deploy leaves them running
+    // unless it is given `--prune`.
+    let gone: Vec<String> = rows
+        .iter()
+        .flat_map(|r| &r.services)
+        .filter(|s| {
+            s.state == State::Stale
+                && !wanted.contains_key(&s.service)
+                && !u.services.iter().any(|e| e.name == s.service)
+        })
+        .map(|s| s.swarm_service.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // `docker stack deploy` reads neither `.env` nor the env's `vars`: name what to export.
+    let variables: Vec<String> =
+        if stale_any { project.vars[u.vars].keys().cloned().collect() } else { Vec::new() };
+    let deployed = !services.is_empty();
     let report = Report {
         version: 1,
         kind: kind.noun(),
@@ -298,17 +342,26 @@ pub(super) fn status(
         names: rows,
         orphans,
         redeploy,
+        gone,
+        variables,
+        deployed,
     };
+    // Names come from the files and from Swarm: masked like every other output (a `name:`
+    // made of a credential variable would otherwise be printed).
+    let det = env.settings.redaction();
+    let scrubber = crate::redact::Scrubber::for_project(&det, &project);
+    let mut shown = Vec::new();
     match format {
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::other)?;
-            writeln!(out)?;
+            serde_json::to_writer_pretty(&mut shown, &report).map_err(std::io::Error::other)?;
+            shown.push(b'\n');
         }
         ReportFormat::Text => {
-            recovered(&env.ws, None, out)?;
-            text(&report, kind, out)?;
+            recovered(&env.ws, None, &mut shown)?;
+            text(&report, kind, &mut shown)?;
         }
     }
+    out.write_all(scrubber.scrub(&String::from_utf8_lossy(&shown)).as_bytes())?;
     let bad = report.names.iter().any(|r| matches!(r.state, State::Stale | State::Missing));
     Ok(if bad { Outcome::Findings } else { Outcome::Clean })
 }
@@ -332,6 +385,13 @@ fn text(report: &Report, kind: ResourceKind, out: &mut dyn Write) -> Result<(), 
         report.stack,
         report.endpoint
     )?;
+    if !report.deployed {
+        writeln!(
+            out,
+            "  no service of stack {} runs here (deployed under another name? --stack NAME)",
+            report.stack
+        )?;
+    }
     if report.names.is_empty() {
         writeln!(out, "  no {noun} is referenced by the files or mounted by the stack")?;
     }
@@ -380,6 +440,22 @@ fn text(report: &Report, kind: ResourceKind, out: &mut dyn Write) -> Result<(), 
             out,
             "\nStale: running services keep the old {noun} until the stack is deployed again. From the repository root:\n  {cmd}"
         )?;
+        if !report.variables.is_empty() {
+            writeln!(
+                out,
+                "with the variables the files use exported first (`docker stack deploy` reads neither `.env` nor minipaas.yaml's vars): {}",
+                report.variables.join(", ")
+            )?;
+        }
+        if !report.gone.is_empty() {
+            writeln!(
+                out,
+                "{} no longer in the files: add --prune to remove {}, or `docker service rm` {}",
+                report.gone.join(", "),
+                if report.gone.len() == 1 { "it" } else { "them" },
+                if report.gone.len() == 1 { "it" } else { "them" }
+            )?;
+        }
     }
     Ok(())
 }

@@ -62,6 +62,12 @@ pub fn is_version_of(name: &str, base: &str) -> bool {
     name == base || name.strip_prefix(base).and_then(|r| r.strip_prefix('.')).is_some_and(is_version_suffix)
 }
 
+/// A MiniPaaS versioned name split into its base and version (`db.1a2b3c4d` → `db`,
+/// `1a2b3c4d`); `None` for a name that is no version.
+pub fn split_version(name: &str) -> Option<(&str, &str)> {
+    name.rsplit_once('.').filter(|(_, hash)| is_version_suffix(hash))
+}
+
 /// True for the 8 lowercase hex digits of a MiniPaaS version suffix.
 pub(crate) fn is_version_suffix(hash: &str) -> bool {
     hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -189,6 +195,20 @@ pub struct Declaration {
     pub real_name: Option<Spanned>,
     /// The whole entry, key to end of value.
     pub entry: Range<usize>,
+}
+
+impl Declaration {
+    /// The Swarm object this declaration stands for when `docker stack deploy` deploys it as
+    /// `stack`: its `name:` (given here interpolated, `real`) as is; else the key itself when
+    /// external, and `<stack>_<key>` when the deploy creates it (docker/cli's stack convert
+    /// scopes the objects it creates with the stack's namespace).
+    pub fn swarm_object(&self, key: &str, real: Option<&str>, stack: &str) -> String {
+        match (real, self.external) {
+            (Some(real), _) => real.to_string(),
+            (None, true) => key.to_string(),
+            (None, false) => format!("{stack}_{key}"),
+        }
+    }
 }
 
 /// A scalar value anywhere in the file, with enough context for the pattern rules.
