@@ -176,6 +176,10 @@ impl Swarm for FakeSwarm {
 }
 
 #[cfg(feature = "swarm")]
+mod endpoint;
+#[cfg(feature = "swarm")]
 mod engine;
 #[cfg(feature = "swarm")]
-pub use engine::{Target, connect, resolve};
+pub use endpoint::{Target, resolve};
+#[cfg(feature = "swarm")]
+pub use engine::connect;
