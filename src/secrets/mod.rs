@@ -348,11 +348,6 @@ pub enum KeyClass {
     },
 }
 
-/// Classifies a variable name with the built-in word lists.
-pub fn classify_key(key: &str) -> KeyClass {
-    Detector::default().classify_key(key)
-}
-
 /// The detectors, with the words and placeholders a project configures.
 #[derive(Debug, Clone, Default)]
 pub struct Detector {
@@ -397,24 +392,9 @@ impl Detector {
         }
     }
 
-    /// See [`literal_credential`].
-    pub fn literal_credential(&self, key: &str, value: &str) -> Option<Range<usize>> {
-        literal_credential_in(self, key, value)
-    }
-
-    /// See [`find_pattern`].
-    pub fn find_pattern(&self, value: &str) -> Option<Match> {
-        find_pattern_in(self, value)
-    }
-
     /// A password on a command line (a command string, or a list's items joined by spaces).
     pub fn command_credential(&self, value: &str) -> Option<Match> {
         command::command_credential(self, value).filter(|m| !self.allowed(&value[m.range.clone()]))
-    }
-
-    /// See [`env_file_credentials`].
-    pub fn env_file_credentials(&self, text: &str) -> Vec<String> {
-        env_file_credentials_in(self, text)
     }
 
     /// True when the configuration allows this literal (a placeholder).
@@ -423,57 +403,59 @@ impl Detector {
     }
 }
 
-/// The literal text in an environment value that would be a committed credential for a
-/// variable named `key`: the value's own text, or the default in `${X:-default}`. Returns the
-/// range within the decoded value. `None` for interpolation only, empty values, flags, and
-/// numbers that configure rather than hold the credential.
-fn literal_credential_in(det: &Detector, key: &str, value: &str) -> Option<Range<usize>> {
-    let last = match det.classify_key(key) {
-        KeyClass::Credential { last } => last,
-        // `REGISTRY_AUTH=user:password`, `BASIC_AUTH=admin:pw`: an auth setting holding a pair.
-        KeyClass::Plain if auth_pair_key(key) => return auth_pair(value).then_some(0..value.len()),
-        KeyClass::Plain => return None,
-    };
-    let mut found = None;
-    for piece in pieces(value) {
-        match piece {
-            Piece::Literal(text, range) if !text.trim().is_empty() => {
-                found = Some((text, range));
-                break;
-            }
-            Piece::Var { op, arg, arg_range, .. } if matches!(op.as_str(), "-" | ":-") => {
-                let inner: String = pieces(&arg)
-                    .into_iter()
-                    .filter_map(|p| match p {
-                        Piece::Literal(t, _) => Some(t),
-                        _ => None,
-                    })
-                    .collect();
-                if !inner.trim().is_empty() {
-                    found = Some((inner, arg_range));
+impl Detector {
+    /// The literal text in an environment value that would be a committed credential for a
+    /// variable named `key`: the value's own text, or the default in `${X:-default}`. Returns the
+    /// range within the decoded value. `None` for interpolation only, empty values, flags, and
+    /// numbers that configure rather than hold the credential.
+    pub fn literal_credential(&self, key: &str, value: &str) -> Option<Range<usize>> {
+        let last = match self.classify_key(key) {
+            KeyClass::Credential { last } => last,
+            // `REGISTRY_AUTH=user:password`, `BASIC_AUTH=admin:pw`: an auth setting holding a pair.
+            KeyClass::Plain if auth_pair_key(key) => return auth_pair(value).then_some(0..value.len()),
+            KeyClass::Plain => return None,
+        };
+        let mut found = None;
+        for piece in pieces(value) {
+            match piece {
+                Piece::Literal(text, range) if !text.trim().is_empty() => {
+                    found = Some((text, range));
                     break;
                 }
+                Piece::Var { op, arg, arg_range, .. } if matches!(op.as_str(), "-" | ":-") => {
+                    let inner: String = pieces(&arg)
+                        .into_iter()
+                        .filter_map(|p| match p {
+                            Piece::Literal(t, _) => Some(t),
+                            _ => None,
+                        })
+                        .collect();
+                    if !inner.trim().is_empty() {
+                        found = Some((inner, arg_range));
+                        break;
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
+        let (text, range) = found?;
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        let flag = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
+        let switch = SWITCH_VALUES.contains(&lower.as_str());
+        let number = t.parse::<f64>().is_ok();
+        // Templates rendered before deploy (`{{ .Secret }}`) are not literals; `<password>` is.
+        let template = t.starts_with("{{") && t.ends_with("}}");
+        // A file the program reads the credential from (`/run/secrets/db-password`, a
+        // certificate bundle) is a path, not the credential.
+        let path = t.starts_with('/')
+            && t[1..].contains('/')
+            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
+        if flag || switch || template || path || (number && !last) || self.allowed(t) {
+            return None;
+        }
+        Some(range)
     }
-    let (text, range) = found?;
-    let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    let flag = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1");
-    let switch = SWITCH_VALUES.contains(&lower.as_str());
-    let number = t.parse::<f64>().is_ok();
-    // Templates rendered before deploy (`{{ .Secret }}`) are not literals; `<password>` is.
-    let template = t.starts_with("{{") && t.ends_with("}}");
-    // A file the program reads the credential from (`/run/secrets/db-password`, a
-    // certificate bundle) is a path, not the credential.
-    let path = t.starts_with('/')
-        && t[1..].contains('/')
-        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
-    if flag || switch || template || path || (number && !last) || det.allowed(t) {
-        return None;
-    }
-    Some(range)
 }
 
 /// A name whose last word is `AUTH` (`REGISTRY_AUTH`, `basicAuth`).
@@ -497,22 +479,6 @@ fn auth_pair(value: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// The literal text in an environment value that would be a committed credential for a
-/// variable named `key`, with the built-in detectors (see [`Detector`]).
-pub fn literal_credential(key: &str, value: &str) -> Option<Range<usize>> {
-    Detector::default().literal_credential(key, value)
-}
-
-/// A well-known token format or high-entropy string in `value`, with the built-in detectors.
-pub fn find_pattern(value: &str) -> Option<Match> {
-    Detector::default().find_pattern(value)
-}
-
-/// Credential keys set to literals in an env file's text, with the built-in detectors.
-pub fn env_file_credentials(text: &str) -> Vec<String> {
-    Detector::default().env_file_credentials(text)
 }
 
 /// A password hash in `value` (bcrypt, `$apr1$`, crypt `$1$`/`$5$`/`$6$`, `$` doubled as
@@ -539,61 +505,63 @@ pub struct Match {
     pub range: Range<usize>,
 }
 
-/// Looks for a well-known token format or, for single tokens, high entropy.
-fn find_pattern_in(det: &Detector, value: &str) -> Option<Match> {
-    if det.allowed(value) {
-        return None;
-    }
-    // Most values hold no keyword: one unanchored scan says so before the overlapping search.
-    if let Some(ac) = PREFILTER.as_ref().filter(|ac| ac.is_match(value)) {
-        for hit in ac.find_overlapping_iter(value) {
-            let i = hit.pattern().as_usize();
-            let Some(re) = regex(i) else {
-                continue;
-            };
-            for caps in re.captures_iter(value) {
-                // For patterns that capture the secret (URLs, connection strings, embedded
-                // configuration) only that part counts, and only when it is written out.
-                let group = caps.get(1).or_else(|| caps.get(2));
-                let m = group.or_else(|| caps.get(0));
-                if let Some(m) = m {
-                    let text = m.as_str();
-                    if group.is_some()
-                        && (text.starts_with('$')
-                            || text.chars().all(|c| c == '*')
-                            || SWITCH_VALUES.contains(&text.to_ascii_lowercase().as_str()))
-                    {
-                        continue;
+impl Detector {
+    /// Looks for a well-known token format or, for single tokens, high entropy.
+    pub fn find_pattern(&self, value: &str) -> Option<Match> {
+        if self.allowed(value) {
+            return None;
+        }
+        // Most values hold no keyword: one unanchored scan says so before the overlapping search.
+        if let Some(ac) = PREFILTER.as_ref().filter(|ac| ac.is_match(value)) {
+            for hit in ac.find_overlapping_iter(value) {
+                let i = hit.pattern().as_usize();
+                let Some(re) = regex(i) else {
+                    continue;
+                };
+                for caps in re.captures_iter(value) {
+                    // For patterns that capture the secret (URLs, connection strings, embedded
+                    // configuration) only that part counts, and only when it is written out.
+                    let group = caps.get(1).or_else(|| caps.get(2));
+                    let m = group.or_else(|| caps.get(0));
+                    if let Some(m) = m {
+                        let text = m.as_str();
+                        if group.is_some()
+                            && (text.starts_with('$')
+                                || text.chars().all(|c| c == '*')
+                                || SWITCH_VALUES.contains(&text.to_ascii_lowercase().as_str()))
+                        {
+                            continue;
+                        }
+                        if self.allowed(text) {
+                            continue;
+                        }
+                        return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
                     }
-                    if det.allowed(text) {
-                        continue;
-                    }
-                    return Some(Match { what: PATTERNS[i].1.what.to_string(), range: m.range() });
                 }
             }
         }
-    }
-    // Neither the whole value nor any word of it is long enough to be a token. A certificate
-    // or public key is meant to be published, whatever its entropy.
-    if value.len() < MIN_TOKEN_LEN
-        || value.contains("-----BEGIN CERTIFICATE")
-        || value.contains("PUBLIC KEY-----")
-    {
-        return None;
-    }
-    let entropic = |range: Range<usize>| {
-        let token = &value[range.clone()];
-        // Keys made to be public: PostHog project keys, Stripe publishable keys.
-        if ["phc_", "pk_live_", "pk_test_"].iter().any(|p| token.starts_with(p)) {
+        // Neither the whole value nor any word of it is long enough to be a token. A certificate
+        // or public key is meant to be published, whatever its entropy.
+        if value.len() < MIN_TOKEN_LEN
+            || value.contains("-----BEGIN CERTIFICATE")
+            || value.contains("PUBLIC KEY-----")
+        {
             return None;
         }
-        high_entropy(token).filter(|_| !det.allowed(token)).map(|bits| Match {
-            what: format!("a high-entropy string ({bits:.1} bits per character)"),
-            range,
-        })
-    };
-    // The whole value, or any word of it (`serve --signing-key <token> --verbose`).
-    entropic(0..value.len()).or_else(|| tokens(value).find_map(entropic))
+        let entropic = |range: Range<usize>| {
+            let token = &value[range.clone()];
+            // Keys made to be public: PostHog project keys, Stripe publishable keys.
+            if ["phc_", "pk_live_", "pk_test_"].iter().any(|p| token.starts_with(p)) {
+                return None;
+            }
+            high_entropy(token).filter(|_| !self.allowed(token)).map(|bits| Match {
+                what: format!("a high-entropy string ({bits:.1} bits per character)"),
+                range,
+            })
+        };
+        // The whole value, or any word of it (`serve --signing-key <token> --verbose`).
+        entropic(0..value.len()).or_else(|| tokens(value).find_map(entropic))
+    }
 }
 
 /// The shortest string the entropy test considers.
@@ -668,31 +636,35 @@ fn high_entropy(value: &str) -> Option<f64> {
     (mixed && e >= 4.5).then_some(e)
 }
 
-/// `KEY=value` lines of an env file whose key is a credential and whose value is literal;
-/// returns the keys (never the values).
-fn env_file_credentials_in(det: &Detector, text: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
+impl Detector {
+    /// `KEY=value` lines of an env file whose key is a credential and whose value is literal;
+    /// returns the keys (never the values).
+    pub fn env_file_credentials(&self, text: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
+            // Only a variable name counts (`KEY=value`): anything else is not an assignment Compose
+            // reads, and its text may be a value (a line of a multi-line value).
+            let k = k.trim();
+            if k.is_empty()
+                || !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            {
+                continue;
+            }
+            let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+            if self.literal_credential(k.trim(), v).is_some() {
+                keys.push(k.trim().to_string());
+            }
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        // Only a variable name counts (`KEY=value`): anything else is not an assignment Compose
-        // reads, and its text may be a value (a line of a multi-line value).
-        let k = k.trim();
-        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
-            continue;
-        }
-        let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
-        if det.literal_credential(k.trim(), v).is_some() {
-            keys.push(k.trim().to_string());
-        }
+        keys
     }
-    keys
 }
 
 #[cfg(test)]

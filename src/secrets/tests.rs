@@ -1,6 +1,11 @@
 //! Tests of the detectors.
 use super::*;
 
+/// The built-in detectors, as the rules get them without configuration.
+fn det() -> Detector {
+    Detector::default()
+}
+
 #[test]
 fn every_pattern_compiles() {
     for (i, (keyword, p)) in PATTERNS.iter().enumerate() {
@@ -15,9 +20,9 @@ fn every_credential_word_passes_the_prefilter() {
     for word in CREDENTIAL_WORDS.iter().chain(&["KEY"]) {
         assert!(ac.is_match(word) && ac.is_match(&word.to_lowercase()), "{word}");
     }
-    assert_eq!(classify_key("dbPassword"), KeyClass::Credential { last: true });
-    assert_eq!(classify_key("SIGNING_KEY"), KeyClass::Credential { last: true });
-    assert_eq!(classify_key("POSTGRES_USER"), KeyClass::Plain);
+    assert_eq!(det().classify_key("dbPassword"), KeyClass::Credential { last: true });
+    assert_eq!(det().classify_key("SIGNING_KEY"), KeyClass::Credential { last: true });
+    assert_eq!(det().classify_key("POSTGRES_USER"), KeyClass::Plain);
 }
 
 #[test]
@@ -43,7 +48,7 @@ fn credential_keys_are_words_not_substrings() {
         "client-secret",
         "PRIVATE_KEY",
     ] {
-        assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
+        assert!(matches!(det().classify_key(yes), KeyClass::Credential { .. }), "{yes}");
     }
     for no in [
         "PASSWORD_FILE",
@@ -57,31 +62,31 @@ fn credential_keys_are_words_not_substrings() {
         "PUBLIC_KEY",
         "TOKEN_URL",
     ] {
-        assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
+        assert_eq!(det().classify_key(no), KeyClass::Plain, "{no}");
     }
 }
 
 #[test]
 fn literal_values_and_defaults() {
-    assert_eq!(literal_credential("DB_PASSWORD", "hunter2"), Some(0..7));
-    assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD}"), None);
-    assert_eq!(literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"), Some(15..23));
-    assert_eq!(literal_credential("DB_PASSWORD", ""), None);
-    assert_eq!(literal_credential("DB_PASSWORD", "123456"), Some(0..6));
-    assert_eq!(literal_credential("PASSWORD_MIN_LENGTH", "12"), None);
-    assert_eq!(literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
-    assert_eq!(literal_credential("PASSWORD_REQUIRED", "true"), None);
-    assert_eq!(literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
+    assert_eq!(det().literal_credential("DB_PASSWORD", "hunter2"), Some(0..7));
+    assert_eq!(det().literal_credential("DB_PASSWORD", "${DB_PASSWORD}"), None);
+    assert_eq!(det().literal_credential("DB_PASSWORD", "${DB_PASSWORD:-changeme}"), Some(15..23));
+    assert_eq!(det().literal_credential("DB_PASSWORD", ""), None);
+    assert_eq!(det().literal_credential("DB_PASSWORD", "123456"), Some(0..6));
+    assert_eq!(det().literal_credential("PASSWORD_MIN_LENGTH", "12"), None);
+    assert_eq!(det().literal_credential("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), None);
+    assert_eq!(det().literal_credential("PASSWORD_REQUIRED", "true"), None);
+    assert_eq!(det().literal_credential("DB_PASSWORD", "$$ecret"), Some(0..7));
 }
 
 #[test]
 fn tokens_inside_longer_values() {
     let v = "serve --signing-key q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae --verbose";
-    let m = find_pattern(v).unwrap();
+    let m = det().find_pattern(v).unwrap();
     assert_eq!(&v[m.range], "q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae");
-    assert!(find_pattern("old token: q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
-    assert!(find_pattern("wget -qO- --spider http://127.0.0.1:8080/health/check/endpoint").is_none());
-    assert!(find_pattern("sh -c 'while true; do cat /run/secrets/token; sleep 1; done'").is_none());
+    assert!(det().find_pattern("old token: q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
+    assert!(det().find_pattern("wget -qO- --spider http://127.0.0.1:8080/health/check/endpoint").is_none());
+    assert!(det().find_pattern("sh -c 'while true; do cat /run/secrets/token; sleep 1; done'").is_none());
 }
 
 #[test]
@@ -95,24 +100,24 @@ fn entropy_of_ascii_and_unicode() {
 #[test]
 fn token_formats() {
     let gh = format!("ghp_{}", "a1B2c3D4e5".repeat(4).get(..36).unwrap());
-    assert_eq!(find_pattern(&gh).unwrap().what, "a GitHub token");
-    assert_eq!(find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what, "an AWS access key ID");
+    assert_eq!(det().find_pattern(&gh).unwrap().what, "a GitHub token");
+    assert_eq!(det().find_pattern("AKIAIOSFODNN7EXAMPLE").unwrap().what, "an AWS access key ID");
     let url = "postgres://user:s3cret@db:5432/app";
-    let m = find_pattern(url).unwrap();
+    let m = det().find_pattern(url).unwrap();
     assert_eq!(&url[m.range], "s3cret");
-    assert!(find_pattern("postgres://user:${PW}@db/app").is_none());
-    assert!(find_pattern("-----BEGIN RSA PRIVATE KEY-----\nabc").is_some());
-    assert!(find_pattern("nginx:1.25-alpine").is_none());
-    assert!(find_pattern("hello world this is a sentence").is_none());
-    assert!(find_pattern("550e8400-e29b-41d4-a716-446655440000").is_none());
-    assert!(find_pattern("q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
+    assert!(det().find_pattern("postgres://user:${PW}@db/app").is_none());
+    assert!(det().find_pattern("-----BEGIN RSA PRIVATE KEY-----\nabc").is_some());
+    assert!(det().find_pattern("nginx:1.25-alpine").is_none());
+    assert!(det().find_pattern("hello world this is a sentence").is_none());
+    assert!(det().find_pattern("550e8400-e29b-41d4-a716-446655440000").is_none());
+    assert!(det().find_pattern("q8Zr3LmX0vT7kPw2Yb9NcF4hJd6Sg1Ae").is_some());
 }
 
 #[test]
 fn configured_words_and_placeholders() {
     let det = Detector { extra_words: vec!["PIN".into()], allowed_values: vec!["changeme".into()] };
     assert!(det.literal_credential("CARD_PIN", "1234").is_some());
-    assert!(literal_credential("CARD_PIN", "1234").is_none());
+    assert!(Detector::default().literal_credential("CARD_PIN", "1234").is_none());
     assert!(det.literal_credential("DB_PASSWORD", "changeme").is_none());
     assert!(det.literal_credential("DB_PASSWORD", "${X:-changeme}").is_none());
     assert!(det.find_pattern("postgres://u:changeme@h/db").is_none());
@@ -121,7 +126,7 @@ fn configured_words_and_placeholders() {
 #[test]
 fn env_files_report_keys_only() {
     let keys =
-        env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
+        det().env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
     assert_eq!(keys, ["DB_PASSWORD"]);
 }
 
@@ -129,10 +134,10 @@ fn env_files_report_keys_only() {
 fn glued_and_plural_credential_words() {
     for yes in ["DOMAINPASS", "DBPASSWORD", "SECRETS_SYSTEM", "ADMIN_PASSWORDS", "CSRFTOKEN", "clientSecret"]
     {
-        assert!(matches!(classify_key(yes), KeyClass::Credential { .. }), "{yes}");
+        assert!(matches!(det().classify_key(yes), KeyClass::Credential { .. }), "{yes}");
     }
     for no in ["PASSENGER", "COMPASS", "BYPASS_CACHE", "OLDPWD", "PASSPORT_ID"] {
-        assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
+        assert_eq!(det().classify_key(no), KeyClass::Plain, "{no}");
     }
 }
 
@@ -147,35 +152,35 @@ fn settings_about_credentials_are_not_credentials() {
         "PASSWORD_EXPIRY",
         "TOKEN_URL",
     ] {
-        assert_eq!(classify_key(no), KeyClass::Plain, "{no}");
+        assert_eq!(det().classify_key(no), KeyClass::Plain, "{no}");
     }
-    assert!(matches!(classify_key("SERVICE_ACCOUNT_TOKEN"), KeyClass::Credential { .. }));
+    assert!(matches!(det().classify_key("SERVICE_ACCOUNT_TOKEN"), KeyClass::Credential { .. }));
     // A pointer word before the credential word does not make it a pointer.
-    assert!(matches!(classify_key("SOGO_URL_ENCRYPTION_KEY"), KeyClass::Credential { .. }));
-    assert!(matches!(classify_key("DB_HOST_PASSWORD"), KeyClass::Credential { .. }));
-    assert_eq!(classify_key("ALLOW_EMPTY_PASSWORD"), KeyClass::Plain);
-    assert_eq!(literal_credential("API_KEY", "invalid"), None);
+    assert!(matches!(det().classify_key("SOGO_URL_ENCRYPTION_KEY"), KeyClass::Credential { .. }));
+    assert!(matches!(det().classify_key("DB_HOST_PASSWORD"), KeyClass::Credential { .. }));
+    assert_eq!(det().classify_key("ALLOW_EMPTY_PASSWORD"), KeyClass::Plain);
+    assert_eq!(det().literal_credential("API_KEY", "invalid"), None);
     // Values that switch a feature are not credentials; placeholders are.
-    assert_eq!(literal_credential("STRATEGIES_ACCESS_TOKEN", "jwt"), None);
-    assert_eq!(literal_credential("STATS_PASS", "none"), None);
-    assert!(literal_credential("DB_PASSWORD", "<password>").is_some());
-    assert!(literal_credential("DB_PASSWORD", "changeme").is_some());
+    assert_eq!(det().literal_credential("STRATEGIES_ACCESS_TOKEN", "jwt"), None);
+    assert_eq!(det().literal_credential("STATS_PASS", "none"), None);
+    assert!(det().literal_credential("DB_PASSWORD", "<password>").is_some());
+    assert!(det().literal_credential("DB_PASSWORD", "changeme").is_some());
     assert!(is_placeholder("YOURPASSWORDhere") && is_placeholder("xxx") && is_placeholder("<password>"));
     assert!(!is_placeholder("k9Wq2Lp"));
 }
 
 #[test]
 fn auth_settings_holding_a_pair() {
-    assert!(literal_credential("REGISTRY_AUTH", "admin:s3cret").is_some());
-    assert!(literal_credential("BASIC_AUTH", "admin:s3cret").is_some());
-    assert_eq!(literal_credential("REGISTRY_AUTH", "htpasswd"), None);
-    assert_eq!(literal_credential("UPSTREAM_AUTH", "http://auth:9000"), None);
-    assert_eq!(literal_credential("BASIC_AUTH", "admin:${PW}"), None);
+    assert!(det().literal_credential("REGISTRY_AUTH", "admin:s3cret").is_some());
+    assert!(det().literal_credential("BASIC_AUTH", "admin:s3cret").is_some());
+    assert_eq!(det().literal_credential("REGISTRY_AUTH", "htpasswd"), None);
+    assert_eq!(det().literal_credential("UPSTREAM_AUTH", "http://auth:9000"), None);
+    assert_eq!(det().literal_credential("BASIC_AUTH", "admin:${PW}"), None);
 }
 
 #[test]
 fn connection_strings_and_embedded_configuration() {
-    let hit = |v: &str| find_pattern(v).map(|m| v[m.range].to_string());
+    let hit = |v: &str| det().find_pattern(v).map(|m| v[m.range].to_string());
     assert_eq!(hit("Server=db;User Id=sa;Password=Pass@word;").as_deref(), Some("Pass@word"));
     assert_eq!(hit("Driver={x};Server=h;Uid=u;Pwd=hunter2;").as_deref(), Some("hunter2"));
     assert_eq!(hit("jdbc:postgresql://db/app?user=a&password=s3cr3t").as_deref(), Some("s3cr3t"));
@@ -227,7 +232,7 @@ fn what_the_code_review_found_in_the_detectors() {
     assert_eq!(hit("app --password\u{3000}hunter2 --verbose").as_deref(), Some("hunter2"));
     assert_eq!(hit("app\u{a0}--password=hunter2").as_deref(), Some("hunter2"));
     // Keywords in any case reach their (case-insensitive) patterns.
-    let found = |v: &str| find_pattern(v).map(|m| v[m.range].to_string());
+    let found = |v: &str| det.find_pattern(v).map(|m| v[m.range].to_string());
     assert_eq!(found("db_passwd = 'hunter22'").as_deref(), Some("hunter22"));
     assert_eq!(found(r#"{"SECRET": "hunter22"}"#).as_deref(), Some("hunter22"));
     assert_eq!(found("Server=db; Password = hunter22;").as_deref(), Some("hunter22"));

@@ -2,9 +2,6 @@
 //! open, change (whole and incremental) and save two files of one unit, read the published
 //! diagnostics, apply code actions and compare the result with `lint --fix` on the same text,
 //! hover, definition and references, malformed frames and requests, shutdown and exit.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -127,7 +124,7 @@ const OVERLAY: &str = "services:\n  web:\n    environment:\n      LOG_LEVEL: inf
 
 #[test]
 fn diagnostics_follow_unsaved_edits_across_the_files_of_a_unit() {
-    let dir = common::repo(&[("compose.yaml", BASE), ("compose.override.yaml", OVERLAY)]);
+    let dir = crate::common::repo(&[("compose.yaml", BASE), ("compose.override.yaml", OVERLAY)]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let uri = |name: &str| format!("file://{}/{name}", root.display());
     let (base, overlay) = (uri("compose.yaml"), uri("compose.override.yaml"));
@@ -212,8 +209,8 @@ fn applied(text: &str, edits: &[Value]) -> String {
 
 /// What `lint --fix` (with `args`) writes to `compose.yaml` when the files hold `files`.
 fn fixed_by_cli(files: &[(&str, &str)], args: &[&str]) -> String {
-    let dir = common::repo(files);
-    let run = common::minipaas(dir.path(), &[&["lint", "--fix"], args].concat());
+    let dir = crate::common::repo(files);
+    let run = crate::common::minipaas(dir.path(), &[&["lint", "--fix"], args].concat());
     assert!(run.code <= 1, "{}", run.stderr);
     std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap()
 }
@@ -245,7 +242,7 @@ const OVERLAY_TYPED: &str = "services:\n  web:\n    secrets: [api_key, db]\n    
 
 #[test]
 fn code_actions_hover_and_navigation_match_the_cli() {
-    let dir = common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
+    let dir = crate::common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let uri = |name: &str| format!("file://{}/{name}", root.display());
     let (base, overlay) = (uri("compose.yaml"), uri("compose.override.yaml"));
@@ -380,7 +377,7 @@ fn code_actions_hover_and_navigation_match_the_cli() {
 
 /// The findings of `lint --format json` in `compose.yaml`, as (code, line, column).
 fn cli_findings(dir: &std::path::Path) -> Vec<Value> {
-    let run = common::minipaas(dir, &["lint", "--format", "json"]);
+    let run = crate::common::minipaas(dir, &["lint", "--format", "json"]);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     let mut found: Vec<Value> = doc["findings"]
         .as_array()
@@ -399,7 +396,7 @@ fn cli_findings(dir: &std::path::Path) -> Vec<Value> {
 #[test]
 fn neovim_shows_the_cli_findings_and_fixes_as_the_cli_does() {
     let files = [("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)];
-    let dir = common::repo(&files);
+    let dir = crate::common::repo(&files);
     let expected_before = cli_findings(dir.path());
     let out = dir.path().join(".git/neovim-result.json");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/editor/neovim.lua");
@@ -442,7 +439,7 @@ fn neovim_shows_the_cli_findings_and_fixes_as_the_cli_does() {
 /// shutdown exits with 1.
 #[test]
 fn actions_listed_lazily_resolve_to_the_cli_bytes() {
-    let dir = common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
+    let dir = crate::common::repo(&[("compose.yaml", UNIT), ("compose.override.yaml", OVERLAY_ON_DISK)]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let base = format!("file://{}/compose.yaml", root.display());
     let mut client = Client::start(&root);
@@ -485,7 +482,7 @@ fn actions_listed_lazily_resolve_to_the_cli_bytes() {
 #[test]
 fn hover_counts_credential_spec_configs() {
     let text = "services:\n  app:\n    image: app\n    credential_spec:\n      config: cred\nconfigs:\n  cred:\n    file: ./cred.json\n";
-    let dir = common::repo(&[("compose.yaml", text), ("cred.json", "{}")]);
+    let dir = crate::common::repo(&[("compose.yaml", text), ("cred.json", "{}")]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let uri = format!("file://{}/compose.yaml", root.display());
     let mut client = Client::start(&root);

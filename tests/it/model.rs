@@ -1,11 +1,8 @@
 //! The Compose model, one semantic point per test, each on a small repository: how files are
 //! found, how they are grouped, what `extends`, `include` and `.env` mean, what the tool
 //! cannot see, and that a finding several units share is printed once.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{minipaas, repo};
+use crate::common::{minipaas, repo};
 use serde_json::Value;
 
 /// `(code, path, line)` of every finding, with the finding itself.
@@ -72,7 +69,7 @@ fn extends_brings_only_the_named_service() {
 
     // Without the declaration: one finding, in the library where the reference is written,
     // naming the service that extends it.
-    common::write(
+    crate::common::write(
         dir.path(),
         "compose.yaml",
         "services:\n  api:\n    extends:\n      file: lib/databases.yaml\n      service: db\n",
@@ -231,7 +228,7 @@ fn stack_files_with_any_name_are_found_and_other_yaml_is_not() {
     );
     assert_eq!(run.code, 1, "the MP001 fails the run, the warning does not make it 2");
     // The configuration can say otherwise.
-    common::write(
+    crate::common::write(
         dir.path(),
         ".minipaas.toml",
         "[lint]\nexclude = [\"apps/**\"]\ninclude = [\"k8s/*.yaml\"]\n",
@@ -388,7 +385,7 @@ fn a_run_limited_to_one_env_never_calls_unused_what_another_uses() {
     let run = minipaas(dir.path(), &["secret", "prune", "--env", "dev"]);
     assert!(run.stdout.contains("Nothing to prune"), "{}", run.stdout);
     // Unused by both: reported once, naming the envs in scope.
-    common::write(dir.path(), "prod/compose.yaml", "services:\n  api:\n    image: api\n");
+    crate::common::write(dir.path(), "prod/compose.yaml", "services:\n  api:\n    image: api\n");
     let found = findings(dir.path(), &["--env", "dev"]);
     assert_eq!(short(&found), [("MP003", "common/secrets.yaml", 4)]);
     assert_eq!(found[0].3["units"], serde_json::json!(["env dev"]));
@@ -566,6 +563,6 @@ fn an_env_file_read_for_interpolation_is_reported_once_and_secret_names_are_not_
     assert!(message.contains("`.env`") && message.ends_with("sets DB_PASSWORD"), "{message}");
     // Untracked, it is not committed: nothing to report.
     let dir = repo(&[("compose.yaml", "services:\n  db:\n    image: postgres\n")]);
-    common::write(dir.path(), ".env", "DB_PASSWORD=hunter22\n");
+    crate::common::write(dir.path(), ".env", "DB_PASSWORD=hunter22\n");
     assert!(findings(dir.path(), &[]).iter().all(|f| f.0 != "MP005"));
 }

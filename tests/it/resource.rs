@@ -1,15 +1,11 @@
 //! `secret|config create|delete|prune|ls` without Swarm (the default build): Compose patching,
 //! validation before anything happens, rotation, and the messages; plus the Swarm ordering
 //! and failure paths through the library with an in-memory Swarm.
-#![cfg(not(feature = "swarm"))]
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{minipaas, minipaas_stdin, repo};
+use crate::common::{minipaas, minipaas_stdin, repo};
 use minipaas::cli::ResourceAction;
 use minipaas::commands::Outcome;
 use minipaas::commands::resource::{Backend, resource};
@@ -96,7 +92,7 @@ fn rotation_replaces_the_version_in_place_and_drops_the_old_declaration() {
 #[test]
 fn config_from_a_file_takes_the_file_name_unless_named() {
     let dir = env();
-    common::write(dir.path(), "configs/app.json", "{\"a\":1}");
+    crate::common::write(dir.path(), "configs/app.json", "{\"a\":1}");
     let run =
         minipaas(dir.path(), &["config", "create", "--env", "dev", "--for", "worker", "configs/app.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -162,7 +158,7 @@ fn every_error_is_caught_before_anything_changes() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("larger than Swarm accepts for a secret (500 KiB)"), "{}", run.stderr);
     // Broken YAML in the env stops everything, naming the file and line.
-    common::write(dir.path(), "dev/compose.db.yaml", "services:\n  db: [\n");
+    crate::common::write(dir.path(), "dev/compose.db.yaml", "services:\n  db: [\n");
     let run = minipaas_stdin(
         dir.path(),
         &["secret", "create", "--env", "dev", "--name", "x", "--for", "api"],
@@ -250,7 +246,7 @@ fn prune_counts_what_services_use_through_extends_and_never_guesses() {
     let text = read(dir.path(), "dev/compose.yaml");
     assert!(text.contains("db_pass:") && !text.contains("old_pass"), "{text}");
     // A remote include may use anything: nothing is pruned, and the reason is given.
-    common::write(
+    crate::common::write(
         dir.path(),
         "dev/compose.yaml",
         "include:\n  - oci://example.com/shared:1\nservices:\n  api:\n    image: api\nsecrets:\n  maybe_used:\n    external: true\n",

@@ -1,13 +1,10 @@
 //! The pre-commit hooks with the real `pre-commit` (installed by scripts/test, which sets
 //! PRE_COMMIT_BIN): `try-repo` builds this checkout as a rust hook and runs it.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::repo;
+use crate::common::repo;
 
 fn pre_commit(dir: &Path, hook: &str) -> Output {
     let bin = std::env::var_os("PRE_COMMIT_BIN")

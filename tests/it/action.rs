@@ -1,12 +1,9 @@
 //! The GitHub Action's script, run locally with the environment GitHub gives it.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::repo;
+use crate::common::repo;
 
 struct Ran {
     out: Output,

@@ -8,9 +8,6 @@
 //! - `--fix --unsafe-fixes` keeps every unit Compose accepted loading, and a rerun changes nothing;
 //! - `--fix` (safe fixes) leaves the `services:` `docker stack config` prints for each unit
 //!   exactly as it was.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -281,10 +278,10 @@ fn renaming_a_used_declaration_is_caught() {
 #[test]
 fn the_binary_never_crashes_on_the_corpus() {
     for repo in repos() {
-        let run = common::minipaas(&corpus().join(&repo), &["lint", "--no-color"]);
+        let run = crate::common::minipaas(&corpus().join(&repo), &["lint", "--no-color"]);
         assert!(matches!(run.code, 0..=2), "{repo}: exit {} {}", run.code, run.stderr);
         assert!(!run.stderr.contains("panicked"), "{repo}: {}", run.stderr);
-        let json = common::minipaas(&corpus().join(&repo), &["lint", "--format", "json"]);
+        let json = crate::common::minipaas(&corpus().join(&repo), &["lint", "--format", "json"]);
         assert!(matches!(json.code, 0..=2), "{repo}: exit {}", json.code);
         serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap();
     }
@@ -353,7 +350,7 @@ fn safe_fixes_on_the_corpus_change_nothing_a_service_deploys() {
     for repo in repos() {
         let src = corpus().join(&repo);
         let work = tempfile::tempdir().unwrap();
-        common::copy_dir(&src, work.path());
+        crate::common::copy_dir(&src, work.path());
         let mut ws = workspace(work.path(), &repo);
         let run = minipaas::fix::engine::fix(
             &mut ws,
@@ -392,7 +389,7 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
     for repo in repos() {
         let src = corpus().join(&repo);
         let work = tempfile::tempdir().unwrap();
-        common::copy_dir(&src, work.path());
+        crate::common::copy_dir(&src, work.path());
         let mut ws = workspace(work.path(), &repo);
         let opts = LoadOptions::default();
         let settings = Settings::default();

@@ -1,13 +1,10 @@
 //! The machine formats: SARIF (checked with Microsoft's official validator), GitHub
 //! annotations, and their fingerprints and suppressions.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{minipaas, repo, write};
+use crate::common::{minipaas, repo, write};
 
 const FILE: &str = "services:\n  api:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: hunter2\n      API_TOKEN: dev-token  # minipaas: ignore[MP006] local stack only\n    secrets:\n      - source: db.267da420\n        target: db\n      - source: db.9f86d081\n        target: db\n      - missing\nsecrets:\n  db.267da420:\n    external: true\n  db.9f86d081:\n    external: true\n";
 
@@ -112,5 +109,5 @@ fn suppressions_only_count_in_the_files_being_linted() {
     ]);
     let run = minipaas(dir.path(), &["lint", "--format", "json", "b"]);
     assert_eq!(run.code, 0);
-    assert!(common::codes(&run).is_empty(), "{}", run.stdout);
+    assert!(crate::common::codes(&run).is_empty(), "{}", run.stdout);
 }

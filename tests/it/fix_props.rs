@@ -5,7 +5,6 @@
 //! fixed findings are gone, nothing outside the top-level declarations (safe fixes) or outside
 //! pure insertions (grants) changes, `docker stack config` accepts every result it accepted
 //! before, and a fix limited to one env leaves what the other deploys as it was.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 

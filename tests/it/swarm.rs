@@ -2,16 +2,12 @@
 //! starts a private engine and sets MINIPAAS_TEST_DOCKER_HOST): create from stdin, deploy
 //! the patched files, read the value inside a container, rotate, redeploy, refuse to delete
 //! in use, remove the stack, prune.
-#![cfg(feature = "swarm")]
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::repo;
+use crate::common::repo;
 
 fn host() -> String {
     std::env::var("MINIPAAS_TEST_DOCKER_HOST")
@@ -356,7 +352,7 @@ fn tls_over_tcp_without_the_docker_cli() {
     assert!(text(&out).contains(&format!("{object}  present")), "{}", text(&out));
 
     // The env's own settings: api.host with api.tls, relative to the env folder.
-    common::copy_dir(Path::new(&certs), &d.join("dev/.tls"));
+    crate::common::copy_dir(Path::new(&certs), &d.join("dev/.tls"));
     let manifest = format!("api:\n  host: {tls_host}\n  tls: .tls\ncompose:\n  files: [compose.yaml]\n");
     std::fs::write(d.join("dev/minipaas.yaml"), &manifest).unwrap();
     let out = minipaas_with(d, &["secret", "delete", "--env", "dev", "--name", "over_tls"], b"", &[]);
@@ -368,7 +364,7 @@ fn tls_over_tcp_without_the_docker_cli() {
     let impostor = std::env::var("MINIPAAS_TEST_TLS_IMPOSTOR").unwrap();
     for client in [&stranger, &impostor] {
         std::fs::remove_dir_all(d.join("dev/.tls")).unwrap();
-        common::copy_dir(Path::new(client), &d.join("dev/.tls"));
+        crate::common::copy_dir(Path::new(client), &d.join("dev/.tls"));
         let before = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
         let out =
             minipaas_with(d, &["secret", "create", "--env", "dev", "--name", "x", "--for", "a"], b"v", &[]);

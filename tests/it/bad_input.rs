@@ -2,14 +2,11 @@
 //! naming the file (and line where there is one), exit 2 (or findings where the file is valid),
 //! in bounded time and memory, and no file changes. Names that are not valid secret or config
 //! names are reported, never "fixed" into a file.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{minipaas, repo, write};
+use crate::common::{minipaas, repo, write};
 
 fn git_clean(dir: &Path) -> bool {
     let out = Command::new("git")
@@ -24,8 +21,8 @@ fn git_clean(dir: &Path) -> bool {
 fn lint_one(name: &str, bytes: &[u8]) -> (i32, serde_json::Value) {
     let dir = repo(&[("README", "x\n")]);
     std::fs::write(dir.path().join(name), bytes).unwrap();
-    common::git(dir.path(), &["add", "-A"]);
-    common::git(dir.path(), &["commit", "-qm", "input"]);
+    crate::common::git(dir.path(), &["add", "-A"]);
+    crate::common::git(dir.path(), &["commit", "-qm", "input"]);
     let run = minipaas(dir.path(), &["lint", "--format", "json"]);
     assert!(matches!(run.code, 0..=2), "{name}: exit {} {}", run.code, run.stderr);
     assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
@@ -165,7 +162,7 @@ fn links_fifos_and_paths_outside() {
         run.stdout
     );
     // A link to a file outside, once tracked, is reported and not read.
-    common::git(d, &["add", "compose.yaml"]);
+    crate::common::git(d, &["add", "compose.yaml"]);
     let run = minipaas(d, &["lint", "--format", "json"]);
     assert!(run.stdout.contains("a symbolic link to a file outside the repository"), "{}", run.stdout);
     assert!(!run.stdout.contains("MP001"), "its content was not linted: {}", run.stdout);
@@ -180,7 +177,7 @@ fn a_link_to_a_file_inside_the_repository_is_read() {
     let dir = repo(&[("shared/base.yaml", "services:\n  web:\n    image: a\n    secrets: [x]\n")]);
     let d = dir.path();
     std::os::unix::fs::symlink("shared/base.yaml", d.join("compose.yaml")).unwrap();
-    common::git(d, &["add", "compose.yaml"]);
+    crate::common::git(d, &["add", "compose.yaml"]);
     let run = minipaas(d, &["lint", "--format", "json"]);
     assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("MP001"), "the link's target was linted: {}", run.stdout);
@@ -222,7 +219,7 @@ fn dangling_and_looping_links_are_reported_and_diff_never_hides_a_problem() {
     std::os::unix::fs::symlink("nowhere.yml", d.join("docker-compose.yml")).unwrap();
     std::os::unix::fs::symlink("loop.yml", d.join("compose.yaml")).unwrap();
     std::os::unix::fs::symlink("compose.yaml", d.join("loop.yml")).unwrap();
-    common::git(d, &["add", "-A"]);
+    crate::common::git(d, &["add", "-A"]);
     let run = minipaas(d, &["lint", "--format", "json"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stdout.contains("a symbolic link to a file that does not exist"), "{}", run.stdout);

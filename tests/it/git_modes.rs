@@ -1,9 +1,6 @@
 //! Baselines and the git modes: --since, --history, and --staged as pre-commit's default.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{codes, git, minipaas, repo, write};
+use crate::common::{codes, git, minipaas, repo, write};
 
 const LEAK: &str =
     "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: first-pw\n";

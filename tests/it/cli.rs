@@ -1,9 +1,6 @@
 //! The command line as users drive it: exit codes, git modes, envs, bad input, formats.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{codes, git, minipaas, repo, write};
+use crate::common::{codes, git, minipaas, repo, write};
 
 const CLEAN: &str = "services:\n  web:\n    image: nginx\n    secrets: [db_password]\nsecrets:\n  db_password:\n    external: true\n";
 const UNDECLARED: &str = "services:\n  web:\n    image: nginx\n    secrets: [db_password]\n";
@@ -256,7 +253,7 @@ fn paths_select_the_units_that_contain_them() {
 
 #[test]
 fn anchored_values_are_reported_once() {
-    let repo = common::repo_from(&common::fixtures().join("MP006/bad"));
+    let repo = crate::common::repo_from(&crate::common::fixtures().join("MP006/bad"));
     let run = minipaas(repo.path(), &["lint", "--format", "json"]);
     let lines: Vec<u64> = codes(&run).into_iter().filter(|(c, ..)| c == "MP006").map(|(_, l, _)| l).collect();
     assert_eq!(
@@ -268,7 +265,7 @@ fn anchored_values_are_reported_once() {
 
 #[test]
 fn json_shape_is_stable() {
-    let repo = common::repo_from(&common::fixtures().join("MP008/bad"));
+    let repo = crate::common::repo_from(&crate::common::fixtures().join("MP008/bad"));
     let run = minipaas(repo.path(), &["lint", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     insta::assert_json_snapshot!("json_mp008", doc);

@@ -5,15 +5,12 @@
 //! ZIZMOR_BIN, ACTIONLINT_BIN and BUILD_WHEELHOUSE, a folder with setuptools' wheel); nothing
 //! here reaches the internet: pip reads only local folders (`PIP_NO_INDEX`), and `cargo` is
 //! not on the PATH of anything that installs or runs the wheel.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{repo, write};
+use crate::common::{repo, write};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CHECKOUT: &str = env!("CARGO_MANIFEST_DIR");
@@ -167,7 +164,7 @@ fn the_pre_commit_mirror_installs_the_wheel_and_finds_the_planted_findings() {
         "compose.yaml",
         "services:\n  web:\n    image: nginx  # keep\nsecrets:\n  stale:\n    external: true\n",
     );
-    common::git(dir.path(), &["commit", "-qam", "stale"]);
+    crate::common::git(dir.path(), &["commit", "-qam", "stale"]);
     let out = run("minipaas-fix");
     assert_eq!(out.status.code(), Some(1), "a hook that modifies files fails: {}", text(&out));
     assert_eq!(

@@ -1,14 +1,11 @@
 //! Safety guarantees: a canary secret never reaches any output; concurrent writers lose no
 //! edit; a killed process never leaves a torn file.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{minipaas, minipaas_stdin, repo, write};
+use crate::common::{minipaas, minipaas_stdin, repo, write};
 
 /// Looks like a real token (random, mixed case, digits): the kind of value a leak is made of.
 const CANARY: &str = "Qz7Rk2Lm9Vx4Tb8Nw3Hy6Jp5Fs1Dc0G";
@@ -236,7 +233,7 @@ fn kill_loop(dir: &Path, args: &[&str], stdin: &[u8], files: &[&str]) {
         files.iter().map(|f| std::fs::read_to_string(dir.join(f)).unwrap()).collect();
     // The new contents: run once to completion in a copy.
     let finished = tempfile::tempdir().unwrap();
-    common::copy_dir(dir, finished.path());
+    crate::common::copy_dir(dir, finished.path());
     minipaas_stdin(finished.path(), args, stdin);
     let news: Vec<String> =
         files.iter().map(|f| std::fs::read_to_string(finished.path().join(f)).unwrap()).collect();
