@@ -31,13 +31,33 @@ fn case(name: &str, args: &[&str]) -> String {
             assert!(!shown.contains(value), "{name}: minipaas printed {value}:\n{shown}");
         }
     }
-    // --diff shows a file exactly when --fix changes it.
+    // --diff shows a file exactly when --fix changes it, and the same changed lines: as many
+    // added and removed, and each one it shows unmasked is one git shows (values are masked in
+    // --diff, not in git's view of the fixture).
     for line in diff.lines().filter(|l| l.starts_with("+++ b/")) {
         assert!(
             predicted.stdout.contains(line),
             "{name}: --diff did not predict {line}:\n{}",
             predicted.stdout
         );
+    }
+    let changed = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                (l.starts_with('+') && !l.starts_with("+++")) || (l.starts_with('-') && !l.starts_with("---"))
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let (said, done) = (changed(&predicted.stdout), changed(&diff));
+    assert_eq!(
+        said.len(),
+        done.len(),
+        "{name}: --diff and --fix change different lines:\n{}\n{diff}",
+        predicted.stdout
+    );
+    for line in said.iter().filter(|l| !l.contains("***")) {
+        assert!(done.contains(line), "{name}: --diff shows {line:?}, --fix did not write it:\n{diff}");
     }
     assert_eq!(predicted.code, if diff.is_empty() { 0 } else { 1 }, "{name}: --diff exit code");
     // Every changed file still parses, and a second run has nothing left to do.
