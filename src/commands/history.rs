@@ -2,43 +2,20 @@
 //! values that were ever committed. A secret deleted later is still in the history, so it
 //! still has to be rotated; each leak is reported once, with the commit that introduced it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
-
-use serde::Serialize;
 
 use super::Outcome;
 use crate::discover::Workspace;
 use crate::error::Error;
 use crate::model::{LoadOptions, Regrouping, Step};
 use crate::render::Format;
+use crate::render::history::Leak;
 use crate::rules::{active, check_some};
 use crate::settings::Settings;
 
 /// The rules about values: the ones a commit can leak.
 const LEAK_RULES: [&str; 4] = ["MP005", "MP006", "MP007", "MP013"];
-
-#[derive(Serialize)]
-struct Leak {
-    /// The commit's place in the scan (oldest first), to group the text report by.
-    #[serde(skip)]
-    order: usize,
-    commit: String,
-    summary: String,
-    code: &'static str,
-    name: &'static str,
-    path: String,
-    line: usize,
-    column: usize,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    commits: usize,
-    history: &'a [Leak],
-}
 
 /// Runs the history scan.
 pub fn history(
@@ -127,42 +104,6 @@ pub fn history(
         }
         Ok(())
     })?;
-    match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &Document { version: 1, commits: commits.len(), history: &leaks },
-            )
-            .map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
-        _ => {
-            let mut by_commit: BTreeMap<usize, Vec<&Leak>> = BTreeMap::new();
-            for l in &leaks {
-                by_commit.entry(l.order).or_default().push(l);
-            }
-            for list in by_commit.values() {
-                let first = list[0];
-                writeln!(out, "commit {} {}", &first.commit[..first.commit.len().min(12)], first.summary)?;
-                for l in list {
-                    writeln!(
-                        out,
-                        "  {}:{}:{}: {} {}: {}",
-                        l.path, l.line, l.column, l.code, l.name, l.message
-                    )?;
-                }
-            }
-            if leaks.is_empty() {
-                writeln!(out, "No committed values found in {} commits.", commits.len())?;
-            } else {
-                writeln!(
-                    out,
-                    "Found {} leak(s) in the history of {} commits: rotate these values even if they are gone from HEAD.",
-                    leaks.len(),
-                    commits.len()
-                )?;
-            }
-        }
-    }
+    crate::render::history::render(format, commits.len(), &leaks, out)?;
     Ok(if leaks.is_empty() { Outcome::Clean } else { Outcome::Findings })
 }

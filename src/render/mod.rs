@@ -12,6 +12,7 @@ use crate::model::Project;
 
 pub mod diff;
 pub mod github;
+pub(crate) mod history;
 pub mod json;
 pub mod sarif;
 mod source;
