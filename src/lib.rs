@@ -16,7 +16,6 @@ pub mod fix;
 pub mod lines;
 pub mod lsp;
 pub mod model;
-pub mod progress;
 pub mod redact;
 pub mod render;
 pub mod rules;

@@ -21,7 +21,6 @@ use crate::settings::Settings;
 /// Runs a lint as the command line asks.
 pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
-    let progress = crate::progress::Progress::start(!args.quiet);
     // pre-commit sets PRE_COMMIT for its hooks: with no files passed, lint what is staged.
     let staged = args.staged
         || (args.paths.is_empty() && !args.fix && !args.diff && std::env::var_os("PRE_COMMIT").is_some());
@@ -35,6 +34,10 @@ pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         env: args.env.clone(),
     };
     let (ws, opts, settings) = open(&scope)?;
+    // The progress line goes to standard error, and only to a terminal: never into the report.
+    let shown = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| Box::new(std::io::stderr()) as Box<dyn Write + Send>);
+    let progress = crate::render::progress::Progress::start(ws.reads(), shown);
     if !args.fix && interrupted(&ws) {
         writeln!(
             err,

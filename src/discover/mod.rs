@@ -16,4 +16,4 @@ mod workspace;
 pub use paths::{join_normalized, parent, to_slash, under};
 pub use read::{DiskReader, MAX_FILE_BYTES, ReadError};
 pub use treediff::{Change, Trees};
-pub use workspace::{CommitInfo, SharedReader, ThreadReader, Workspace};
+pub use workspace::{CommitInfo, Reads, SharedReader, ThreadReader, Workspace};

@@ -27,13 +27,15 @@ pub struct Trees {
     repo: Repository,
     memo: TreeMemo,
     tree: Option<Oid>,
+    /// The workspace's count of files read.
+    reads: super::workspace::Reads,
 }
 
 impl Trees {
-    pub(super) fn open(git_dir: &std::path::Path) -> Result<Trees, Error> {
+    pub(super) fn open(git_dir: &std::path::Path, reads: super::workspace::Reads) -> Result<Trees, Error> {
         let repo = Repository::open(git_dir).map_err(|e| Error::Git(e.message().to_string()))?;
         read_objects_once();
-        Ok(Trees { repo, memo: TreeMemo::default(), tree: None })
+        Ok(Trees { repo, memo: TreeMemo::default(), tree: None, reads })
     }
 
     /// The files that differ between the tree it is at (at first, none) and `commit`'s, which
@@ -49,6 +51,7 @@ impl Trees {
 
     /// A blob's bytes, refusing anything over [`MAX_FILE_BYTES`].
     pub fn read(&self, blob: Oid) -> Result<Vec<u8>, ReadError> {
+        self.reads.bump();
         let blob = self.repo.find_blob(blob).map_err(|e| ReadError::Io(e.message().to_string()))?;
         if blob.size() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(blob.size() as u64));

@@ -43,6 +43,23 @@ pub struct Workspace {
     pub git_dir: Option<PathBuf>,
     /// Texts that replace files' contents for this run (the fix engine's pending edits).
     overrides: BTreeMap<String, String>,
+    /// Files read so far (what a progress line shows).
+    reads: Reads,
+}
+
+/// A count of files read, shared by the readers of one workspace and whoever shows progress.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Reads {
+    pub(super) fn bump(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many files were read.
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Workspace {
@@ -113,6 +130,7 @@ impl Workspace {
             contents: Contents::Disk,
             git_dir: None,
             overrides: BTreeMap::new(),
+            reads: Reads::default(),
         }
     }
 
@@ -135,6 +153,7 @@ impl Workspace {
                 contents: Contents::Blobs { repo, blobs },
                 git_dir,
                 overrides: BTreeMap::new(),
+                reads: Reads::default(),
             });
         }
         let tracked_paths: BTreeSet<String> = entries.map(|(p, _)| p).collect();
@@ -148,6 +167,7 @@ impl Workspace {
             contents: Contents::Disk,
             git_dir,
             overrides: BTreeMap::new(),
+            reads: Reads::default(),
         })
     }
 
@@ -188,6 +208,7 @@ impl Workspace {
             contents: Contents::Blobs { repo, blobs },
             git_dir,
             overrides: BTreeMap::new(),
+            reads: Reads::default(),
         })
     }
 
@@ -205,6 +226,7 @@ impl Workspace {
             contents: Contents::Blobs { repo, blobs: BTreeMap::new() },
             git_dir: Some(git_dir.clone()),
             overrides: BTreeMap::new(),
+            reads: self.reads.clone(),
         })
     }
 
@@ -228,7 +250,12 @@ impl Workspace {
     pub fn trees(&self) -> Result<Trees, Error> {
         let git_dir =
             self.git_dir.as_ref().ok_or_else(|| Error::Usage("--history needs a git repository".into()))?;
-        Trees::open(git_dir)
+        Trees::open(git_dir, self.reads.clone())
+    }
+
+    /// The count of files this workspace (and its readers) read.
+    pub fn reads(&self) -> Reads {
+        self.reads.clone()
     }
 
     /// Every commit reachable from HEAD, oldest first (parents before children).
@@ -338,11 +365,16 @@ impl Workspace {
             Contents::Blobs { repo, blobs } => Some((repo.path(), blobs)),
             Contents::Disk => None,
         };
-        SharedReader { disk: DiskReader { root: &self.root, overrides: &self.overrides }, blobs }
+        SharedReader {
+            disk: DiskReader { root: &self.root, overrides: &self.overrides },
+            blobs,
+            reads: &self.reads,
+        }
     }
 
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        self.reads.bump();
         match &self.contents {
             Contents::Disk => DiskReader { root: &self.root, overrides: &self.overrides }.read(rel),
             _ if self.overrides.contains_key(rel) => Ok(self.overrides[rel].as_bytes().to_vec()),
@@ -363,6 +395,7 @@ impl Workspace {
 pub struct SharedReader<'a> {
     disk: DiskReader<'a>,
     blobs: Option<(&'a Path, &'a BTreeMap<String, git2::Oid>)>,
+    reads: &'a Reads,
 }
 
 impl SharedReader<'_> {
@@ -383,6 +416,7 @@ pub struct ThreadReader<'a> {
 impl ThreadReader<'_> {
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        self.shared.reads.bump();
         match (&self.repo, self.shared.blobs) {
             (Some(repo), Some((_, blobs))) => {
                 if let Some(text) = self.shared.disk.overrides.get(rel) {

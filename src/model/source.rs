@@ -100,7 +100,6 @@ pub(super) type Loaded = (SourceFile, Vec<InputError>);
 
 /// Reads, decodes and parses one file: a pure function of its bytes, so it runs on any thread.
 pub(super) fn read_source(path: &str, bytes: Result<Vec<u8>, ReadError>, as_manifest: bool) -> Loaded {
-    crate::progress::FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut file = SourceFile::broken(path);
     let mut problems = Vec::new();
     let problem = |span: Option<Range<usize>>, position, message, severity| InputError {

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod github;
 pub(crate) mod history;
 pub mod json;
+pub mod progress;
 pub mod sarif;
 mod source;
 pub mod text;

@@ -1,14 +1,14 @@
-//! A progress line on a terminal, for scans that take more than a second. It goes to stderr
-//! (never the report), only when stderr is a terminal, and is erased when the scan ends.
+//! A progress line for scans that take more than a second: how many files were read so far.
+//! It is written to the writer it is given (the command gives standard error, and only when
+//! that is a terminal: never the report), and erased when the scan ends.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Files read so far by this process (counted by the project loader).
-pub static FILES_READ: AtomicUsize = AtomicUsize::new(0);
+use crate::discover::Reads;
 
 /// A running progress line; stops when dropped.
 pub struct Progress {
@@ -17,10 +17,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts showing progress after a second, if stderr is a terminal and `enabled`.
-    pub fn start(enabled: bool) -> Progress {
+    /// Shows the count of `reads` on `out` after a second, until dropped; nothing without a
+    /// writer.
+    pub fn start(reads: Reads, out: Option<Box<dyn Write + Send>>) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
-        let thread = (enabled && std::io::stderr().is_terminal()).then(|| {
+        let thread = out.map(|mut out| {
             let done = Arc::clone(&done);
             std::thread::spawn(move || {
                 let started = Instant::now();
@@ -30,15 +31,17 @@ impl Progress {
                     if started.elapsed() >= Duration::from_secs(1) {
                         let line = format!(
                             "\rminipaas: scanning… {} files read ({:.1} s)",
-                            FILES_READ.load(Ordering::Relaxed),
+                            reads.get(),
                             started.elapsed().as_secs_f64()
                         );
-                        let _ = std::io::stderr().write_all(line.as_bytes());
+                        let _ = out.write_all(line.as_bytes());
+                        let _ = out.flush();
                         shown = true;
                     }
                 }
                 if shown {
-                    let _ = std::io::stderr().write_all(b"\r\x1b[K");
+                    let _ = out.write_all(b"\r\x1b[K");
+                    let _ = out.flush();
                 }
             })
         });
