@@ -1,12 +1,14 @@
 //! Inline suppressions: `# minipaas: ignore[MP006] reason` on a finding's line, or alone on
-//! the line above it. A reason is required; MP011 and MP012 report the ones that do nothing.
+//! the line above it. A reason is required. [`apply`] is the one place they silence findings,
+//! after every rule ran; MP011 and MP012 then report, from what it returns, the ones that do
+//! nothing.
 
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::finding::FileId;
+use crate::finding::{FileId, Finding, Suppression};
 use crate::model::Project;
 
 static DIRECTIVE: LazyLock<Option<Regex>> =
@@ -52,6 +54,44 @@ pub fn directives(project: &Project) -> Vec<Directive> {
                 target_line: if alone { line + 1 } else { line },
             });
         }
+    }
+    out
+}
+
+/// A suppression comment, and whether it silenced anything.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The comment.
+    pub directive: Directive,
+    /// The rule codes it names that are rules (its other names are not).
+    pub codes: Vec<&'static str>,
+    /// True when it silenced at least one finding.
+    pub used: bool,
+}
+
+/// Silences the findings each suppression with a reason names, on its target line (a finding
+/// is silenced once, by the first comment that names it), and says which comments did.
+pub fn apply(project: &Project, findings: &mut [Finding]) -> Vec<Applied> {
+    let mut out = Vec::new();
+    for directive in directives(project) {
+        let codes: Vec<&'static str> =
+            directive.codes.iter().filter_map(|c| crate::rules::lookup(c)).map(|r| r.meta().code).collect();
+        let mut used = false;
+        if !directive.reason.is_empty() {
+            for f in findings.iter_mut() {
+                let line = project.files[f.primary.file].line_col(f.primary.span.start).0;
+                if f.primary.file == directive.file
+                    && line == directive.target_line
+                    && codes.contains(&f.code)
+                    && f.suppressed.is_none()
+                {
+                    f.suppressed =
+                        Some(Suppression { in_source: true, justification: directive.reason.clone() });
+                    used = true;
+                }
+            }
+        }
+        out.push(Applied { directive, codes, used });
     }
     out
 }

@@ -41,15 +41,22 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
-/// A lint rule. Most rules look at the project (`check`); a few look at what the others
-/// found, after the configuration is applied (`review`), such as unused suppressions.
+/// A lint rule. Most rules look at the project (`check`); the suppression rules look at what
+/// the inline suppressions did once applied (`report`), and add findings of their own.
 pub trait Rule: Sync {
     /// The rule's identity and documentation.
     fn meta(&self) -> &'static RuleMeta;
     /// Appends the rule's findings for the whole project.
     fn check(&self, _project: &Project, _settings: &Settings, _out: &mut Vec<Finding>) {}
-    /// Looks at (and may silence or add to) the other rules' findings.
-    fn review(&self, _project: &Project, _settings: &Settings, _findings: &mut Vec<Finding>) {}
+    /// Appends the rule's findings about the suppression comments, once they were applied
+    /// ([`crate::suppress::apply`]); it never changes another rule's findings.
+    fn report(
+        &self,
+        _project: &Project,
+        _suppressions: &[crate::suppress::Applied],
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 }
 
 /// Every rule, in code order.
@@ -86,8 +93,8 @@ pub fn check_all(project: &Project, settings: &Settings) -> Vec<Finding> {
     check_some(project, settings, |_| true)
 }
 
-/// [`check_all`] with only the rules whose code `wanted` accepts (suppressions are still
-/// reviewed by every rule that reviews them).
+/// [`check_all`] with only the rules whose code `wanted` accepts (the suppression rules still
+/// report on every suppression).
 pub fn check_some(project: &Project, settings: &Settings, wanted: impl Fn(&str) -> bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let rules: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| wanted(r.meta().code)).collect();
@@ -132,8 +139,10 @@ pub fn check_some(project: &Project, settings: &Settings, wanted: impl Fn(&str) 
     });
     let path_of = |f: &Finding| project.files[f.primary.file].path.clone();
     settings.apply(&mut out, &path_of);
+    // Inline suppressions, in one place, after every rule; then the findings about them.
+    let suppressions = crate::suppress::apply(project, &mut out);
     for rule in RULES {
-        rule.review(project, settings, &mut out);
+        rule.report(project, &suppressions, &mut out);
     }
     settings.apply(&mut out, &path_of);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

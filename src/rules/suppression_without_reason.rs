@@ -3,8 +3,7 @@
 use super::{Rule, RuleMeta, file_finding};
 use crate::finding::{Finding, Severity};
 use crate::model::Project;
-use crate::settings::Settings;
-use crate::suppress::directives;
+use crate::suppress::Applied;
 
 /// MP012.
 pub(super) struct SuppressionWithoutReason;
@@ -42,8 +41,8 @@ impl Rule for SuppressionWithoutReason {
         &META
     }
 
-    fn review(&self, project: &Project, _settings: &Settings, findings: &mut Vec<Finding>) {
-        for d in directives(project).into_iter().filter(|d| d.reason.is_empty()) {
+    fn report(&self, project: &Project, suppressions: &[Applied], findings: &mut Vec<Finding>) {
+        for d in suppressions.iter().map(|a| &a.directive).filter(|d| d.reason.is_empty()) {
             let mut f = file_finding(
                 &META,
                 project,
