@@ -181,11 +181,16 @@ impl Workspace {
             repo.revparse_single(rev).and_then(|o| o.peel_to_commit()).map(|c| c.id()).map_err(|e| {
                 Error::Usage(format!("`{rev}` is not a commit in this repository: {}", e.message()))
             })?;
-        Self::from_commit(repo, oid, self.root.clone())
+        Self::from_commit(repo, oid, self.root.clone(), self.reads.clone())
     }
 
-    /// The workspace holding one commit's tree.
-    fn from_commit(repo: git2::Repository, oid: git2::Oid, root: PathBuf) -> Result<Workspace, Error> {
+    /// The workspace holding one commit's tree (counting its reads with `reads`).
+    fn from_commit(
+        repo: git2::Repository,
+        oid: git2::Oid,
+        root: PathBuf,
+        reads: Reads,
+    ) -> Result<Workspace, Error> {
         let git_err = |e: git2::Error| Error::Git(e.message().to_string());
         let mut blobs = BTreeMap::new();
         {
@@ -208,7 +213,7 @@ impl Workspace {
             contents: Contents::Blobs { repo, blobs },
             git_dir,
             overrides: BTreeMap::new(),
-            reads: Reads::default(),
+            reads,
         })
     }
 

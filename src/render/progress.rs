@@ -57,3 +57,42 @@ impl Drop for Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn shows_the_files_the_workspace_read_on_its_writer_then_erases_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), "services: {}\n").unwrap();
+        let ws = crate::discover::Workspace::open(dir.path(), false).unwrap();
+        let out = Shared::default();
+        let progress = Progress::start(ws.reads(), Some(Box::new(out.clone())));
+        for _ in 0..3 {
+            ws.read("compose.yaml").unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(1300));
+        drop(progress);
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("minipaas: scanning… 3 files read"), "{text:?}");
+        assert!(text.ends_with("\r\x1b[K"), "{text:?}");
+        // No writer, nothing shown (and nothing to wait for).
+        drop(Progress::start(ws.reads(), None));
+    }
+}

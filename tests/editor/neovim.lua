@@ -1,4 +1,4 @@
--- Run by tests/lsp.rs in Neovim (Debian's `neovim`, 0.7), headless: attaches `minipaas lsp`
+-- Run by tests/it/lsp.rs in Neovim (Debian's `neovim`, 0.7), headless: attaches `minipaas lsp`
 -- ($MINIPAAS_BIN) to the Compose buffer opened on the command line as a user's configuration
 -- would, waits for its diagnostics, resolves and applies the "fix all" code action, writes the changed
 -- buffers, waits for the diagnostics of the fixed file, and writes what it saw to $OUT as JSON
