@@ -58,7 +58,7 @@ pub enum Command {
     Config(ResourceAction),
 }
 
-const RESOURCE_HELP: &str = "Examples:\n  echo -n \"$PW\" | minipaas secret create --env dev --name postgres_password --for postgres --for api\n  minipaas config create --env dev --for api ./configs/app.json\n  minipaas secret delete --env dev --name postgres_password\n  minipaas secret prune --env dev            # list what nothing uses (exit 1 if any)\n  minipaas secret prune --env dev --delete\n  minipaas secret ls --env dev";
+const RESOURCE_HELP: &str = "Examples:\n  echo -n \"$PW\" | minipaas secret create --env dev --name postgres_password --for postgres --for api\n  minipaas config create --env dev --for api ./configs/app.json\n  minipaas secret delete --env dev --name postgres_password\n  minipaas secret prune --env dev            # list what nothing uses (exit 1 if any)\n  minipaas secret prune --env dev --delete\n  minipaas secret ls --env dev\n  minipaas secret status --env prod          # files vs Swarm vs running services (exit 1 if stale)";
 
 /// `secret` and `config` subcommands.
 #[derive(Debug, Subcommand)]
