@@ -64,14 +64,15 @@ pub(super) fn uri_of(path: &Path) -> Option<Uri> {
 /// What the editor was last sent: the files with diagnostics, and the error shown, if any.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Published {
-    files: Vec<PathBuf>,
+    files: BTreeMap<PathBuf, Vec<Diagnostic>>,
     error: Option<String>,
 }
 
-/// Lints the repository of a snapshot, and returns the `publishDiagnostics` notifications: one
-/// for each file with diagnostics, and an empty one for each file that had some last time
-/// (`published`, updated) and has none now. A repository that cannot be linted (a broken
-/// configuration) is said once with `showMessage`, not again on every keystroke.
+/// Lints the repository of a snapshot, and returns the `publishDiagnostics` notifications for
+/// the files whose diagnostics changed since the last ones sent (`published`, updated): a
+/// keystroke in a large repository sends what it changed, not every file's diagnostics again;
+/// a file that had some and has none gets an empty list. A repository that cannot be linted
+/// (a broken configuration) is said once with `showMessage`, not again on every keystroke.
 pub(super) fn publish(snapshot: &Snapshot, published: &mut Published) -> Vec<Notification> {
     let mut notes = Vec::new();
     let by_file = match diagnostics(snapshot) {
@@ -94,13 +95,15 @@ pub(super) fn publish(snapshot: &Snapshot, published: &mut Published) -> Vec<Not
             BTreeMap::new()
         }
     };
-    for path in published.files.iter().filter(|p| !by_file.contains_key(*p)) {
+    for path in published.files.keys().filter(|p| !by_file.contains_key(*p)) {
         notes.extend(note(path, Vec::new()));
     }
-    published.files = by_file.keys().cloned().collect();
-    for (path, diagnostics) in by_file {
-        notes.extend(note(&path, diagnostics));
+    for (path, diagnostics) in &by_file {
+        if published.files.get(path) != Some(diagnostics) {
+            notes.extend(note(path, diagnostics.clone()));
+        }
     }
+    published.files = by_file;
     notes
 }
 
