@@ -5,10 +5,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use minipaas::discover::Workspace;
-use minipaas::model::compose::Compose;
-use minipaas::model::{LoadOptions, Project};
-use minipaas::yaml::Tree;
+use minipaas::testing::Compose;
+use minipaas::testing::Tree;
+use minipaas::testing::Workspace;
+use minipaas::testing::{LoadOptions, Project};
 
 /// A realistic Compose file: anchors, secrets, configs, environment, a planted literal.
 const FILE: &str = include_str!("../tests/fixes/comments-and-anchors/docker-compose.yml");
@@ -25,7 +25,7 @@ fn project(c: &mut Criterion) {
     c.bench_function("load + rules (rule fixtures)", |b| {
         b.iter(|| {
             let project = Project::load(&ws, &LoadOptions::default()).ok();
-            black_box(project.map(|p| minipaas::rules::check_all(&p, &Default::default()).len()))
+            black_box(project.map(|p| minipaas::testing::check_all(&p, &Default::default()).len()))
         })
     });
 }

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use minipaas::discover::Workspace;
-use minipaas::model::{LoadOptions, Project};
-use minipaas::render::{Format, Report, TextOptions, render};
+use minipaas::testing::Workspace;
+use minipaas::testing::{Format, Report, TextOptions, render};
+use minipaas::testing::{LoadOptions, Project};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
@@ -17,12 +17,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project = Project::load(&ws, &LoadOptions::default())?;
     let load = t.elapsed();
     let t = Instant::now();
-    let findings = minipaas::rules::check_all(&project, &Default::default());
+    let findings = minipaas::testing::check_all(&project, &Default::default());
     let rules = t.elapsed();
     let t = Instant::now();
     let mut sink = Vec::new();
-    let det = minipaas::secrets::Detector::default();
-    let scrubber = minipaas::redact::Scrubber::for_project(&det, &project);
+    let det = minipaas::testing::Detector::default();
+    let scrubber = minipaas::testing::Scrubber::for_project(&det, &project);
     let report = Report {
         project: &project,
         settings: &Default::default(),

@@ -1,35 +1,36 @@
 //! minipaas: lints Docker Compose secrets and configs for Docker Swarm deployments.
 //!
-//! The pipeline is: [`discover`] finds files (git-native, by name and by content), [`model`]
-//! parses them with exact spans ([`yaml`]) and models them the way Compose does (units,
-//! `extends`, `include`, interpolation), [`rules`] report [`finding::Finding`]s, the fix
-//! engine ([`fix`]) applies their fixes, and [`render`] prints them with values masked ([`redact`]).
-//! Only `main` maps outcomes to exit codes.
+//! The pipeline is: `discover/` finds files (git-native, by name and by content), `model/`
+//! parses them with exact spans (`model/yaml`) and models them the way Compose does (units,
+//! `extends`, `include`, interpolation), `rules/` report findings (`diagnostic.rs`: one
+//! finding shape, one identity, one fix shape), `fix/` makes and applies their edits, and
+//! `render/` prints them with values masked (`secrets/`: detectors and masking). `commands/`
+//! are the subcommands, `swarm/` the Engine, `lsp/` the editor server. Only `main` maps
+//! outcomes to exit codes. The library's surface is [`run`] and what the binary needs;
+//! [`testing`] re-exports what the tests, benchmarks and fuzz targets drive.
 
-pub mod baseline;
 pub mod cli;
-pub mod commands;
-pub mod discover;
-pub mod error;
-pub mod finding;
-pub mod fix;
-pub mod lines;
-pub mod lsp;
-pub mod model;
-pub mod redact;
-pub mod render;
-pub mod rules;
-pub mod secrets;
-pub mod settings;
-pub mod suppress;
-pub mod swarm;
-pub mod yaml;
+mod commands;
+mod diagnostic;
+mod discover;
+mod error;
+mod fix;
+mod lsp;
+mod model;
+mod render;
+mod rules;
+mod secrets;
+mod settings;
+mod swarm;
+#[doc(hidden)]
+pub mod testing;
+
+pub use commands::Outcome;
+pub use error::Error;
 
 use std::io::{Read, Write};
 
 use cli::{Cli, Command};
-use commands::Outcome;
-use error::Error;
 
 /// Runs a parsed command line: values are read from `input`, the report goes to `out` and
 /// side remarks to `err`.
@@ -57,6 +58,17 @@ pub fn run(
         Command::Init { force } => commands::init::init(*force, out),
         Command::Lsp => lsp::serve(),
     }
+}
+
+/// Serves the Language Server Protocol on stdin/stdout until the client says `exit`.
+pub fn serve_lsp() -> Result<Outcome, Error> {
+    lsp::serve()
+}
+
+/// An error as the user may see it: anything that looks like a token masked (errors quote
+/// what was given: paths, configuration values).
+pub fn error_message(e: &Error) -> String {
+    secrets::mask::scrub(&e.to_string(), &secrets::Detector::default()).into_owned()
 }
 
 /// The cores this process may use, asked once: the answer reads cgroup files, and `--history`

@@ -5,14 +5,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use minipaas::cli::{Cli, Command};
-use minipaas::commands::Outcome;
-use minipaas::error::Error;
+use minipaas::{Error, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = if matches!(cli.command, Command::Lsp) {
         // The server reads and writes stdio on threads of its own: no lock may be held here.
-        minipaas::lsp::serve()
+        minipaas::serve_lsp()
     } else {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut input = std::io::stdin().lock();
@@ -25,9 +24,7 @@ fn main() -> ExitCode {
         Ok(Outcome::InputError) => ExitCode::from(2),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            // Errors quote what was given (paths, configuration values): tokens are masked.
-            let det = minipaas::secrets::Detector::default();
-            let _ = writeln!(std::io::stderr(), "error: {}", minipaas::redact::scrub(&e.to_string(), &det));
+            let _ = writeln!(std::io::stderr(), "error: {}", minipaas::error_message(&e));
             // 2: the command line or an input is wrong; 1: an operation failed.
             match e {
                 Error::Swarm(_) | Error::Write { .. } | Error::Edit(_) => ExitCode::from(1),

@@ -9,12 +9,12 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::diagnostic::{Finding, Severity};
 use crate::error::Error;
-use crate::finding::{Finding, Severity};
 use crate::rules::lookup;
 
 /// The file name looked for at the repository root.
-pub const CONFIG_NAME: &str = ".minipaas.toml";
+pub(crate) const CONFIG_NAME: &str = ".minipaas.toml";
 
 /// A rule's level, as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -94,7 +94,7 @@ pub struct Settings {
 }
 
 /// A code or name from the command line, checked against the registry.
-pub fn code(s: &str) -> Result<&'static str, String> {
+pub(crate) fn code(s: &str) -> Result<&'static str, String> {
     lookup(s.trim())
         .map(|r| r.meta().code)
         .ok_or_else(|| format!("no rule `{}` (`minipaas rules` lists them)", s.trim()))
@@ -116,7 +116,7 @@ impl Settings {
     /// Parses a config file's text.
     pub fn parse(text: &str, file: &Path) -> Result<Settings, Error> {
         let at = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = span.map(|s| crate::lines::line_col(text, s.start)).unwrap_or((1, 1));
+            let (line, column) = span.map(|s| crate::model::lines::line_col(text, s.start)).unwrap_or((1, 1));
             Error::Config { path: file.to_path_buf(), line, column, message }
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
@@ -245,7 +245,7 @@ impl Settings {
                     .find(|(_, m, codes)| codes.contains(f.code) && m.is_match(&path))
                 {
                     let from = self.source.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-                    f.suppressed = Some(crate::finding::Suppression::external(format!(
+                    f.suppressed = Some(crate::diagnostic::Suppression::external(format!(
                         "per-file-ignores `{glob}` in {from}"
                     )));
                 }

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use minipaas::fix::Applicability;
-use minipaas::model::LoadOptions;
-use minipaas::discover::Workspace;
+use minipaas::testing::Applicability;
+use minipaas::testing::LoadOptions;
+use minipaas::testing::Workspace;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -14,12 +14,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut ws = Workspace::with_tracked(dir.path(), Default::default());
-    let Ok(run) = minipaas::fix::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
+    let Ok(run) = minipaas::testing::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
     for change in &run.changes {
-        assert!(minipaas::yaml::Tree::parse(&change.after).is_ok(), "a fix produced invalid YAML");
+        assert!(minipaas::testing::Tree::parse(&change.after).is_ok(), "a fix produced invalid YAML");
     }
     if run.problems.is_empty() {
-        let Ok(again) = minipaas::fix::engine::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
+        let Ok(again) = minipaas::testing::fix(&mut ws, &LoadOptions::default(), &Default::default(), Applicability::Unsafe) else { return };
         assert!(again.changes.is_empty(), "a second run changed more");
     }
 });

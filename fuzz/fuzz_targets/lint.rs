@@ -2,9 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use minipaas::model::{LoadOptions, Project};
-use minipaas::render::{Format, Report, TextOptions, render};
-use minipaas::discover::Workspace;
+use minipaas::testing::{LoadOptions, Project};
+use minipaas::testing::{Format, Report, TextOptions, render};
+use minipaas::testing::Workspace;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let ws = Workspace::with_tracked(dir.path(), Default::default());
     let Ok(project) = Project::load(&ws, &LoadOptions::default()) else { return };
-    let findings = minipaas::rules::check_all(&project, &Default::default());
-    let det = minipaas::secrets::Detector::default();
-    let scrubber = minipaas::redact::Scrubber::for_project(&det, &project);
+    let findings = minipaas::testing::check_all(&project, &Default::default());
+    let det = minipaas::testing::Detector::default();
+    let scrubber = minipaas::testing::Scrubber::for_project(&det, &project);
     let report = Report {
         project: &project,
         settings: &Default::default(),

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use minipaas::yaml::Tree;
+use minipaas::testing::Tree;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
                     let _ = tree.get(id, tree.scalar(e.key).unwrap_or_default());
                 }
             }
-            let (_, _) = minipaas::model::compose::Compose::read(&tree, text);
-            let _ = minipaas::redact::mask(text);
+            let (_, _) = minipaas::testing::Compose::read(&tree, text);
+            let _ = minipaas::testing::mask(text);
         }
     }
 });

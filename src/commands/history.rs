@@ -18,7 +18,7 @@ use crate::settings::Settings;
 const LEAK_RULES: [&str; 4] = ["MP005", "MP006", "MP007", "MP013"];
 
 /// Runs the history scan.
-pub fn history(
+pub(crate) fn history(
     ws: &Workspace,
     opts: &LoadOptions,
     settings: &Settings,
@@ -32,12 +32,12 @@ pub fn history(
     let mut at = ws.history_start()?;
     let commits = ws.history()?;
     let det = settings.redaction();
-    let mut seen: BTreeSet<(&'static str, String, String, Option<[u8; 32]>)> = BTreeSet::new();
+    let mut seen: BTreeSet<crate::diagnostic::FindingKey> = BTreeSet::new();
     let mut leaks: Vec<Leak> = Vec::new();
     let mut loader = Regrouping::new(opts)?;
     // Values masked in commit subjects: those of the last whole load as well as the units of
     // a partial one.
-    let mut whole_scrubber: Option<crate::redact::Scrubber<'_>> = None;
+    let mut whole_scrubber: Option<crate::secrets::mask::Scrubber<'_>> = None;
     // Git is read on one thread, ahead of the model on this one.
     let reader = loader.reader();
     let mut trees = at.trees()?;
@@ -74,11 +74,11 @@ pub fn history(
             let mut scrubber = None;
             for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
                 let path = project.files[f.primary.file].path.clone();
-                if !seen.insert((f.code, path.clone(), f.subject.clone(), f.value_hash)) {
+                if !seen.insert(f.key(&path)) {
                     continue;
                 }
-                let scrubber =
-                    scrubber.get_or_insert_with(|| crate::redact::Scrubber::for_project(&det, &project));
+                let scrubber = scrubber
+                    .get_or_insert_with(|| crate::secrets::mask::Scrubber::for_project(&det, &project));
                 let summary = scrubber.scrub(&commit.summary);
                 let summary = match &whole_scrubber {
                     Some(s) if !whole => s.scrub(&summary).into_owned(),
@@ -98,8 +98,9 @@ pub fn history(
                 });
             }
             if whole {
-                whole_scrubber =
-                    Some(scrubber.unwrap_or_else(|| crate::redact::Scrubber::for_project(&det, &project)));
+                whole_scrubber = Some(
+                    scrubber.unwrap_or_else(|| crate::secrets::mask::Scrubber::for_project(&det, &project)),
+                );
             }
         }
         Ok(())

@@ -10,7 +10,7 @@ use crate::rules::RULES;
 use crate::settings::CONFIG_NAME;
 
 /// The starter configuration: every key, commented out, with every rule listed.
-pub fn template() -> String {
+pub(crate) fn template() -> String {
     let mut rules = String::new();
     for r in RULES {
         let m = r.meta();
@@ -58,7 +58,7 @@ pub fn template() -> String {
 }
 
 /// Writes the starter configuration, refusing to overwrite one.
-pub fn init(force: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn init(force: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
     let ws = Workspace::open(Path::new("."), false)?;
     let path = ws.root.join(CONFIG_NAME);
     if path.exists() && !force {

@@ -4,22 +4,22 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use super::Outcome;
-use crate::baseline::Baseline;
 use crate::cli::LintArgs;
+use crate::commands::baseline::Baseline;
+use crate::diagnostic::Applicability;
+use crate::diagnostic::{Finding, Severity};
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::{Finding, Severity};
-use crate::fix::Applicability;
 use crate::fix::engine;
 use crate::fix::write::{interrupted, lock, write_all};
 use crate::model::{LoadOptions, Project};
-use crate::redact::{Scrubber, scrub_run};
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
+use crate::secrets::mask::{Scrubber, scrub_run};
 use crate::settings::Settings;
 
 /// Runs a lint as the command line asks.
-pub fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
     // pre-commit sets PRE_COMMIT for its hooks: with no files passed, lint what is staged.
     let staged = args.staged
@@ -156,13 +156,12 @@ fn since(
 ) -> Result<(), Error> {
     let then = ws.at_commit(rev)?;
     let (old_project, old) = lint_workspace(&then, opts, settings)?;
-    let key = |p: &Project, f: &Finding| {
-        (f.code, p.files[f.primary.file].path.clone(), f.subject.clone(), f.value_hash)
-    };
+    let key = |p: &Project, f: &Finding| f.key(&p.files[f.primary.file].path);
     let before: std::collections::BTreeSet<_> = active(&old).map(|f| key(&old_project, f)).collect();
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
         if before.contains(&key(project, f)) {
-            f.suppressed = Some(crate::finding::Suppression::external(format!("already present at {rev}")));
+            f.suppressed =
+                Some(crate::diagnostic::Suppression::external(format!("already present at {rev}")));
         }
     }
     Ok(())

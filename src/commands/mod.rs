@@ -1,11 +1,12 @@
 //! The subcommands, each a function from parsed arguments to an [`Outcome`].
 
-pub mod history;
-pub mod init;
-pub mod lint;
-pub mod resource;
-pub mod rule;
-pub mod units;
+pub(crate) mod baseline;
+pub(crate) mod history;
+pub(crate) mod init;
+pub(crate) mod lint;
+pub(crate) mod resource;
+pub(crate) mod rule;
+pub(crate) mod units;
 
 /// How a command ended, for `main` to map to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

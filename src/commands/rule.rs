@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::rules::{RULES, lookup};
 
 /// Prints one rule's documentation.
-pub fn rule(code: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn rule(code: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
     let rule =
         lookup(code).ok_or_else(|| Error::Usage(format!("no rule `{code}`; `minipaas rules` lists them")))?;
     let m = rule.meta();
@@ -18,7 +18,7 @@ pub fn rule(code: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
 }
 
 /// Lists every rule, one per line.
-pub fn rules(out: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn rules(out: &mut dyn Write) -> Result<Outcome, Error> {
     for rule in RULES {
         let m = rule.meta();
         writeln!(out, "{}  {:<26} {:<8} {}", m.code, m.name, m.severity.as_str(), m.summary)?;

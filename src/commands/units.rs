@@ -6,12 +6,12 @@ use std::io::Write;
 use super::Outcome;
 use super::lint::{Scope, open};
 use crate::cli::{ReportFormat, UnitsArgs};
+use crate::diagnostic::Severity;
 use crate::error::Error;
-use crate::finding::Severity;
 use crate::model::Project;
 
 /// Lists the units.
-pub fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
     let scope = Scope {
         paths: &args.paths,
         staged: args.staged,
@@ -23,7 +23,7 @@ pub fn units(args: &UnitsArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
     };
     let (ws, opts, settings) = open(&scope)?;
     let mut project = Project::load(&ws, &opts)?;
-    crate::redact::scrub_project(&mut project, &settings.redaction());
+    crate::secrets::mask::scrub_project(&mut project, &settings.redaction());
     match args.format {
         ReportFormat::Text => crate::render::units::text(&project, out)?,
         ReportFormat::Json => crate::render::units::json(&project, out)?,

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 /// One stage-0 entry: its path and blob id.
-pub type IndexEntry = (String, [u8; 20]);
+pub(crate) type IndexEntry = (String, [u8; 20]);
 
 /// Stage-0 file entries of the index in `git_dir` (an absent index is an empty one), or why it
 /// cannot be read. `common_dir` holds the repository's configuration (it differs from `git_dir`

@@ -4,16 +4,17 @@
 //!
 //! Every path the rest of the crate sees is relative to the workspace root and uses `/`.
 
-pub mod gitindex;
-pub mod names;
-pub mod paths;
+pub(crate) mod gitindex;
+pub(crate) mod names;
+pub(crate) mod paths;
 mod read;
-pub mod sniff;
+pub(crate) mod sniff;
 mod treediff;
 mod walk;
 mod workspace;
 
-pub use paths::{join_normalized, parent, to_slash, under};
-pub use read::{DiskReader, MAX_FILE_BYTES, ReadError};
-pub use treediff::{Change, Trees};
-pub use workspace::{CommitInfo, Reads, SharedReader, ThreadReader, Workspace};
+pub(crate) use paths::{join_normalized, parent, under};
+pub(crate) use read::ReadError;
+pub(crate) use treediff::{Change, Trees};
+pub(crate) use workspace::Reads;
+pub use workspace::Workspace;

@@ -8,7 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 /// File names that are Compose files whatever their content (the fast path of discovery),
 /// matched against the file name alone. Not `stack.yaml`: Haskell's Stack has that name too
 /// (a Swarm `stack.yml` is found by its content).
-pub const COMPOSE_GLOBS: &[&str] = &[
+pub(crate) const COMPOSE_GLOBS: &[&str] = &[
     "compose.{yml,yaml}",
     "compose.*.{yml,yaml}",
     "*.compose.{yml,yaml}",
@@ -18,11 +18,11 @@ pub const COMPOSE_GLOBS: &[&str] = &[
 ];
 
 /// The names a `minipaas.yaml` may have.
-pub const MANIFEST_NAMES: [&str; 2] = ["minipaas.yaml", "minipaas.yml"];
+pub(crate) const MANIFEST_NAMES: [&str; 2] = ["minipaas.yaml", "minipaas.yml"];
 
 /// What a path may hold, by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A `minipaas.yaml`.
     Manifest,
     /// A Compose file by name.
@@ -49,12 +49,12 @@ static COMPOSE_NAMES: LazyLock<GlobSet> = LazyLock::new(|| {
 });
 
 /// The file name of a root-relative path.
-pub fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
 /// True when the file name is a YAML file's.
-pub fn is_yaml(name: &[u8]) -> bool {
+pub(crate) fn is_yaml(name: &[u8]) -> bool {
     name.ends_with(b".yml") || name.ends_with(b".yaml")
 }
 
@@ -77,12 +77,12 @@ fn is_bare_script(path: &str) -> bool {
 
 /// True when a file with this name is worth a look (the walk for untracked files keeps only
 /// these): YAML, scripts and `.env`.
-pub fn interesting(name: &[u8]) -> bool {
+pub(crate) fn interesting(name: &[u8]) -> bool {
     is_yaml(name) || name == b".env" || is_script(name)
 }
 
 /// What the path may hold, or `None` when discovery has no use for it.
-pub fn classify(path: &str) -> Option<Kind> {
+pub(crate) fn classify(path: &str) -> Option<Kind> {
     let name = file_name(path);
     let bytes = name.as_bytes();
     if is_yaml(bytes) {

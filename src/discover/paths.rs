@@ -3,7 +3,7 @@
 use std::path::{Component, Path};
 
 /// A relative path with `/` separators.
-pub fn to_slash(path: &Path) -> String {
+pub(crate) fn to_slash(path: &Path) -> String {
     path.components()
         .filter_map(|c| match c {
             Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
@@ -15,7 +15,7 @@ pub fn to_slash(path: &Path) -> String {
 
 /// Joins `rel` onto the folder `base` (both root-relative) and removes `.` and `..`
 /// lexically; `None` when the result would leave the root or `rel` is absolute.
-pub fn join_normalized(base: &str, rel: &str) -> Option<String> {
+pub(crate) fn join_normalized(base: &str, rel: &str) -> Option<String> {
     if rel.starts_with('/') {
         return None;
     }
@@ -33,12 +33,12 @@ pub fn join_normalized(base: &str, rel: &str) -> Option<String> {
 }
 
 /// The folder part of a root-relative path (`""` for the root).
-pub fn parent(rel: &str) -> &str {
+pub(crate) fn parent(rel: &str) -> &str {
     rel.rfind('/').map_or("", |i| &rel[..i])
 }
 
 /// True when `path` is `given` or lies under the folder `given` (`""` is the root).
-pub fn under(path: &str, given: &str) -> bool {
+pub(crate) fn under(path: &str, given: &str) -> bool {
     given.is_empty() || path == given || path.strip_prefix(given).is_some_and(|rest| rest.starts_with('/'))
 }
 

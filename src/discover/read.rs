@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Files bigger than this are reported, not read: no Compose file is anywhere near it.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,14 +31,14 @@ impl std::fmt::Display for ReadError {
 }
 
 /// Reads files under a root (with pending overrides); shareable across threads.
-pub struct DiskReader<'a> {
+pub(crate) struct DiskReader<'a> {
     pub(super) root: &'a Path,
     pub(super) overrides: &'a BTreeMap<String, String>,
 }
 
 impl DiskReader<'_> {
     /// Reads a file's bytes, refusing anything over [`MAX_FILE_BYTES`].
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
+    pub(crate) fn read(&self, rel: &str) -> Result<Vec<u8>, ReadError> {
         if let Some(text) = self.overrides.get(rel) {
             return Ok(text.as_bytes().to_vec());
         }

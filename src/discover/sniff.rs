@@ -24,7 +24,7 @@ const TOP_LEVEL: [&[u8]; 9] = [
 
 /// What a YAML file's top level says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// Compose's top-level keys only, `services` among them: a Compose file.
     Compose,
     /// Compose's top-level keys only, but no `services` (`secrets:` alone, an `include:`
@@ -36,7 +36,7 @@ pub enum Shape {
 
 /// The shape of a YAML file, from its column-0 keys. Stops at the first key Compose does not
 /// define, which for most other YAML files is the first line.
-pub fn shape(bytes: &[u8]) -> Shape {
+pub(crate) fn shape(bytes: &[u8]) -> Shape {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let (mut services, mut other) = (false, false);
     for line in bytes.split(|&b| b == b'\n') {

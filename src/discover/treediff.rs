@@ -11,7 +11,7 @@ use super::workspace::CommitInfo;
 use crate::error::Error;
 
 /// A file that differs between two trees: its path, and its new blob (`None`: deleted).
-pub type Change = (String, Option<Oid>);
+pub(crate) type Change = (String, Option<Oid>);
 
 /// Tells libgit2 to read objects as `git log` does: without hashing each again (only `fsck`
 /// checks them; that would cost as much as reading them), and without its object cache (each

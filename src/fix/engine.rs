@@ -16,17 +16,17 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::diagnostic::{Applicability, Edit, FileId, Finding, FindingKey, Fix, Severity, Subject};
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::{FileId, Finding, Severity};
-use crate::fix::{Applicability, Edit, splice};
+use crate::fix::splice;
+use crate::model::yaml::Tree;
 use crate::model::{LoadOptions, Project};
 use crate::rules::check_all;
 use crate::settings::Settings;
-use crate::yaml::Tree;
 
 /// How many lint-and-fix passes run before the engine gives up converging.
-pub const MAX_PASSES: usize = 50;
+pub(crate) const MAX_PASSES: usize = 50;
 
 /// A finding whose fix was applied.
 #[derive(Debug, Clone)]
@@ -39,8 +39,8 @@ pub struct Applied {
     pub path: String,
     /// The finding's message (it never holds a value).
     pub message: String,
-    /// What the finding is about ([`Finding::subject`]: for MP003/MP004, the name).
-    pub subject: String,
+    /// What the finding is about (for MP003/MP004, the declaration).
+    pub(crate) subject: Subject,
     /// What the fix did.
     pub title: String,
     /// What the user must do next, if anything.
@@ -72,17 +72,15 @@ pub struct FixRun {
     pub problems: Vec<String>,
 }
 
-/// A finding, apart from its position (fixes move text): (code, path, message).
-pub type Key = (&'static str, String, String);
-
-/// The key of a finding (what [`fix_only`] takes).
-pub fn key(project: &Project, f: &Finding) -> Key {
-    (f.code, project.files[f.primary.file].path.clone(), f.message.clone())
+/// The identity of a finding, apart from its position (fixes move text): what [`fix_only`]
+/// takes.
+pub(crate) fn key(project: &Project, f: &Finding) -> FindingKey {
+    f.key(&project.files[f.primary.file].path)
 }
 
 /// One fix of a finding: a refused fix is not tried again, but the finding may be offered
 /// another one later (a declaration, once the near name a rename pointed at is gone).
-type FixKey = (Key, String);
+type FixKey = (FindingKey, String);
 
 fn fix_key(project: &Project, f: &Finding) -> FixKey {
     (key(project, f), f.fix.as_ref().map(|p| p.title.clone()).unwrap_or_default())
@@ -158,37 +156,37 @@ fn choose(
     required: Applicability,
     blocked: &HashMap<FixKey, String>,
     single: bool,
-    only: Option<&Key>,
+    only: Option<&FindingKey>,
 ) -> (Vec<usize>, BTreeMap<FileId, Vec<Edit>>) {
     let mut chosen = Vec::new();
     let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
     let mut isolation: HashSet<&str> = HashSet::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some(plan) = &f.fix else { continue };
+        let Some(fix) = &f.fix else { continue };
         if f.suppressed.is_some()
-            || plan.applicability < required
-            || plan.fixes.is_empty()
+            || fix.applicability < required
+            || fix.is_empty()
             || blocked.contains_key(&fix_key(project, f))
             || only.is_some_and(|k| key(project, f) != *k)
         {
             continue;
         }
-        if plan.fixes.iter().any(|fix| untrusted(project, fix.file).is_some()) {
+        if fix.files().any(|file| untrusted(project, file).is_some()) {
             continue;
         }
-        let fits = plan.fixes.iter().all(|fix| {
-            fix.isolation.as_deref().is_none_or(|k| !isolation.contains(k))
-                && fix.edits.iter().all(|e| {
-                    edits.get(&fix.file).is_none_or(|taken| taken.iter().all(|t| t == e || !t.conflicts(e)))
+        let fits = fix.isolation.iter().all(|k| !isolation.contains(k.as_str()))
+            && fix.edits.iter().all(|(file, list)| {
+                list.iter().all(|e| {
+                    edits.get(file).is_none_or(|taken| taken.iter().all(|t| t == e || !t.conflicts(e)))
                 })
-        });
+            });
         if !fits {
             continue;
         }
-        for fix in &plan.fixes {
-            isolation.extend(fix.isolation.as_deref());
-            let taken = edits.entry(fix.file).or_default();
-            for e in &fix.edits {
+        isolation.extend(fix.isolation.iter().map(String::as_str));
+        for (&file, list) in &fix.edits {
+            let taken = edits.entry(file).or_default();
+            for e in list {
                 if !taken.contains(e) {
                     taken.push(e.clone());
                 }
@@ -214,10 +212,10 @@ type Scope = (Vec<String>, HashSet<String>);
 fn scopes(project: &Project, findings: &[Finding], chosen: &[usize]) -> Vec<Scope> {
     let mut out = Vec::new();
     for f in chosen.iter().map(|&i| &findings[i]) {
-        let Some(plan) = f.fix.as_ref().filter(|p| p.applicability < Applicability::Safe) else { continue };
+        let Some(fix) = f.fix.as_ref().filter(|p| p.applicability < Applicability::Safe) else { continue };
         let mut services = HashSet::new();
-        for fix in &plan.fixes {
-            let file = &project.files[fix.file];
+        for (&file_id, list) in &fix.edits {
+            let file = &project.files[file_id];
             let (Some(compose), Some(tree)) = (file.compose(), file.tree.as_ref()) else { continue };
             // A service's text runs from its key to the next key at its level or above, and no
             // further than the line the `services:` mapping ends on (an insertion after its
@@ -238,7 +236,7 @@ fn scopes(project: &Project, findings: &[Finding], chosen: &[usize]) -> Vec<Scop
             for s in &compose.services {
                 let start = s.name.span.start;
                 let end = bounds.iter().copied().find(|&x| x > start).unwrap_or(file.text.len());
-                if fix.edits.iter().any(|e| start <= e.range.start && e.range.start < end) {
+                if list.iter().any(|e| start <= e.range.start && e.range.start < end) {
                     services.insert(s.name.value.clone());
                 }
             }
@@ -261,12 +259,12 @@ pub fn fix(
 
 /// [`fix`], applying only the fix of the finding with key `only` when one is given (the
 /// editor's quick fix of one finding: the same passes and verification as `lint --fix`).
-pub fn fix_only(
+pub(crate) fn fix_only(
     ws: &mut Workspace,
     opts: &LoadOptions,
     settings: &Settings,
     required: Applicability,
-    only: Option<&Key>,
+    only: Option<&FindingKey>,
 ) -> Result<FixRun, Error> {
     let (mut project, mut findings) = load(ws, opts, settings)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();
@@ -298,8 +296,7 @@ pub fn fix_only(
                 let culprits = chosen
                     .iter()
                     .filter_map(|&i| {
-                        let files: Vec<FileId> =
-                            findings[i].fix.iter().flat_map(|p| &p.fixes).map(|fx| fx.file).collect();
+                        let files: Vec<FileId> = findings[i].fix.iter().flat_map(|fx| fx.files()).collect();
                         let whys: Vec<&str> = broken
                             .iter()
                             .filter(|(f, _)| files.contains(f))
@@ -336,8 +333,9 @@ pub fn fix_only(
             // A fix must resolve its finding: one that leaves it in place would be chosen again
             // next pass and apply again (a grant into a list `!reset` ignores, 50 times over).
             let (next_project, next_findings) = load(ws, opts, settings)?;
-            let count =
-                |list: &[Finding], p: &Project, k: &Key| list.iter().filter(|f| key(p, f) == *k).count();
+            let count = |list: &[Finding], p: &Project, k: &FindingKey| {
+                list.iter().filter(|f| key(p, f) == *k).count()
+            };
             let unresolved: Vec<(usize, String)> = chosen
                 .iter()
                 .filter(|&&i| {
@@ -370,15 +368,15 @@ pub fn fix_only(
         };
         for i in &chosen {
             let f = &findings[*i];
-            let plan = f.fix.as_ref();
+            let fix = f.fix.as_ref();
             applied.push(Applied {
                 code: f.code,
                 name: f.name,
                 path: project.files[f.primary.file].path.clone(),
                 message: f.message.clone(),
                 subject: f.subject.clone(),
-                title: plan.map(|p| p.title.clone()).unwrap_or_default(),
-                note: plan.and_then(|p| p.note.clone()),
+                title: fix.map(|p| p.title.clone()).unwrap_or_default(),
+                note: fix.and_then(|p| p.note.clone()),
             });
         }
         for (file, new) in texts {
@@ -389,10 +387,8 @@ pub fn fix_only(
     // A finding whose fix was refused says so, rather than offering it again.
     for f in &mut findings {
         let Some(why) = blocked.get(&fix_key(&project, f)) else { continue };
-        if let Some(plan) = &mut f.fix {
-            plan.title = format!("{} (refused: {why})", plan.title);
-            plan.applicability = Applicability::DisplayOnly;
-            plan.fixes.clear();
+        if let Some(fix) = &mut f.fix {
+            *fix = Fix::display_only(format!("{} (refused: {why})", fix.title));
         }
     }
     if !converged {
@@ -418,8 +414,7 @@ fn changes(mut originals: BTreeMap<String, String>, current: BTreeMap<String, St
 /// it is so far, the fixes that bring it one step closer, or none when the step is done.
 /// Steps are re-run on a fresh parse after each application, so they stay simple "ensure"
 /// rules and never hold stale offsets.
-pub(crate) type Step<'a> =
-    Box<dyn Fn(&Project) -> Result<Vec<crate::fix::Fix>, crate::fix::patch::Unfixable> + 'a>;
+pub(crate) type Step<'a> = Box<dyn Fn(&Project) -> Result<Option<Fix>, crate::fix::patch::Unfixable> + 'a>;
 
 /// How many times one step may apply before it is taken to loop.
 const MAX_STEP_ROUNDS: usize = 200;
@@ -442,17 +437,11 @@ pub(crate) fn apply_steps(
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     for step in steps {
         for round in 0.. {
-            let fixes = step(&project).map_err(|e| Error::Edit(e.0))?;
-            if fixes.is_empty() {
-                break;
-            }
+            let Some(fix) = step(&project).map_err(|e| Error::Edit(e.0))? else { break };
             if round >= MAX_STEP_ROUNDS {
                 return Err(Error::Edit("an edit did not settle; nothing was changed".into()));
             }
-            let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
-            for fix in fixes {
-                edits.entry(fix.file).or_default().extend(fix.edits);
-            }
+            let mut edits: BTreeMap<FileId, Vec<Edit>> = fix.edits;
             for (&file, list) in edits.iter_mut() {
                 if let Some(e) = untrusted(&project, file) {
                     let at = e.position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();

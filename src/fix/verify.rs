@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::diagnostic::Severity;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::Severity;
 use crate::model::compose::ResourceKind;
 use crate::model::{LoadOptions, Project};
 use crate::rules::{active, check_all};
@@ -129,7 +129,7 @@ fn declarations(
             let name = project.name_in(unit, file, &d.name.value);
             let name = name.exact().map_or_else(|| d.name.value.clone(), str::to_string);
             let value = |s: &Option<crate::model::compose::Spanned>| s.as_ref().map(|s| s.value.clone());
-            let content = d.content.as_ref().map(|c| hex(&crate::finding::value_hash(&c.value)));
+            let content = d.content.as_ref().map(|c| hex(&crate::diagnostic::value_hash(&c.value)));
             // A `file:` is relative to the file declaring it: the path it resolves to is the object.
             let path = d.file.as_ref().map(|f| {
                 project.facts_for(unit, file, &f.value).map_or_else(|| f.value.clone(), |(path, _)| path)

@@ -15,7 +15,7 @@ use crate::discover::Workspace;
 use crate::error::Error;
 
 /// Held while a run reads, fixes and writes; released on drop.
-pub struct RepoLock {
+pub(crate) struct RepoLock {
     _file: File,
     /// What undoing an earlier run's interrupted write did, a line per file (to print).
     pub(crate) recovered: Vec<String>,
@@ -46,7 +46,7 @@ fn journal_dir(ws: &Workspace) -> Option<PathBuf> {
 
 /// Takes the workspace's write lock, waiting for another run to finish; then undoes a
 /// multi-file write an earlier run was interrupted in, if there is one.
-pub fn lock(ws: &Workspace) -> Result<RepoLock, Error> {
+pub(crate) fn lock(ws: &Workspace) -> Result<RepoLock, Error> {
     let path = state_path(ws, ".lock");
     let fail = |e: std::io::Error| Error::Write {
         path: path.clone(),
@@ -242,7 +242,11 @@ pub fn write_atomic(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
 /// their old text back, and the error says which files hold which. Several files are recorded
 /// in the workspace's journal first, so a crash between renames is undone by the next run.
 /// The lock must be held: the journal it writes is the lock's to undo.
-pub fn write_all(ws: &Workspace, _lock: &RepoLock, changes: &[(&str, &str, &str)]) -> Result<(), Error> {
+pub(crate) fn write_all(
+    ws: &Workspace,
+    _lock: &RepoLock,
+    changes: &[(&str, &str, &str)],
+) -> Result<(), Error> {
     let journal = if changes.len() > 1 { journal_dir(ws) } else { None };
     write_journaled(&ws.root, journal.as_deref(), changes)
 }

@@ -15,20 +15,19 @@ use std::collections::HashMap;
 
 use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Uri, WorkspaceEdit};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{Snapshot, byte_range, diagnose, fix_all_kind, text};
+use crate::diagnostic::Applicability;
+use crate::diagnostic::Finding;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::Finding;
-use crate::fix::Applicability;
 use crate::fix::engine::{self, Change};
 use crate::model::Project;
-use crate::redact::Scrubber;
 use crate::rules::{active, check_all};
+use crate::secrets::mask::Scrubber;
 
 /// What a listed action carries until it is resolved. It names the finding by a digest of its
-/// identity (rule, file, message), so nothing of the message travels.
+/// identity ([`crate::diagnostic::FindingKey::digest`]), so nothing of the message or value travels.
 #[derive(Debug, Serialize, Deserialize)]
 struct Pending {
     uri: Uri,
@@ -39,9 +38,7 @@ struct Pending {
 }
 
 fn digest(project: &Project, f: &Finding) -> String {
-    let (code, path, message) = engine::key(project, f);
-    let hash = Sha256::digest(format!("{code}\0{path}\0{message}").as_bytes());
-    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    engine::key(project, f).digest()
 }
 
 /// The actions for a range of a document; with `lazy`, without their edits.
@@ -81,7 +78,7 @@ pub(super) fn code_actions(
                 || span.start > asked.end
                 || asked.start > span.end
                 || plan.applicability < Applicability::Unsafe
-                || plan.fixes.is_empty()
+                || plan.is_empty()
             {
                 continue;
             }

@@ -11,10 +11,10 @@ use lsp_types::{Diagnostic, DiagnosticSeverity, InitializeParams, NumberOrString
 
 use super::Snapshot;
 use super::text::Lines;
-use crate::finding::{FileId, Finding, Severity};
+use crate::diagnostic::{FileId, Finding, Severity};
 use crate::model::Project;
-use crate::redact::Scrubber;
 use crate::rules::{active, check_all};
+use crate::secrets::mask::Scrubber;
 
 /// The folder the editor opened (its first workspace folder, or the root it names).
 #[allow(deprecated)] // `root_uri` is what older clients send.
@@ -82,7 +82,7 @@ pub(super) fn publish(snapshot: &Snapshot, published: &mut Published) -> Vec<Not
         }
         Err(e) => {
             let det = crate::secrets::Detector::default();
-            let message = format!("minipaas: {}", crate::redact::scrub(&e.to_string(), &det));
+            let message = format!("minipaas: {}", crate::secrets::mask::scrub(&e.to_string(), &det));
             if published.error.as_ref() != Some(&message) {
                 published.error = Some(message.clone());
                 let params = lsp_types::ShowMessageParams { typ: lsp_types::MessageType::ERROR, message };
@@ -119,7 +119,7 @@ fn diagnostics(snapshot: &Snapshot) -> Result<BTreeMap<PathBuf, Vec<Diagnostic>>
     let findings = check_all(&project, &settings);
     let det = settings.redaction();
     let scrubber = Scrubber::for_project(&det, &project);
-    crate::redact::scrub_run(&scrubber, &mut [], &mut project.errors, &mut [], &mut []);
+    crate::secrets::mask::scrub_run(&scrubber, &mut [], &mut project.errors, &mut [], &mut []);
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     // Line starts, per file, found once however many diagnostics a file has.
     let mut lines: HashMap<FileId, Lines<'_>> = HashMap::new();

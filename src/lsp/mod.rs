@@ -96,7 +96,7 @@ impl Snapshot {
 
 /// Runs the server on standard input and output until the editor says `exit`: `Clean` after
 /// a `shutdown`, `Findings` (exit code 1) without one, as the specification asks.
-pub fn serve() -> Result<crate::commands::Outcome, Error> {
+pub(crate) fn serve() -> Result<crate::commands::Outcome, Error> {
     let (connection, io) = transport::stdio();
     let orderly = run(connection)?;
     io.join()?;
@@ -107,7 +107,7 @@ pub fn serve() -> Result<crate::commands::Outcome, Error> {
 const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// Runs the server on a connection; true when `exit` came after `shutdown`.
-pub fn run(connection: Connection) -> Result<bool, Error> {
+pub(crate) fn run(connection: Connection) -> Result<bool, Error> {
     let Some(params) = initialize(&connection)? else { return Ok(false) };
     let root = diagnose::root_of(&params);
     let debounce = params
@@ -334,7 +334,7 @@ fn answer(request: &Request, snapshot: &Snapshot, lazy: bool) -> Response {
             Ok(result) => Response::new_ok(id, result),
             Err(e) => {
                 let det = crate::secrets::Detector::default();
-                let message = format!("minipaas: {}", crate::redact::scrub(&e.to_string(), &det));
+                let message = format!("minipaas: {}", crate::secrets::mask::scrub(&e.to_string(), &det));
                 Response::new_err(id, ErrorCode::InternalError as i32, message)
             }
         }

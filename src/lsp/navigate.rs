@@ -15,13 +15,13 @@ use lsp_types::{
 };
 
 use super::{Snapshot, diagnose, text::Lines};
+use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::FileId;
 use crate::model::chains::Tool;
 use crate::model::compose::{Declaration, ResourceKind, split_version};
 use crate::model::{Project, Unit};
-use crate::redact::Scrubber;
+use crate::secrets::mask::Scrubber;
 
 /// The name under the cursor.
 struct Symbol {

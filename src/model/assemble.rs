@@ -7,9 +7,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::build::Listing;
 use super::units::{self, Origin, Plan};
 use super::{InputError, LoadOptions, Project, env_name};
+use crate::diagnostic::{FileId, Severity};
 use crate::discover::{Workspace, join_normalized, under};
 use crate::error::Error;
-use crate::finding::{FileId, Severity};
 
 impl Project {
     /// Finds, reads and groups everything under the workspace.

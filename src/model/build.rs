@@ -11,8 +11,8 @@ use super::manifest::Schema;
 use super::source::Content;
 use super::units::{Origin, Plan};
 use super::{Member, PathFacts, Project, Unit, env_name};
+use crate::diagnostic::{FileId, Severity};
 use crate::discover::{Workspace, join_normalized, parent};
-use crate::finding::{FileId, Severity};
 
 /// How many `include` hops are followed from a unit's own files.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -152,7 +152,7 @@ impl Project {
                 hides: Hidden::Anything,
                 message: format!(
                     "`{}` ({}) is not a Compose file found here",
-                    crate::redact::shown_path(raw),
+                    crate::secrets::mask::shown_path(raw),
                     plan.origin.describe()
                 ),
                 at: None,
@@ -297,7 +297,7 @@ impl Project {
                     Located::Missing(path) => {
                         let message = format!(
                             "`{}` is not a file in this repository; not followed",
-                            crate::redact::shown_path(&path)
+                            crate::secrets::mask::shown_path(&path)
                         );
                         self.problem(member.file, raw.span.clone(), message.clone(), Severity::Warning);
                         unit.unknowns.push(unknown(message));

@@ -21,7 +21,7 @@ pub enum Tool {
 
 /// One chain as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chain {
+pub(crate) struct Chain {
     /// The files, in order, as written (variables kept: `$X`, `${X}`, `$(X)`).
     pub files: Vec<String>,
     /// `--env-file`, if given.
@@ -35,7 +35,7 @@ pub struct Chain {
 }
 
 /// True when the text may hold a chain (most files do not): a cheap test before [`scan`].
-pub fn may_hold_chains(text: &[u8]) -> bool {
+pub(crate) fn may_hold_chains(text: &[u8]) -> bool {
     memmem::find(text, b"compose").is_some()
         || memmem::find(text, b"COMPOSE_FILE").is_some()
         || memmem::find(text, b"stack").is_some()
@@ -43,16 +43,16 @@ pub fn may_hold_chains(text: &[u8]) -> bool {
 
 /// Every chain in a script's text, with the variables the script itself assigns
 /// (`FILE = a.yml` in a Makefile, `FILE=a.yml` in a shell script) put in.
-pub fn scan(text: &str) -> Vec<Chain> {
+pub(crate) fn scan(text: &str) -> Vec<Chain> {
     scan_lines(&logical_lines(text))
 }
 
 /// Every chain in the string values of a YAML file (a CI workflow's `run:`, a GitLab
 /// `script:` item folded over several lines), and every `COMPOSE_FILE: a:b` it sets; `None`
 /// when the text is not YAML (it is then read line by line).
-pub fn scan_yaml(text: &str) -> Option<Vec<Chain>> {
-    let tree = crate::yaml::Tree::parse(text).ok()?;
-    let index = crate::lines::LineIndex::new(text);
+pub(crate) fn scan_yaml(text: &str) -> Option<Vec<Chain>> {
+    let tree = crate::model::yaml::Tree::parse(text).ok()?;
+    let index = crate::model::lines::LineIndex::new(text);
     let mut lines = Vec::new();
     for id in 0..tree.node_count() {
         let Some(value) = tree.scalar(id) else { continue };
@@ -380,7 +380,7 @@ fn compose_file_assignment(words: &[String], i: usize) -> Option<(String, usize)
 
 /// A `COMPOSE_FILE` value's files: separated by `COMPOSE_PATH_SEPARATOR` when it is set, else
 /// by `:` (`;` on Windows, so a value with `;` and no `:` uses that).
-pub fn split_compose_file(value: &str, separator: Option<&str>) -> Vec<String> {
+pub(crate) fn split_compose_file(value: &str, separator: Option<&str>) -> Vec<String> {
     let default = if value.contains(';') && !value.contains(':') { ";" } else { ":" };
     let sep = separator.filter(|s| !s.is_empty()).unwrap_or(default);
     value.split(sep).map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()

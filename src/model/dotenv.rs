@@ -17,7 +17,7 @@ pub struct DotEnv {
 
 /// Parses the text of a `.env` file; lines it cannot read are skipped, as Compose's reader
 /// reports them and stops, which a linter should not.
-pub fn parse(text: &str) -> DotEnv {
+pub(crate) fn parse(text: &str) -> DotEnv {
     let mut out = DotEnv::default();
     let mut lines = text.split('\n').enumerate().peekable();
     while let Some((n, raw)) = lines.next() {

@@ -21,11 +21,11 @@ use super::build::Located;
 use super::chains::Tool;
 use super::compose::{Reference, ResourceKind, Service};
 use super::interp::{self, Name};
+use crate::diagnostic::FileId;
 use crate::discover::{Workspace, parent};
-use crate::finding::FileId;
 
 /// Index of a variable set in [`Project::vars`].
-pub type VarsId = usize;
+pub(crate) type VarsId = usize;
 
 /// How many `extends` hops are followed from one service.
 const MAX_EXTENDS_DEPTH: usize = 32;
@@ -246,7 +246,7 @@ impl Project {
                 Located::Missing(path) => Err((
                     format!(
                         "`extends` names `{}`, which is not a file in this repository",
-                        crate::redact::shown_path(&path)
+                        crate::secrets::mask::shown_path(&path)
                     ),
                     true,
                 )),

@@ -25,7 +25,7 @@ pub(super) enum Recipe {
 }
 
 /// What a commit's changes led to.
-pub enum Step {
+pub(crate) enum Step {
     /// Nothing a unit reads changed.
     Same,
     /// The repository was surveyed and grouped again: the whole project.
@@ -39,17 +39,17 @@ pub enum Step {
 /// Reads the blobs of changed files the survey would read: the part of a step that needs
 /// only git, run ahead of the model on another thread. (Parsing stays with the model: what a
 /// thread allocates is best freed by that thread.)
-pub struct BlobReader {
+pub(crate) struct BlobReader {
     globs: Globs,
 }
 
 /// Blobs read ahead, by path.
-pub struct Fetched(Vec<(String, Ready)>);
+pub(crate) struct Fetched(Vec<(String, Ready)>);
 
 impl BlobReader {
     /// Reads every changed file the survey would read (`skip`: none, for a commit the model
     /// loads whole anyway, on several threads).
-    pub fn fetch(&self, trees: &Trees, changes: &[crate::discover::Change], skip: bool) -> Fetched {
+    pub(crate) fn fetch(&self, trees: &Trees, changes: &[crate::discover::Change], skip: bool) -> Fetched {
         if skip {
             return Fetched(Vec::new());
         }
@@ -63,7 +63,7 @@ impl BlobReader {
 }
 
 /// The loader `--history` moves from commit to commit.
-pub struct Regrouping {
+pub(crate) struct Regrouping {
     opts: LoadOptions,
     globs: Globs,
     cache: BlobCache,
@@ -80,7 +80,7 @@ pub struct Regrouping {
 
 impl Regrouping {
     /// A loader with the run's options (`--include`, `--exclude`, configured projects).
-    pub fn new(opts: &LoadOptions) -> Result<Regrouping, Error> {
+    pub(crate) fn new(opts: &LoadOptions) -> Result<Regrouping, Error> {
         Ok(Regrouping {
             opts: opts.clone(),
             globs: Globs::new(opts)?,
@@ -93,13 +93,13 @@ impl Regrouping {
     }
 
     /// What reads the blobs a commit changed, on another thread.
-    pub fn reader(&self) -> BlobReader {
+    pub(crate) fn reader(&self) -> BlobReader {
         BlobReader { globs: self.globs.clone() }
     }
 
     /// The project after `ws` moved to a commit (see [`Workspace::apply`]) that changed the
     /// paths `changed`; `ready` holds those blobs read ahead by a [`BlobReader`].
-    pub fn step(&mut self, ws: &Workspace, changed: &[String], ready: Fetched) -> Result<Step, Error> {
+    pub(crate) fn step(&mut self, ws: &Workspace, changed: &[String], ready: Fetched) -> Result<Step, Error> {
         let mut regroup = !self.loaded;
         let mut touched = Vec::new();
         let mut ready: HashMap<String, Ready> = ready.0.into_iter().collect();

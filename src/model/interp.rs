@@ -10,11 +10,11 @@
 use std::collections::BTreeMap;
 
 /// Variable names to values.
-pub type Vars = BTreeMap<String, String>;
+pub(crate) type Vars = BTreeMap<String, String>;
 
 /// A piece of a scalar: literal text, or a variable reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece {
+pub(crate) enum Piece {
     /// Text as written (`$$` already turned into `$`), with its byte range in the decoded value.
     Literal(String, std::ops::Range<usize>),
     /// `$VAR` or `${VAR[op arg]}`.
@@ -31,7 +31,7 @@ pub enum Piece {
 }
 
 /// Splits a scalar into literal text and variable references. Malformed `${` is kept literal.
-pub fn pieces(s: &str) -> Vec<Piece> {
+pub(crate) fn pieces(s: &str) -> Vec<Piece> {
     let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut lit = String::new();
@@ -147,7 +147,7 @@ fn braced(s: &str, start: usize) -> Option<(String, String, String, std::ops::Ra
 /// Resolves every variable in `s` against `vars`, defaults included (`${X:-d}` is `d` when the
 /// repository does not set `X`); `None` if one cannot be resolved. For paths, where a default
 /// names what the repository holds.
-pub fn resolve(s: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+pub(crate) fn resolve(s: &str, vars: &BTreeMap<String, String>) -> Option<String> {
     resolve_depth(s, vars, 0, false)
 }
 
@@ -274,7 +274,7 @@ impl std::fmt::Display for Name {
 
 /// Resolves `s` against `vars`: the name, or the pattern of what it could be. A variable the
 /// repository does not set is unknown, default or not.
-pub fn name(s: &str, vars: &BTreeMap<String, String>) -> Name {
+pub(crate) fn name(s: &str, vars: &BTreeMap<String, String>) -> Name {
     if let Some(exact) = resolve_strict(s, vars) {
         return Name::Exact(exact);
     }

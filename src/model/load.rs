@@ -13,11 +13,11 @@ use super::dotenv::{self, DotEnv};
 use super::source::{Content, InputError, Loaded, SourceFile, read_source};
 use super::units::FoundChain;
 use super::{LoadOptions, Project};
+use crate::diagnostic::{FileId, Severity};
 use crate::discover::names::{Kind, classify};
 use crate::discover::sniff::Shape;
 use crate::discover::{ReadError, Workspace};
 use crate::error::Error;
-use crate::finding::{FileId, Severity};
 
 /// What the survey of the repository found.
 #[derive(Debug, Default)]

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::model::compose::{ShapeError, Spanned};
-use crate::yaml::{NodeId, Tree};
+use crate::model::yaml::{NodeId, Tree};
 
 /// The names a manifest may have.
-pub const MANIFEST_NAMES: [&str; 2] = ["minipaas.yaml", "minipaas.yml"];
+pub(crate) const MANIFEST_NAMES: [&str; 2] = ["minipaas.yaml", "minipaas.yml"];
 
 /// Which schema a file list came from; it decides what paths are relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,23 +6,26 @@
 
 mod assemble;
 mod build;
-pub mod chains;
-pub mod compose;
-pub mod dotenv;
-pub mod effective;
+pub(crate) mod chains;
+pub(crate) mod compose;
+pub(crate) mod dotenv;
+pub(crate) mod effective;
 mod history;
-pub mod interp;
+pub(crate) mod interp;
+pub(crate) mod lines;
 mod load;
-pub mod manifest;
+pub(crate) mod manifest;
 mod source;
-pub mod units;
+pub(crate) mod units;
+pub(crate) mod yaml;
 
 use std::collections::HashMap;
 
-pub use effective::{Def, EffectiveService, Hidden, Ref, Unknown, VarsId};
-pub use history::{BlobReader, Fetched, Regrouping, Step};
-pub use source::{Content, InputError, SourceFile};
-pub use units::{Origin, Skipped};
+pub(crate) use effective::{Def, EffectiveService, Hidden, Unknown, VarsId};
+pub(crate) use history::{Regrouping, Step};
+pub use source::InputError;
+pub(crate) use source::{Content, SourceFile};
+pub(crate) use units::{Origin, Skipped};
 
 use chains::Tool;
 use compose::{Declaration, ResourceKind, Service, Spanned};
@@ -30,8 +33,8 @@ use dotenv::DotEnv;
 use interp::{Name, Vars};
 use source::Loaded;
 
+use crate::diagnostic::FileId;
 use crate::discover::{join_normalized, parent};
-use crate::finding::FileId;
 
 /// A set of files deployed together, and what Compose makes of them.
 #[derive(Debug, Clone)]
@@ -442,7 +445,7 @@ impl Project {
 }
 
 /// An env's name: its folder relative to the root (`.` for the root itself).
-pub fn env_name(manifest_path: &str) -> String {
+pub(crate) fn env_name(manifest_path: &str) -> String {
     let dir = parent(manifest_path);
     if dir.is_empty() { ".".into() } else { dir.into() }
 }

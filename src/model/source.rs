@@ -7,10 +7,10 @@ use std::sync::OnceLock;
 
 use super::compose::Compose;
 use super::manifest::Manifest;
+use crate::diagnostic::{FileId, Severity};
 use crate::discover::ReadError;
-use crate::finding::{FileId, Severity};
-use crate::lines::LineIndex;
-use crate::yaml::Tree;
+use crate::model::lines::LineIndex;
+use crate::model::yaml::Tree;
 
 /// What a file turned out to be.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct SourceFile {
     /// Line starts, built the first time a position is asked for.
     lines: OnceLock<LineIndex>,
     /// How the text is laid out, learnt the first time a fix needs it.
-    layout: OnceLock<crate::yaml::Layout>,
+    layout: OnceLock<crate::model::yaml::Layout>,
 }
 
 impl SourceFile {
@@ -55,7 +55,7 @@ impl SourceFile {
 
     /// The text's layout, learnt by `learn` the first time (a file with thousands of fixes
     /// learns it once).
-    pub fn layout(&self, learn: impl FnOnce() -> crate::yaml::Layout) -> crate::yaml::Layout {
+    pub fn layout(&self, learn: impl FnOnce() -> crate::model::yaml::Layout) -> crate::model::yaml::Layout {
         *self.layout.get_or_init(learn)
     }
 
@@ -174,7 +174,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, (String, Option<usize>)> {
 fn byte_line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let text = String::from_utf8_lossy(before);
-    crate::lines::line_col(&text, text.len())
+    crate::model::lines::line_col(&text, text.len())
 }
 
 #[cfg(test)]

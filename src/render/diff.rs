@@ -6,10 +6,14 @@ use std::io::Write;
 use similar::TextDiff;
 
 use crate::fix::engine::Change;
-use crate::redact::{Scrubber, Shape, mask_with};
+use crate::secrets::mask::{Scrubber, Shape, mask_with};
 
 /// Writes one unified diff per changed file.
-pub fn render(changes: &[Change], scrubber: &Scrubber<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(
+    changes: &[Change],
+    scrubber: &Scrubber<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let det = scrubber.detector();
     for change in changes {
         let (before, after) = {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{Report, position};
-use crate::finding::Severity;
+use crate::diagnostic::Severity;
 
 /// Escapes an annotation's message.
 fn data(s: &str) -> String {
@@ -16,7 +16,7 @@ fn property(s: &str) -> String {
 }
 
 /// Writes one annotation per finding and input problem.
-pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for e in &report.project.errors {
         let kind = if e.severity == Severity::Error { "error" } else { "warning" };
         let at = e.position.map(|(l, c)| format!(",line={l},col={c}")).unwrap_or_default();

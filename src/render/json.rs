@@ -6,11 +6,11 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Report, Summary, position};
-use crate::finding::{Label, Severity};
-use crate::fix::Applicability;
+use crate::diagnostic::Applicability;
+use crate::diagnostic::{Label, Severity};
 
 /// The current version of the JSON shape.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -95,7 +95,7 @@ fn location<'a>(report: &'a Report<'_>, label: &Label) -> LocationV1<'a> {
 }
 
 /// Writes the JSON document and a newline.
-pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let findings = crate::rules::active(report.findings)
         .map(|f| FindingV1 {
             code: f.code,

@@ -5,20 +5,20 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Severity};
-use crate::fix::Applicability;
+use crate::diagnostic::Applicability;
+use crate::diagnostic::{Finding, Severity};
 use crate::fix::engine::Applied;
 use crate::model::Project;
 
-pub mod diff;
-pub mod github;
+pub(crate) mod diff;
+pub(crate) mod github;
 pub(crate) mod history;
-pub mod json;
-pub mod progress;
-pub mod sarif;
+pub(crate) mod json;
+pub(crate) mod progress;
+pub(crate) mod sarif;
 mod source;
-pub mod text;
-pub mod units;
+pub(crate) mod text;
+pub(crate) mod units;
 
 /// Output formats of `minipaas lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,7 +46,7 @@ pub struct Report<'a> {
     /// Fixes refused or reverted by `--fix`, and why.
     pub fix_problems: &'a [String],
     /// What masks snippets beyond the structure: the project's credential values.
-    pub scrubber: &'a crate::redact::Scrubber<'a>,
+    pub scrubber: &'a crate::secrets::mask::Scrubber<'a>,
 }
 
 /// Counts for the summary line and `--format json`.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::discover::Reads;
 
 /// A running progress line; stops when dropped.
-pub struct Progress {
+pub(crate) struct Progress {
     done: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -19,7 +19,7 @@ pub struct Progress {
 impl Progress {
     /// Shows the count of `reads` on `out` after a second, until dropped; nothing without a
     /// writer.
-    pub fn start(reads: Reads, out: Option<Box<dyn Write + Send>>) -> Progress {
+    pub(crate) fn start(reads: Reads, out: Option<Box<dyn Write + Send>>) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let thread = out.map(|mut out| {
             let done = Arc::clone(&done);

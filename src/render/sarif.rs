@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::{Report, position};
-use crate::finding::{Finding, Label, Severity};
+use crate::diagnostic::{Finding, Label, Severity};
 use crate::rules::RULES;
 
 fn level(s: Severity) -> &'static str {
@@ -41,7 +41,7 @@ fn result(report: &Report<'_>, f: &Finding) -> Value {
         "level": level(f.severity),
         "message": { "text": text },
         "locations": [location(report, &f.primary)],
-        "partialFingerprints": { "minipaas/v1": f.fingerprint(path) },
+        "partialFingerprints": { "minipaas/v1": f.key(path).fingerprint() },
     });
     if !f.related.is_empty() {
         r["relatedLocations"] = f
@@ -62,21 +62,22 @@ fn result(report: &Report<'_>, f: &Finding) -> Value {
     if !f.units.is_empty() {
         r["properties"] = json!({ "units": f.units });
     }
-    if let Some(plan) = f.fix.as_ref().filter(|p| !p.fixes.is_empty()) {
-        let changes: Vec<Value> = plan
-            .fixes
+    if let Some(fix) = f.fix.as_ref().filter(|p| !p.is_empty()) {
+        let changes: Vec<Value> = fix
+            .edits
             .iter()
-            .map(|fix| {
+            .filter(|(_, edits)| !edits.is_empty())
+            .map(|(&file, edits)| {
                 json!({
-                    "artifactLocation": { "uri": uri(&report.project.files[fix.file].path) },
-                    "replacements": fix.edits.iter().map(|e| json!({
+                    "artifactLocation": { "uri": uri(&report.project.files[file].path) },
+                    "replacements": edits.iter().map(|e| json!({
                         "deletedRegion": { "byteOffset": e.range.start, "byteLength": e.range.end - e.range.start },
                         "insertedContent": { "text": e.replacement },
                     })).collect::<Vec<_>>(),
                 })
             })
             .collect();
-        r["fixes"] = json!([{ "description": { "text": format!("{} ({})", plan.title, plan.applicability.as_str()) }, "artifactChanges": changes }]);
+        r["fixes"] = json!([{ "description": { "text": format!("{} ({})", fix.title, fix.applicability.as_str()) }, "artifactChanges": changes }]);
     }
     r
 }
@@ -96,7 +97,7 @@ fn uri(path: &str) -> String {
 }
 
 /// Writes the SARIF log.
-pub fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {

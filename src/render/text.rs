@@ -8,9 +8,9 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, So
 use super::source::Masked;
 
 use super::{Report, TextOptions, fix_hint};
-use crate::finding::{Finding, Label, Severity};
+use crate::diagnostic::{Finding, Label, Severity};
 use crate::model::{Content, InputError};
-use crate::redact::{Shape, mask_parsed, mask_with};
+use crate::secrets::mask::{Shape, mask_parsed, mask_with};
 
 /// One report as miette draws it.
 #[derive(Debug)]
@@ -157,7 +157,7 @@ fn shown_error(sources: &mut Sources<'_>, e: &InputError) -> Shown {
 }
 
 /// Writes every input problem and finding, then the summary (unless quiet).
-pub fn render(report: &Report<'_>, options: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(report: &Report<'_>, options: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
     let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut sources = Sources { report, masked: Default::default() };

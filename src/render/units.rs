@@ -9,7 +9,7 @@ use crate::model::chains::Tool;
 use crate::model::{Project, Unit};
 
 /// The current version of the JSON shape.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -81,7 +81,7 @@ fn unknowns<'a>(project: &'a Project, unit: &'a Unit) -> Vec<ProblemV1<'a>> {
 }
 
 /// Text: one block per unit.
-pub fn text(project: &Project, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn text(project: &Project, out: &mut dyn Write) -> std::io::Result<()> {
     for unit in &project.units {
         writeln!(out, "{}", unit.label)?;
         writeln!(out, "  why: {}; deployed with {}", unit.origin.describe(), tool(unit.tool))?;
@@ -124,7 +124,7 @@ pub fn text(project: &Project, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// JSON, version [`VERSION`].
-pub fn json(project: &Project, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn json(project: &Project, out: &mut dyn Write) -> std::io::Result<()> {
     let units = project
         .units
         .iter()

@@ -1,20 +1,19 @@
 //! MP005 committed-secret-file: a secret's value lives in a file that git tracks.
 
-use super::{Rule, RuleMeta, finding, plan};
-use crate::finding::{Finding, Severity};
-use crate::fix::Applicability;
+use super::helpers::InUnits;
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Finding, Fix, Subject};
 use crate::model::Project;
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP005.
-pub(super) struct CommittedSecretFile;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP005",
-    name: "committed-secret-file",
-    summary: "a secret's `file:` (or an env_file with credentials) is tracked by git",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP005.
+    CommittedSecretFile {
+        code: "MP005",
+        name: "committed-secret-file",
+        summary: "a secret's `file:` (or an env_file with credentials) is tracked by git",
+        severity: Error,
+        doc: r#"## What it does
 Reports a top-level secret whose `file:` points at a file (or a folder holding files) that
 git tracks; an `env_file:` that git tracks and that sets a credential-named variable
 (PASSWORD, TOKEN, API_KEY, ...) to a literal value; and the same for an env file read for
@@ -50,14 +49,11 @@ has been published.
 No automatic fix: removing the file from git does not unpublish it, and the value must be
 rotated by a person.
 "#,
-};
+    }
+}
 
 impl Rule for CommittedSecretFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, det: &Detector, out: &mut Vec<Finding>) {
         if !project.git {
             return;
         }
@@ -76,7 +72,7 @@ impl Rule for CommittedSecretFile {
                             .and_then(|&r| t.own_entries(r).first().map(|e| t.node(e.key).span.clone()))
                     })
                     .unwrap_or(0..0);
-                if let Some(f) = interpolation_file(project, settings, unit, first, EnvPath::Root(path), at)
+                if let Some(f) = interpolation_file(project, det, unit, first, EnvPath::Root(path), at)
                     && reported.insert(f.subject.clone())
                 {
                     out.push(f);
@@ -94,33 +90,29 @@ impl Rule for CommittedSecretFile {
                     if !facts.tracked {
                         continue;
                     }
-                    let mut f = finding(
-                        &META,
-                        Some(unit),
-                        file,
-                        raw.span.clone(),
-                        "tracked by git",
-                        format!(
-                            "secret `{}` is read from `{path}`, which git tracks: its value is committed",
-                            decl.name.value
-                        ),
-                    );
-                    f.subject = format!("secret {}", decl.name.value);
-                    f.help = Some(format!(
-                        "run `git rm --cached {path}`, add it to .gitignore, rotate the value, and declare the secret `external: true` (create it with `minipaas secret create`)"
-                    ));
                     let title = format!(
                         "Stop tracking `{path}` (`git rm --cached {path}`), add it to .gitignore, and rotate the value"
                     );
-                    f.fix = Some(plan(title, Applicability::DisplayOnly, Vec::new(), None));
-                    out.push(f);
+                    let message = format!(
+                        "secret `{}` is read from `{path}`, which git tracks: its value is committed",
+                        decl.name.value
+                    );
+                    let f = META
+                        .finding(Subject::SecretFile(decl.name.value.clone()), message)
+                        .at(file, raw.span.clone(), "tracked by git")
+                        .in_unit(unit)
+                        .help(format!(
+                            "run `git rm --cached {path}`, add it to .gitignore, rotate the value, and declare the secret `external: true` (create it with `minipaas secret create`)"
+                        ))
+                        .fix(Fix::display_only(title));
+                    out.push(f.build());
                 }
                 // `env_file`s of `include` entries: Compose reads them for interpolation.
                 for include in &compose.includes {
                     for raw in &include.env_files {
                         if let Some(f) = interpolation_file(
                             project,
-                            settings,
+                            det,
                             unit,
                             file,
                             EnvPath::Written(&raw.value),
@@ -139,26 +131,23 @@ impl Rule for CommittedSecretFile {
                         let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else {
                             continue;
                         };
-                        let keys = settings.detector().env_file_credentials(text);
+                        let keys = det.env_file_credentials(text);
                         if keys.is_empty() {
                             continue;
                         }
-                        let mut f = finding(
-                            &META,
-                            Some(unit),
-                            file,
-                            raw.span.clone(),
-                            "tracked by git",
-                            format!(
-                                "env file `{path}` of service `{}` is tracked by git and sets {}",
-                                service.name.value,
-                                keys.join(", ")
-                            ),
+                        let message = format!(
+                            "env file `{path}` of service `{}` is tracked by git and sets {}",
+                            service.name.value,
+                            keys.join(", ")
                         );
-                        f.subject = format!("env_file {path}");
-                        f.help = Some(format!(
-                            "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"
-                        ));
+                        let f = META
+                            .finding(Subject::EnvFile(path.clone()), message)
+                            .at(file, raw.span.clone(), "tracked by git")
+                            .in_unit(unit)
+                            .help(format!(
+                                "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"
+                            ))
+                            .build();
                         // An env file also read for interpolation is reported once.
                         if reported.insert(f.subject.clone()) {
                             out.push(f);
@@ -180,7 +169,7 @@ enum EnvPath<'a> {
 /// include's `env_file`): tracked and setting a credential-named variable to a literal.
 fn interpolation_file(
     project: &Project,
-    settings: &Settings,
+    det: &Detector,
     unit: &crate::model::Unit,
     file: usize,
     at: EnvPath<'_>,
@@ -194,7 +183,6 @@ fn interpolation_file(
         return None;
     }
     let env = project.dotenv(&path)?;
-    let det = settings.detector();
     // `DB_SECRET=db_password` names a secret for `secrets: ["${DB_SECRET}"]`: a value that is
     // the name of a secret or config declared in the repository is a name, not a credential.
     let declared = |v: &str| {
@@ -216,17 +204,14 @@ fn interpolation_file(
     if keys.is_empty() {
         return None;
     }
-    let mut f = finding(
-        &META,
-        Some(unit),
-        file,
-        span,
-        "reads a tracked env file",
-        format!("env file `{path}`, read for interpolation, is tracked by git and sets {}", keys.join(", ")),
-    );
-    f.subject = format!("env_file {path}");
-    f.help = Some(format!(
-        "keep credentials out of `{path}`: move them to secrets (`minipaas secret create`), commit an example file instead (`git rm --cached {path}`), and rotate them"
-    ));
-    Some(f)
+    let message =
+        format!("env file `{path}`, read for interpolation, is tracked by git and sets {}", keys.join(", "));
+    let f = META
+        .finding(Subject::EnvFile(path.clone()), message)
+        .at(file, span, "reads a tracked env file")
+        .in_unit(unit)
+        .help(format!(
+            "keep credentials out of `{path}`: move them to secrets (`minipaas secret create`), commit an example file instead (`git rm --cached {path}`), and rotate them"
+        ));
+    Some(f.build())
 }

@@ -2,23 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
-use crate::finding::{FileId, Finding, Label, Severity};
-use crate::fix::patch::Unfixable;
-use crate::fix::{Applicability, Fix};
+use super::helpers::InUnits;
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Applicability, FileId, Finding, Fix, Subject};
+use crate::fix::patch::{Unfixable, with_patcher};
 use crate::model::Project;
 use crate::model::compose::{Reference, ResourceKind, Service};
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP008.
-pub(super) struct ConflictingSecretTarget;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP008",
-    name: "conflicting-secret-target",
-    summary: "two secrets (or configs) of one service are mounted at the same target",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP008.
+    ConflictingSecretTarget {
+        code: "MP008",
+        name: "conflicting-secret-target",
+        summary: "two secrets (or configs) of one service are mounted at the same target",
+        severity: Error,
+        doc: r#"## What it does
 Collects each service's `secrets:` (and `configs:`) as deployed: across the files of the
 lint unit and through `extends`, where a later entry replaces an earlier one with the same
 key (its `target` for `docker compose`, its `source` for `docker stack deploy` and MiniPaaS,
@@ -57,9 +56,9 @@ services:
 The fix keeps the last reference for the target and removes the earlier ones. It is unsafe:
 the service then reads the other version, which must exist in Swarm.
 "#,
-};
+    }
+}
 
-/// Per service name: its references by (kind, source), a later file's entry replacing an earlier.
 /// Removes the reference that comes first, in its own definition.
 fn remove_first(
     project: &Project,
@@ -68,22 +67,16 @@ fn remove_first(
     r: &Reference,
     kind: ResourceKind,
     source: &str,
-) -> Result<crate::finding::FixPlan, Unfixable> {
+) -> Result<Fix, Unfixable> {
     let node = def.node.ok_or_else(|| Unfixable("the service has no mapping".into()))?;
     let edits =
         with_patcher(project, file, |p| p.remove_reference(node, &def.name.value, kind.key(), r.node))?;
     let title = format!("Remove the earlier reference to `{source}` from service `{}`", def.name.value);
-    let fix =
-        Fix { title: title.clone(), applicability: Applicability::Unsafe, file, edits, isolation: None };
-    Ok(plan(title, Applicability::Unsafe, vec![fix], None))
+    Ok(Fix::new(title, Applicability::Unsafe, file, edits))
 }
 
 impl Rule for ConflictingSecretTarget {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         for unit in &project.units {
             for service in &unit.services {
                 for kind in [ResourceKind::Secret, ResourceKind::Config] {
@@ -102,39 +95,33 @@ impl Rule for ConflictingSecretTarget {
                             continue;
                         };
                         let name = &service.name;
-                        let mut f = finding(
-                            &META,
-                            Some(unit),
-                            def.file,
-                            written.item.clone(),
-                            "same target",
-                            if first_source == source {
-                                format!(
-                                    "service `{name}` mounts {} `{source}` twice at `{target}`",
-                                    kind.noun()
-                                )
-                            } else {
-                                format!(
-                                    "service `{name}` mounts {} `{source}` at `{target}`, where `{first_source}` is already mounted",
-                                    kind.noun()
-                                )
-                            },
-                        );
-                        f.subject = format!("{name}/{target}");
-                        f.related.push(Label {
-                            file: *first_file,
-                            span: first.item.clone(),
-                            note: "first mounted here".into(),
-                        });
-                        f.help = Some(format!(
-                            "keep one {} per target; after a rotation keep the newest version only",
-                            kind.noun()
-                        ));
-                        offer(
-                            &mut f,
-                            remove_first(project, *first_file, first_def, first, kind, first_source),
-                        );
-                        out.push(f);
+                        let message = if first_source == source {
+                            format!("service `{name}` mounts {} `{source}` twice at `{target}`", kind.noun())
+                        } else {
+                            format!(
+                                "service `{name}` mounts {} `{source}` at `{target}`, where `{first_source}` is already mounted",
+                                kind.noun()
+                            )
+                        };
+                        let subject = Subject::Service { service: name.clone(), name: target.clone() };
+                        let f = META
+                            .finding(subject, message)
+                            .at(def.file, written.item.clone(), "same target")
+                            .in_unit(unit)
+                            .related(*first_file, first.item.clone(), "first mounted here")
+                            .help(format!(
+                                "keep one {} per target; after a rotation keep the newest version only",
+                                kind.noun()
+                            ))
+                            .try_fix(remove_first(
+                                project,
+                                *first_file,
+                                first_def,
+                                first,
+                                kind,
+                                first_source,
+                            ));
+                        out.push(f.build());
                     }
                 }
             }

@@ -2,22 +2,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Rule, RuleMeta, finding, grant_fixes, offer, plan};
-use crate::finding::{Finding, Severity};
-use crate::fix::Applicability;
+use super::helpers::{InUnits, grant_fix};
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Project;
 use crate::model::compose::{EnvVar, ResourceKind};
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP009.
-pub(super) struct FileEnvWithoutSecret;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP009",
-    name: "file-env-without-secret",
-    summary: "an `X_FILE: /run/secrets/NAME` variable's service is not granted a secret at NAME",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP009.
+    FileEnvWithoutSecret {
+        code: "MP009",
+        name: "file-env-without-secret",
+        summary: "an `X_FILE: /run/secrets/NAME` variable's service is not granted a secret at NAME",
+        severity: Error,
+        doc: r#"## What it does
 For every `environment` variable whose name ends in `_FILE` and whose value is a path under
 `/run/secrets/`, checks that the service (as deployed: all its definitions in the lint unit
 and what it `extends`) mounts a secret at that path (`target:`, or the source name in short
@@ -56,14 +55,11 @@ The fix references the declared secret named NAME (or its only versioned `NAME.<
 mounted at NAME), declaring `NAME` as `external: true` when nothing declares it. It is
 unsafe: the service then needs that secret to exist in Swarm.
 "#,
-};
+    }
+}
 
 impl Rule for FileEnvWithoutSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         for unit in project.units.iter().filter(|u| !u.may_use_more()) {
             for service in &unit.services {
                 let name = service.name.as_str();
@@ -120,35 +116,27 @@ impl Rule for FileEnvWithoutSecret {
                     {
                         continue;
                     }
-                    let mut f = finding(
-                        &META,
-                        Some(unit),
-                        def.file,
-                        value.span.clone(),
-                        "nothing is mounted here",
-                        format!(
-                            "`{key}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there"
-                        ),
+                    let message = format!(
+                        "`{key}` points at /run/secrets/{secret}, but service `{name}` is not granted a secret there"
                     );
-                    f.subject = format!("{name}/{key}");
-                    f.help = Some(format!(
-                        "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
-                    ));
+                    let subject = Subject::Service { service: name.to_string(), name: key.to_string() };
+                    let f = META
+                        .finding(subject, message)
+                        .at(def.file, value.span.clone(), "nothing is mounted here")
+                        .in_unit(unit)
+                        .help(format!(
+                            "grant it: add `{secret}` to the service's `secrets:` (or run `minipaas secret create --name {secret} --for {name}`)"
+                        ));
                     // The grant goes in the service's own definition, never in a shared one.
                     let own = service.defs.iter().rev().find(|d| !d.extended);
-                    let result = match own.and_then(|d| Some((d.file, project.service_def(d)?))) {
-                        Some((file, written)) => {
-                            grant_fixes(project, unit, file, written, secret).map(|fixes| {
-                                let title = format!("Grant secret `{secret}` to service `{name}`");
-                                plan(title, Applicability::Unsafe, fixes, None)
-                            })
-                        }
+                    let fix = match own.and_then(|d| Some((d.file, project.service_def(d)?))) {
+                        Some((file, written)) => grant_fix(project, unit, file, written, secret)
+                            .map(|fix| fix.titled(format!("Grant secret `{secret}` to service `{name}`"))),
                         None => Err(crate::fix::patch::Unfixable(format!(
                             "service `{name}` has no definition of its own"
                         ))),
                     };
-                    offer(&mut f, result);
-                    out.push(f);
+                    out.push(f.try_fix(fix).build());
                 }
             }
         }

@@ -2,23 +2,22 @@
 
 use std::collections::HashMap;
 
-use super::{Rule, RuleMeta, file_finding, first_unit, grant_fixes, offer, plan};
-use crate::finding::{FileId, Finding, FixPlan, Severity};
+use super::helpers::{InUnits, grant_fix};
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Applicability, Edit, FileId, Finding, Fix, Subject};
 use crate::fix::patch::{Unfixable, scalar};
-use crate::fix::{Applicability, Edit, Fix};
 use crate::model::compose::{EnvVar, Service};
 use crate::model::{Project, Unit};
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP006.
-pub(super) struct LiteralSecretEnv;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP006",
-    name: "literal-secret-env",
-    summary: "a credential-named `environment` variable is set to a literal value",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP006.
+    LiteralSecretEnv {
+        code: "MP006",
+        name: "literal-secret-env",
+        summary: "a credential-named `environment` variable is set to a literal value",
+        severity: Error,
+        doc: r#"## What it does
 Reports an `environment` entry (map or list form) whose name contains a credential word
 (PASSWORD, PASSWD, PASS, SECRET, TOKEN, SALT, API_KEY, PRIVATE_KEY, JWT_KEY, ACCESS_KEY,
 CREDENTIALS, ... as whole words, not substrings; also glued or plural: `DBPASSWORD`,
@@ -69,7 +68,8 @@ it `external: true`, then prints the `minipaas secret create` command to run. It
 the secret must be created before the next deploy, and the old value must be rotated since
 it stays in git history. Other images, and values shared through anchors, get no fix.
 "#,
-};
+    }
+}
 
 /// Official images whose entrypoint reads `<VAR><suffix>` from a file instead of `<VAR>`, and
 /// the variables it does that for. Images not listed get no automatic fix: pointing a
@@ -166,7 +166,7 @@ fn move_to_secret(
     file: FileId,
     service: &Service,
     var: &EnvVar,
-) -> Result<FixPlan, Unfixable> {
+) -> Result<Fix, Unfixable> {
     let key = &var.key.value;
     let svc = &service.name.value;
     let suffix = file_suffix(images, svc, key)?;
@@ -213,13 +213,7 @@ fn move_to_secret(
     };
     debug_assert!(edits.iter().all(|e| env.start <= e.range.start && e.range.end <= env.end));
     let title = format!("Read `{key}` from secret `{name}` (`{file_key}: {path}`)");
-    let mut fixes = vec![Fix {
-        title: title.clone(),
-        applicability: Applicability::Unsafe,
-        file,
-        edits,
-        isolation: None,
-    }];
+    let mut fix = Fix::new(title, Applicability::Unsafe, file, edits);
     // Something already mounted at /run/secrets/<name> must be that secret: pointing the
     // variable at another secret's file would hand the image that secret's content.
     let at_target: Vec<&str> = service
@@ -234,7 +228,7 @@ fn move_to_secret(
         )));
     }
     if at_target.is_empty() {
-        fixes.extend(grant_fixes(project, unit, file, service, &name)?);
+        fix = fix.and(grant_fix(project, unit, file, service, &name)?);
     }
     let note = match &unit.env {
         Some(env) => format!(
@@ -242,21 +236,11 @@ fn move_to_secret(
         ),
         None => format!("create the secret (the value is read from stdin): docker secret create {name} -"),
     };
-    Ok(plan(
-        title,
-        Applicability::Unsafe,
-        fixes,
-        Some(format!("{note}; then rotate the old value, which is in git history")),
-    ))
+    Ok(fix.noted(format!("{note}; then rotate the old value, which is in git history")))
 }
 
 impl Rule for LiteralSecretEnv {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
-        let det = settings.detector();
+    fn check(&self, project: &Project, det: &Detector, out: &mut Vec<Finding>) {
         // Built once per unit: a file with thousands of findings looks each service up once.
         let mut images_of: HashMap<*const Unit, Images<'_>> = HashMap::new();
         for file in project.linted_files() {
@@ -279,9 +263,9 @@ impl Rule for LiteralSecretEnv {
                         value.span.clone()
                     };
                     // A key that is not a name may hold a value (`"DB_PASSWORD = x": y`).
-                    let shown = crate::redact::shown_name(&var.key.value, &det);
+                    let shown = crate::secrets::mask::shown_name(&var.key.value, det);
                     let key = shown.as_ref();
-                    let mut f = file_finding(&META, project, file, span, "literal value", {
+                    let message = {
                         let literal = value.value.get(range.clone()).unwrap_or_default();
                         // `${X:-literal}`: the default is deployed whenever X is unset.
                         // Inside an open `${`: a default (`${X:-literal}`), not text after `${X}`.
@@ -298,22 +282,29 @@ impl Rule for LiteralSecretEnv {
                             }
                         };
                         format!("`{key}` of service `{}` {what} committed with this file", service.name.value)
-                    });
-                    f.subject = format!("{}/{key}", service.name.value);
-                    f.value_hash = Some(crate::finding::value_hash(&value.value));
+                    };
+                    let subject =
+                        Subject::Service { service: service.name.value.clone(), name: key.to_string() };
                     let name = key.to_ascii_lowercase();
-                    f.help = Some(format!(
-                        "keep it in a secret: `minipaas secret create --name {name} --for {}`, then read it from /run/secrets/{name} (e.g. `{key}_FILE` where the image supports it)",
-                        service.name.value
-                    ));
+                    let mut f = META
+                        .finding(subject, message)
+                        .at(file, span, "literal value")
+                        .in_units_of(project, file)
+                        .value(&value.value)
+                        .help(format!(
+                            "keep it in a secret: `minipaas secret create --name {name} --for {}`, then read it from /run/secrets/{name} (e.g. `{key}_FILE` where the image supports it)",
+                            service.name.value
+                        ));
                     // A fix names the key: only for keys that are names.
-                    if let (std::borrow::Cow::Borrowed(_), Some(unit)) = (&shown, first_unit(project, file)) {
+                    if let (std::borrow::Cow::Borrowed(_), Some(unit)) =
+                        (&shown, project.units_of(file).next())
+                    {
                         let images = images_of
                             .entry(std::ptr::from_ref(unit))
                             .or_insert_with(|| images(project, unit));
-                        offer(&mut f, move_to_secret(project, unit, images, file, service, var));
+                        f = f.try_fix(move_to_secret(project, unit, images, file, service, var));
                     }
-                    out.push(f);
+                    out.push(f.build());
                 }
             }
         }

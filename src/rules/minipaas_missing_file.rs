@@ -1,19 +1,19 @@
 //! MP010 minipaas-missing-file: `minipaas.yaml` lists a Compose file that does not exist.
 
-use super::{Rule, RuleMeta, finding};
-use crate::finding::{Finding, Severity};
+use super::helpers::InUnits;
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Project;
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP010.
-pub(super) struct MinipaasMissingFile;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP010",
-    name: "minipaas-missing-file",
-    summary: "minipaas.yaml lists a Compose file that does not exist",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP010.
+    MinipaasMissingFile {
+        code: "MP010",
+        name: "minipaas-missing-file",
+        summary: "minipaas.yaml lists a Compose file that does not exist",
+        severity: Error,
+        doc: r#"## What it does
 Checks every path in `project.files` (upstream schema: relative to the directory MiniPaaS
 runs in, the repository root or else the env folder's parent) or `compose.files` (fork
 schema: relative to the env folder). With `--staged`, "exists" means "is in the index".
@@ -43,30 +43,24 @@ project:
 ## Fix safety
 No automatic fix: only a person knows whether the path is misspelt or the file was removed.
 "#,
-};
+    }
+}
 
 impl Rule for MinipaasMissingFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         for unit in &project.units {
             let Some(manifest) = unit.manifest else {
                 continue;
             };
             for (item, path) in &unit.missing {
-                let mut f = finding(
-                    &META,
-                    Some(unit),
-                    manifest,
-                    item.span.clone(),
-                    "no such file",
-                    format!("`{}` is listed for {} but `{path}` does not exist", item.value, unit.label),
-                );
-                f.subject = item.value.clone();
-                f.help = Some("fix the path or remove the entry".into());
-                out.push(f);
+                let message =
+                    format!("`{}` is listed for {} but `{path}` does not exist", item.value, unit.label);
+                let f = META
+                    .finding(Subject::Listed(item.value.clone()), message)
+                    .at(manifest, item.span.clone(), "no such file")
+                    .in_unit(unit)
+                    .help("fix the path or remove the entry");
+                out.push(f.build());
             }
         }
     }

@@ -1,20 +1,19 @@
 //! MP007 secret-pattern: a value that looks like a key, a token or a password in a URL.
 
-use super::{Rule, RuleMeta, file_finding};
-use crate::finding::{Finding, Severity};
+use super::helpers::{InUnits, linted_compose};
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Project;
 use crate::secrets::Detector;
-use crate::settings::Settings;
 
-/// MP007.
-pub(super) struct SecretPattern;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP007",
-    name: "secret-pattern",
-    summary: "a value looks like a private key, a known token format, a password in a URL, or random key material",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP007.
+    SecretPattern {
+        code: "MP007",
+        name: "secret-pattern",
+        summary: "a value looks like a private key, a known token format, a password in a URL, or random key material",
+        severity: Error,
+        doc: r#"## What it does
 Scans every value in a Compose file (environment, labels, commands, `content:` of secrets
 and configs, ...) for a private-key block, a well-known token format (AWS access key IDs,
 GitHub, GitLab, Slack tokens and webhook URLs, Stripe, Google API keys, JSON Web Tokens), a
@@ -55,42 +54,34 @@ secrets:
 No automatic fix: the value has to be rotated by a person, and moving it to a secret depends
 on whether the program can read it from a file.
 "#,
-};
+    }
+}
 
 impl Rule for SecretPattern {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, settings: &Settings, out: &mut Vec<Finding>) {
-        let det = settings.detector();
-        for (file, compose, tree, text) in super::linted_compose(project) {
+    fn check(&self, project: &Project, det: &Detector, out: &mut Vec<Finding>) {
+        for (file, compose, tree, text) in linted_compose(project) {
             let mut report = |span: std::ops::Range<usize>,
                               what: String,
                               key: Option<String>,
                               hashed: &str| {
-                let key = key.map(|k| crate::redact::shown_name(&k, &det).into_owned());
+                let key = key.map(|k| crate::secrets::mask::shown_name(&k, det).into_owned());
                 let place = match &key {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),
                 };
-                let mut f = file_finding(
-                    &META,
-                    project,
-                    file,
-                    span,
-                    "looks like a secret",
-                    format!("{place} contains {what}"),
-                );
-                f.subject = format!("{}/{what}", key.as_deref().unwrap_or("-"));
-                f.value_hash = Some(crate::finding::value_hash(hashed));
-                f.help = Some(if what.contains("build argument") {
-                    "pass it as a build secret (`build.secrets`, read with `RUN --mount=type=secret`) and rotate it: it is committed, and build arguments stay in the image's history".into()
+                let help = if what.contains("build argument") {
+                    "pass it as a build secret (`build.secrets`, read with `RUN --mount=type=secret`) and rotate it: it is committed, and build arguments stay in the image's history"
                 } else {
                     "keep it in a Swarm secret (`minipaas secret create`) and rotate it: it is committed"
-                        .into()
-                });
-                out.push(f);
+                };
+                let message = format!("{place} contains {what}");
+                let f = META
+                    .finding(Subject::Value { key, kind: what }, message)
+                    .at(file, span, "looks like a secret")
+                    .in_units_of(project, file)
+                    .value(hashed)
+                    .help(help);
+                out.push(f.build());
             };
             for scalar in &compose.scalars {
                 let Some(value) = tree.scalar(scalar.value) else { continue };
@@ -100,7 +91,7 @@ impl Rule for SecretPattern {
                     tree.source_range(text, scalar.value, range).unwrap_or_else(|| value_span.clone())
                 };
                 if let Some((range, what, key)) =
-                    scan(&det, key_name, value, scalar.in_environment, scalar.in_args)
+                    scan(det, key_name, value, scalar.in_environment, scalar.in_args)
                 {
                     report(place(range.clone()), what, key, value.get(range).unwrap_or(value));
                     continue;

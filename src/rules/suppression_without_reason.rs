@@ -1,19 +1,19 @@
 //! MP012 suppression-without-reason: a `# minipaas: ignore[...]` comment gives no reason.
 
-use super::{Rule, RuleMeta, file_finding};
-use crate::finding::{Finding, Severity};
+use super::helpers::InUnits;
+use super::rule::{Rule, rule};
+use super::suppress::Applied;
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Project;
-use crate::suppress::Applied;
 
-/// MP012.
-pub(super) struct SuppressionWithoutReason;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP012",
-    name: "suppression-without-reason",
-    summary: "a `minipaas: ignore[...]` comment gives no reason, so it is not applied",
-    severity: Severity::Warning,
-    doc: r#"## What it does
+rule! {
+    /// MP012.
+    SuppressionWithoutReason {
+        code: "MP012",
+        name: "suppression-without-reason",
+        summary: "a `minipaas: ignore[...]` comment gives no reason, so it is not applied",
+        severity: Warning,
+        doc: r#"## What it does
 Reports inline suppressions with nothing after the brackets. Such a comment silences
 nothing: the finding it was meant for is still reported.
 
@@ -34,29 +34,21 @@ is this literal password acceptable here?
 ## Fix safety
 No automatic fix: only a person can give the reason.
 "#,
-};
+    }
+}
 
 impl Rule for SuppressionWithoutReason {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn report(&self, project: &Project, suppressions: &[Applied], findings: &mut Vec<Finding>) {
+    fn report(&self, project: &Project, suppressions: &[Applied], out: &mut Vec<Finding>) {
         for d in suppressions.iter().map(|a| &a.directive).filter(|d| d.reason.is_empty()) {
-            let mut f = file_finding(
-                &META,
-                project,
-                d.file,
-                d.span.clone(),
-                "no reason",
-                "this suppression gives no reason, so it is not applied".into(),
-            );
-            f.subject = format!("line {}", d.target_line);
-            f.help = Some(
-                "add the reason after the brackets: `# minipaas: ignore[MP006] why this is acceptable`"
-                    .into(),
-            );
-            findings.push(f);
+            let subject = Subject::Suppression { codes: Vec::new(), line: d.target_line };
+            let f = META
+                .finding(subject, "this suppression gives no reason, so it is not applied")
+                .at(d.file, d.span.clone(), "no reason")
+                .in_units_of(project, d.file)
+                .help(
+                    "add the reason after the brackets: `# minipaas: ignore[MP006] why this is acceptable`",
+                );
+            out.push(f.build());
         }
     }
 }

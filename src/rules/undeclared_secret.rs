@@ -2,24 +2,23 @@
 
 use std::collections::BTreeSet;
 
-use super::{Rule, RuleMeta, declare_fix, finding, home_file, offer, plan};
-use crate::finding::{Finding, Severity};
-use crate::fix::patch::{Unfixable, repoint};
-use crate::fix::{Applicability, Fix};
+use super::helpers::{InUnits, declare_fix};
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Applicability, Finding, Fix, RuleMeta, Subject};
+use crate::fix::patch::{Unfixable, home_file, repoint};
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
 use crate::model::interp::Name;
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP001.
-pub(super) struct UndeclaredSecret;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP001",
-    name: "undeclared-secret",
-    summary: "a service (or its build) uses a secret that no file of its unit declares",
-    severity: Severity::Error,
-    doc: r#"## What it does
+rule! {
+    /// MP001.
+    UndeclaredSecret {
+        code: "MP001",
+        name: "undeclared-secret",
+        summary: "a service (or its build) uses a secret that no file of its unit declares",
+        severity: Error,
+        doc: r#"## What it does
 Checks that every secret a service references (in `secrets:`, short or long syntax, and in
 `build.secrets`) is declared under the top-level `secrets:` of some file in the same lint
 unit: the env's files from `minipaas.yaml`, a chain of files the repository deploys
@@ -66,14 +65,11 @@ before, and now deploys once the secret exists in Swarm. A name written with a v
 (`${DB_SECRET}`) gets no fix: the declaration would have to spell out what the variable holds
 (maybe a value from `.env`), and Compose does not interpolate keys.
 "#,
-};
+    }
+}
 
 impl Rule for UndeclaredSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         check_undeclared(project, ResourceKind::Secret, &META, out);
     }
 }
@@ -128,49 +124,29 @@ pub(super) fn check_undeclared(
                     ),
                     _ => String::new(),
                 };
-                let mut f = finding(
-                    meta,
-                    Some(unit),
-                    file,
-                    written.source.span.clone(),
-                    &format!("not declared in {}", unit.label),
-                    format!(
-                        "{place} `{}`{through} uses {} `{name}`, which is not declared",
-                        service.name,
-                        kind.noun()
-                    ),
-                );
-                f.subject = format!("{}/{name}", service.name);
                 // A near miss is a typo, but only in the service's own text: an extended
                 // definition is shared with whatever else extends it.
                 let near = did_you_mean(name, &unused)
                     .filter(|n| !def.extended && !listed.contains(n) && claims.get(n) == Some(&1));
-                f.help = Some(match near {
+                let help = match near {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
                         "declare it under the top-level `{}:` (as `external: true` when it is created with `minipaas {} create`)",
                         kind.key(),
                         kind.noun()
                     ),
-                });
-                let result = match near {
+                };
+                let fix = match near {
                     // A near miss is a typo: point the reference at the declared name.
                     Some(near) => {
-                        let title = format!("Replace `{name}` with `{near}`");
                         let f = &project.files[file];
                         f.tree
                             .as_ref()
                             .ok_or_else(|| Unfixable("the file did not parse".into()))
                             .and_then(|tree| repoint(&f.text, tree, written, near))
                             .map(|edit| {
-                                let fix = Fix {
-                                    title: title.clone(),
-                                    applicability: Applicability::Unsafe,
-                                    file,
-                                    edits: vec![edit],
-                                    isolation: None,
-                                };
-                                plan(title, Applicability::Unsafe, vec![fix], None)
+                                let title = format!("Replace `{name}` with `{near}`");
+                                Fix::new(title, Applicability::Unsafe, file, vec![edit])
                             })
                     }
                     // A name that comes from a variable is declared by hand: the declaration
@@ -182,11 +158,21 @@ pub(super) fn check_undeclared(
                     ))),
                     None => home_file(project, unit, &service.name)
                         .ok_or_else(|| Unfixable(format!("service `{}` has no file", service.name)))
-                        .and_then(|home| declare_fix(project, home, kind, name, Applicability::Safe))
-                        .map(|fix| plan(fix.title.clone(), Applicability::Safe, vec![fix], None)),
+                        .and_then(|home| declare_fix(project, home, kind, name, Applicability::Safe)),
                 };
-                offer(&mut f, result);
-                out.push(f);
+                let subject = Subject::Service { service: service.name.clone(), name: name.clone() };
+                let message = format!(
+                    "{place} `{}`{through} uses {} `{name}`, which is not declared",
+                    service.name,
+                    kind.noun()
+                );
+                let f = meta
+                    .finding(subject, message)
+                    .at(file, written.source.span.clone(), format!("not declared in {}", unit.label))
+                    .in_unit(unit)
+                    .help(help)
+                    .try_fix(fix);
+                out.push(f.build());
             }
         }
     }

@@ -1,21 +1,20 @@
 //! MP004 unused-config: a top-level config that no service of any unit containing it uses.
 
+use super::rule::{Rule, rule};
 use super::unused_secret::check_unused;
-use super::{Rule, RuleMeta};
-use crate::finding::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP004.
-pub(super) struct UnusedConfig;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP004",
-    name: "unused-config",
-    summary: "a top-level config is declared but no service in its unit uses it",
-    severity: Severity::Warning,
-    doc: r#"## What it does
+rule! {
+    /// MP004.
+    UnusedConfig {
+        code: "MP004",
+        name: "unused-config",
+        summary: "a top-level config is declared but no service in its unit uses it",
+        severity: Warning,
+        doc: r#"## What it does
 Reports a top-level `configs:` entry that no service uses, in any profile, in any file of
 the lint unit. A file deployed in several envs is reported only when the declaration is
 unused in every one of them.
@@ -47,14 +46,11 @@ configs:
 ## Fix safety
 Removing the declaration is safe: nothing in the unit uses it.
 "#,
-};
+    }
+}
 
 impl Rule for UnusedConfig {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         check_unused(project, ResourceKind::Config, &META, out);
     }
 }

@@ -1,21 +1,20 @@
 //! MP003 unused-secret: a top-level secret that no service of any unit containing it uses.
 
-use super::{Rule, RuleMeta, finding, offer, plan, with_patcher};
-use crate::finding::{Finding, Severity};
-use crate::fix::{Applicability, Fix};
+use super::rule::{Rule, rule};
+use crate::diagnostic::{Applicability, Finding, Fix, RuleMeta, Subject};
+use crate::fix::patch::with_patcher;
 use crate::model::Project;
 use crate::model::compose::ResourceKind;
-use crate::settings::Settings;
+use crate::secrets::Detector;
 
-/// MP003.
-pub(super) struct UnusedSecret;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP003",
-    name: "unused-secret",
-    summary: "a top-level secret is declared but no service in its unit uses it",
-    severity: Severity::Warning,
-    doc: r#"## What it does
+rule! {
+    /// MP003.
+    UnusedSecret {
+        code: "MP003",
+        name: "unused-secret",
+        summary: "a top-level secret is declared but no service in its unit uses it",
+        severity: Warning,
+        doc: r#"## What it does
 Reports a top-level `secrets:` entry that no service uses, in any profile, in any file of
 the lint unit (build secrets count; so do references brought in by `extends`, and a Swarm
 cluster volume's `x-cluster-spec.secrets`). A file
@@ -54,14 +53,11 @@ secrets:
 Removing the declaration is safe: nothing in the unit uses it, so the deployed stack is the
 same (the Swarm object itself is left alone; `minipaas secret prune` deals with those).
 "#,
-};
+    }
+}
 
 impl Rule for UnusedSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, project: &Project, _settings: &Settings, out: &mut Vec<Finding>) {
+    fn check(&self, project: &Project, _detector: &Detector, out: &mut Vec<Finding>) {
         check_unused(project, ResourceKind::Secret, &META, out);
     }
 }
@@ -79,33 +75,22 @@ pub(super) fn check_unused(
         let Some(unit) = project.units.iter().find(|u| unused.units.first() == Some(&u.label)) else {
             continue;
         };
-        let mut f = finding(
-            meta,
-            Some(unit),
-            file,
-            unused.decl.name.span.clone(),
-            "declared here",
-            format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
-        );
-        f.units = unused.units.clone();
-        f.subject = name.clone();
-        f.help = Some(format!(
-            "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
-            kind.key()
-        ));
         let raw = unused.decl.name.value.clone();
-        let result = with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
-            let title = format!("Remove the unused {} `{name}`", kind.noun());
-            let fix = Fix {
-                title: title.clone(),
-                applicability: Applicability::Safe,
-                file,
-                edits,
-                isolation: None,
-            };
-            plan(title, Applicability::Safe, vec![fix], None)
+        let fix = with_patcher(project, file, |p| p.remove_declaration(kind, &raw)).map(|edits| {
+            Fix::new(format!("Remove the unused {} `{name}`", kind.noun()), Applicability::Safe, file, edits)
         });
-        offer(&mut f, result);
-        out.push(f);
+        let f = meta
+            .finding(
+                Subject::Declaration(name.clone()),
+                format!("{} `{name}` is declared but no service in {} uses it", kind.noun(), unit.label),
+            )
+            .at(file, unused.decl.name.span.clone(), "declared here")
+            .units(unit.env.clone(), unused.units.clone())
+            .help(format!(
+                "remove the declaration, or add `{name}` to the `{}:` of the service that needs it",
+                kind.key()
+            ))
+            .try_fix(fix);
+        out.push(f.build());
     }
 }

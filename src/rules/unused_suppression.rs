@@ -1,20 +1,19 @@
 //! MP011 unused-suppression: a `# minipaas: ignore[...]` comment that silences nothing.
 
-use super::{Rule, RuleMeta, finding, first_unit};
-use crate::finding::{Finding, Severity};
+use super::helpers::InUnits;
+use super::rule::{Rule, rule};
+use super::suppress::Applied;
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Project;
-use crate::rules::lookup;
-use crate::suppress::Applied;
 
-/// MP011.
-pub(super) struct UnusedSuppression;
-
-static META: RuleMeta = RuleMeta {
-    code: "MP011",
-    name: "unused-suppression",
-    summary: "a `minipaas: ignore[...]` comment silences no finding (or names no rule)",
-    severity: Severity::Warning,
-    doc: r#"## What it does
+rule! {
+    /// MP011.
+    UnusedSuppression {
+        code: "MP011",
+        name: "unused-suppression",
+        summary: "a `minipaas: ignore[...]` comment silences no finding (or names no rule)",
+        severity: Warning,
+        doc: r#"## What it does
 Reports each inline suppression that silenced nothing, and each name in its brackets that is
 not a rule. A comment `# minipaas: ignore[MP006] reason` silences findings of the named rules
 (codes or names, comma-separated) that start on the comment's line, or on the next line when
@@ -46,42 +45,34 @@ services:
 ## Fix safety
 No automatic fix: deleting a comment is easy, but whether it should move is a person's call.
 "#,
-};
+    }
+}
 
 impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn report(&self, project: &Project, suppressions: &[Applied], out: &mut Vec<Finding>) {
-        for Applied { directive: d, codes, used } in suppressions {
-            let unit = first_unit(project, d.file);
-            for unknown in d.codes.iter().filter(|c| lookup(c).is_none()) {
-                out.push(finding(
-                    &META,
-                    unit,
-                    d.file,
-                    d.span.clone(),
-                    "no such rule",
-                    format!("`{unknown}` in this suppression is not a rule"),
-                ));
+        for Applied { directive: d, codes, unknown, used } in suppressions {
+            for unknown in unknown {
+                let subject = Subject::Suppression { codes: vec![unknown.clone()], line: d.target_line };
+                let f = META
+                    .finding(subject, format!("`{unknown}` in this suppression is not a rule"))
+                    .at(d.file, d.span.clone(), "no such rule")
+                    .in_units_of(project, d.file);
+                out.push(f.build());
             }
             // One without a reason is not applied: MP012 says so.
             if d.reason.is_empty() || *used || codes.is_empty() {
                 continue;
             }
-            let mut f = finding(
-                &META,
-                unit,
-                d.file,
-                d.span.clone(),
-                "silences nothing",
-                format!("this suppression of {} silences nothing", codes.join(", ")),
-            );
-            f.subject = format!("{} line {}", codes.join(","), d.target_line);
-            f.help =
-                Some("remove it, or move it to the line of the finding (or alone on the line above)".into());
-            out.push(f);
+            let subject = Subject::Suppression {
+                codes: codes.iter().map(|c| c.to_string()).collect(),
+                line: d.target_line,
+            };
+            let f = META
+                .finding(subject, format!("this suppression of {} silences nothing", codes.join(", ")))
+                .at(d.file, d.span.clone(), "silences nothing")
+                .in_units_of(project, d.file)
+                .help("remove it, or move it to the line of the finding (or alone on the line above)");
+            out.push(f.build());
         }
     }
 }

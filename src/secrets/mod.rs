@@ -10,6 +10,7 @@ use aho_corasick::AhoCorasick;
 use crate::model::interp::{Piece, pieces};
 
 mod command;
+pub(crate) mod mask;
 pub(crate) use command::{credential_flag, split_words};
 mod patterns;
 use patterns::{PATTERNS, PREFILTER, regex};
@@ -232,7 +233,7 @@ const SWITCH_VALUES: &[&str] = &[
 
 /// Values people write where the real one should go: still deployed, so still reported, with
 /// a message that says what they are.
-pub fn is_placeholder(value: &str) -> bool {
+pub(crate) fn is_placeholder(value: &str) -> bool {
     let v = value.trim().to_ascii_lowercase();
     let compact: String = v.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     (v.starts_with('<') && v.ends_with('>'))
@@ -483,7 +484,7 @@ fn auth_pair(value: &str) -> bool {
 
 /// A password hash in `value` (bcrypt, `$apr1$`, crypt `$1$`/`$5$`/`$6$`, `$` doubled as
 /// Compose writes it, or a `{SHA512-CRYPT}`-style prefix): its range.
-pub fn find_hash(value: &str) -> Option<Range<usize>> {
+pub(crate) fn find_hash(value: &str) -> Option<Range<usize>> {
     static HASH: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
         regex::Regex::new(
             r"(?:\$\$?(?:2[abxy]?|apr1|1|5|6)\$\$?[./A-Za-z0-9]{1,22}\$\$?[./A-Za-z0-9]{20,})|(?:\{(?:SHA512-CRYPT|SHA256-CRYPT|BLF-CRYPT|MD5-CRYPT|SSHA512|SSHA256|SSHA|SHA512|SHA256|SHA|CRYPT|PBKDF2)\}[^\s|:,]{8,})",
@@ -587,7 +588,7 @@ fn tokens(value: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 }
 
 /// Shannon entropy in bits per character.
-pub fn entropy(s: &str) -> f64 {
+pub(crate) fn entropy(s: &str) -> f64 {
     let n = s.chars().count();
     if n == 0 {
         return 0.0;

@@ -11,7 +11,7 @@ use crate::model::manifest::Endpoint;
 
 /// How to reach the engine, after resolving the env's settings and the caller's environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A unix socket.
     Unix(PathBuf),
     /// Plain HTTP over tcp (`tcp://host:port`).
@@ -84,7 +84,7 @@ fn target_of(host: &str, tls: Option<PathBuf>) -> Target {
 /// (with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`, as the CLI reads them), then the current
 /// docker context (`DOCKER_CONTEXT`, or `currentContext` in the CLI's config.json), then the
 /// default socket.
-pub fn resolve(endpoint: &Endpoint, env_dir: &Path, vars: &dyn Fn(&str) -> Option<String>) -> Target {
+pub(crate) fn resolve(endpoint: &Endpoint, env_dir: &Path, vars: &dyn Fn(&str) -> Option<String>) -> Target {
     if !endpoint.local
         && let Some(host) = &endpoint.host
     {

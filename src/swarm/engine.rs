@@ -29,7 +29,7 @@ const STACK_LABEL: &str = "com.docker.stack.namespace";
 /// Connects to the env's engine. A connection that cannot be made is an engine whose every
 /// operation fails with why, so the command stops where it first needs Swarm, with nothing
 /// changed.
-pub fn connect(endpoint: &Endpoint, env_dir: &Path) -> Box<dyn Swarm> {
+pub(crate) fn connect(endpoint: &Endpoint, env_dir: &Path) -> Box<dyn Swarm> {
     let target = resolve(endpoint, env_dir, &|k| std::env::var(k).ok());
     match Engine::open(&target) {
         Ok(engine) => Box::new(engine),

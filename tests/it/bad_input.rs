@@ -186,9 +186,9 @@ fn a_link_to_a_file_inside_the_repository_is_read() {
 #[test]
 fn a_file_removed_after_listing_is_an_input_error() {
     let dir = repo(&[("compose.yaml", "services:\n  web:\n    image: a\n")]);
-    let ws = minipaas::discover::Workspace::open(dir.path(), false).unwrap();
+    let ws = minipaas::testing::Workspace::open(dir.path(), false).unwrap();
     std::fs::remove_file(dir.path().join("compose.yaml")).unwrap();
-    let project = minipaas::model::Project::load(&ws, &minipaas::model::LoadOptions::default()).unwrap();
+    let project = minipaas::testing::Project::load(&ws, &minipaas::testing::LoadOptions::default()).unwrap();
     // Either skipped (gone before the existence check) or reported: never a panic.
     assert!(project.errors.iter().all(|e| e.path == "compose.yaml"));
 }

@@ -12,12 +12,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use minipaas::commands::lint::lint_workspace;
-use minipaas::discover::Workspace;
-use minipaas::finding::Finding;
-use minipaas::model::compose::{Compose, ResourceKind};
-use minipaas::model::{LoadOptions, Project};
-use minipaas::settings::Settings;
+use minipaas::testing::Finding;
+use minipaas::testing::Settings;
+use minipaas::testing::Workspace;
+use minipaas::testing::lint_workspace;
+use minipaas::testing::{Compose, ResourceKind};
+use minipaas::testing::{LoadOptions, Project};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -174,7 +174,7 @@ fn mutations(repo: &str) -> Vec<Mutation> {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let Ok(tree) = minipaas::yaml::Tree::parse(&text) else { continue };
+        let Ok(tree) = minipaas::testing::Tree::parse(&text) else { continue };
         let (compose, _) = Compose::read(&tree, &text);
         parsed.push((rel, text, compose));
     }
@@ -290,7 +290,7 @@ fn the_binary_never_crashes_on_the_corpus() {
 /// What a fix may not change: service names, images, top-level keys other than
 /// secrets/configs, and environment names (except `KEY` becoming `KEY_FILE`).
 fn shape(text: &str) -> Option<(Vec<String>, Vec<String>)> {
-    let tree = minipaas::yaml::Tree::parse(text).ok()?;
+    let tree = minipaas::testing::Tree::parse(text).ok()?;
     let (compose, _) = Compose::read(&tree, text);
     let mut services: Vec<String> = compose
         .services
@@ -339,7 +339,7 @@ fn stack_services(dir: &Path, files: &[String]) -> Option<String> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let tree = minipaas::yaml::Tree::parse(&text).ok()?;
+    let tree = minipaas::testing::Tree::parse(&text).ok()?;
     let services = tree.roots.first().and_then(|&r| tree.get(r, "services"))?;
     Some(text[tree.node(services.value).span.clone()].to_string())
 }
@@ -352,15 +352,15 @@ fn safe_fixes_on_the_corpus_change_nothing_a_service_deploys() {
         let work = tempfile::tempdir().unwrap();
         crate::common::copy_dir(&src, work.path());
         let mut ws = workspace(work.path(), &repo);
-        let run = minipaas::fix::engine::fix(
+        let run = minipaas::testing::fix(
             &mut ws,
             &LoadOptions::default(),
             &Settings::default(),
-            minipaas::fix::Applicability::Safe,
+            minipaas::testing::Applicability::Safe,
         )
         .unwrap();
         for change in &run.changes {
-            minipaas::fix::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
+            minipaas::testing::write_atomic(work.path(), &change.path, &change.after).unwrap();
         }
         let changed: BTreeSet<&str> = run.changes.iter().map(|c| c.path.as_str()).collect();
         for unit in &run.project.units {
@@ -393,11 +393,11 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
         let mut ws = workspace(work.path(), &repo);
         let opts = LoadOptions::default();
         let settings = Settings::default();
-        let run = minipaas::fix::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe)
+        let run = minipaas::testing::fix(&mut ws, &opts, &settings, minipaas::testing::Applicability::Unsafe)
             .unwrap();
         // Idempotent: the engine over its own result has nothing left to do.
         let again =
-            minipaas::fix::engine::fix(&mut ws, &opts, &settings, minipaas::fix::Applicability::Unsafe)
+            minipaas::testing::fix(&mut ws, &opts, &settings, minipaas::testing::Applicability::Unsafe)
                 .unwrap();
         assert!(
             again.changes.is_empty(),
@@ -412,7 +412,7 @@ fn fixing_the_corpus_is_safe_idempotent_and_compose_still_loads() {
                 "{repo}/{}: a fix changed more than secrets/configs",
                 change.path
             );
-            minipaas::fix::write::write_atomic(work.path(), &change.path, &change.after).unwrap();
+            minipaas::testing::write_atomic(work.path(), &change.path, &change.after).unwrap();
         }
         // Every unit Compose accepted before is still accepted after.
         let changed: BTreeSet<&str> = run.changes.iter().map(|c| c.path.as_str()).collect();

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeSet;
 
-use minipaas::discover::Workspace;
-use minipaas::fix::Applicability;
-use minipaas::fix::engine;
-use minipaas::model::LoadOptions;
-use minipaas::rules::check_all;
+use minipaas::testing as engine;
+use minipaas::testing::Applicability;
+use minipaas::testing::LoadOptions;
+use minipaas::testing::Workspace;
+use minipaas::testing::check_all;
 use proptest::prelude::*;
 
 const NAMES: [&str; 4] = ["alpha", "bravo", "charlie.1a2b3c4d", "delta_key"];
@@ -218,7 +218,7 @@ fn stack_services_in(dir: &std::path::Path, files: &[&str]) -> Option<Vec<String
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let tree = minipaas::yaml::Tree::parse(&text).unwrap();
+    let tree = minipaas::testing::Tree::parse(&text).unwrap();
     let Some(services) = tree.roots.first().and_then(|&r| tree.get(r, "services")) else {
         return Some(Vec::new());
     };
@@ -326,7 +326,7 @@ fn stack_services(text: &str) -> Option<String> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let tree = minipaas::yaml::Tree::parse(&text).unwrap();
+    let tree = minipaas::testing::Tree::parse(&text).unwrap();
     let services = tree.roots.first().and_then(|&r| tree.get(r, "services"));
     Some(services.map_or(String::new(), |s| text[tree.node(s.value).span.clone()].to_string()))
 }
@@ -347,7 +347,7 @@ proptest! {
     fn safe_fixes_touch_only_declarations(doc in doc()) {
         let (input, keep) = doc.render(false);
         let (output, remaining) = fix(&input, Applicability::Safe);
-        prop_assert!(minipaas::yaml::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
+        prop_assert!(minipaas::testing::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
         prop_assert!(!remaining.contains(&"MP001") && !remaining.contains(&"MP003"), "left {remaining:?}:\n{output}");
         let (again, _) = fix(&output, Applicability::Safe);
         prop_assert_eq!(&again, &output, "a second run changed more");
@@ -384,10 +384,10 @@ proptest! {
         let prod = ["common/s.yaml", "prod/app.yaml"];
         let prod_errors = |ws: &Workspace| {
             let opts = LoadOptions { env: Some("prod".into()), ..LoadOptions::default() };
-            let project = minipaas::model::Project::load(ws, &opts).unwrap();
+            let project = minipaas::testing::Project::load(ws, &opts).unwrap();
             let mut errors: Vec<String> = check_all(&project, &Default::default())
                 .into_iter()
-                .filter(|f| f.severity == minipaas::finding::Severity::Error)
+                .filter(|f| f.severity == minipaas::testing::Severity::Error)
                 .map(|f| format!("{} {}", f.code, f.message))
                 .collect();
             errors.sort();
@@ -401,7 +401,7 @@ proptest! {
             let opts = LoadOptions { env: Some("dev".into()), ..LoadOptions::default() };
             let run = engine::fix(&mut ws, &opts, &Default::default(), required).unwrap();
             for c in &run.changes {
-                prop_assert!(minipaas::yaml::Tree::parse(&c.after).is_ok(), "{} does not parse:\n{}", c.path, c.after);
+                prop_assert!(minipaas::testing::Tree::parse(&c.after).is_ok(), "{} does not parse:\n{}", c.path, c.after);
                 std::fs::write(dir.path().join(&c.path), &c.after).unwrap();
             }
         }
@@ -420,7 +420,7 @@ proptest! {
         let (input, _) = doc.render(true);
         let accepted = stack_services(&input).is_some();
         let (output, remaining) = fix(&input, Applicability::Unsafe);
-        prop_assert!(minipaas::yaml::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
+        prop_assert!(minipaas::testing::Tree::parse(&output).is_ok(), "does not parse:\n{output}");
         prop_assert!(!remaining.contains(&"MP009") && !remaining.contains(&"MP001"), "left {remaining:?}:\n{output}");
         prop_assert!(is_subsequence(&input, &output), "something was removed:\n{input}\n---\n{output}");
         let (again, _) = fix(&output, Applicability::Unsafe);
@@ -428,7 +428,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("compose.yaml"), &output).unwrap();
         let ws = Workspace::with_tracked(dir.path(), BTreeSet::new());
-        let project = minipaas::model::Project::load(&ws, &LoadOptions::default()).unwrap();
+        let project = minipaas::testing::Project::load(&ws, &LoadOptions::default()).unwrap();
         prop_assert!(project.errors.is_empty(), "{:?}", project.errors);
         prop_assert!(check_all(&project, &Default::default()).iter().all(|f| f.code != "MP009"));
         if accepted {

@@ -173,7 +173,7 @@ fn ls_files(dir: &std::path::Path) -> Vec<(String, String)> {
 
 fn direct(dir: &std::path::Path) -> Option<Vec<(String, String)>> {
     let git = dir.join(".git");
-    let mut entries: Vec<(String, String)> = minipaas::discover::gitindex::read(&git, &git)
+    let mut entries: Vec<(String, String)> = minipaas::testing::read_git_index(&git, &git)
         .ok()?
         .into_iter()
         .map(|(p, id)| (p, id.iter().map(|b| format!("{b:02x}")).collect()))
@@ -378,12 +378,12 @@ fn history_reports_what_linting_every_commit_whole_reports() {
 /// `(every commit linted whole, lint --history)`: each leak as `commit code path:line:col`, the
 /// first lists keeping each value at the first commit (in the scan's order) that holds it.
 fn history_and_whole_lints(dir: &std::path::Path) -> (Vec<String>, Vec<String>) {
-    use minipaas::discover::Workspace;
-    use minipaas::model::{LoadOptions, Project};
-    use minipaas::rules::{active, check_all};
+    use minipaas::testing::Workspace;
+    use minipaas::testing::{LoadOptions, Project};
+    use minipaas::testing::{active, check_all};
 
     let ws = Workspace::open(dir, false).unwrap();
-    let settings = minipaas::settings::Settings::load(None, dir).unwrap();
+    let settings = minipaas::testing::Settings::load(None, dir).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let mut expected = Vec::new();
     for c in ws.history().unwrap() {

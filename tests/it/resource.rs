@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::{minipaas, minipaas_stdin, repo};
+use minipaas::Outcome;
 use minipaas::cli::ResourceAction;
-use minipaas::commands::Outcome;
-use minipaas::commands::resource::{Backend, resource};
-use minipaas::model::compose::ResourceKind;
-use minipaas::swarm::{FakeSwarm, Swarm};
+use minipaas::testing::ResourceKind;
+use minipaas::testing::{Backend, resource};
+use minipaas::testing::{FakeSwarm, Swarm};
 
 const COMMON: &str = "# shared by every env\nservices:\n  api:\n    image: api\n";
 const APPS: &str = "services:\n  api:\n    environment:\n      DB_PASSWORD_FILE: /run/secrets/db_password  # read at start\n  worker:\n    image: worker   # no secrets yet\n";
@@ -44,7 +44,7 @@ fn create_grants_in_the_env_files_and_says_no_swarm_object_was_made() {
         b"s3cr3t-token\n",
     );
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
-    let object = minipaas::commands::resource::versioned_name("api_token", b"s3cr3t-token\n");
+    let object = minipaas::testing::versioned_name("api_token", b"s3cr3t-token\n");
     assert!(run.stdout.contains("No Swarm secret was created"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("docker secret create --label com.minipaas.managed=true --label com.minipaas.base=api_token --label com.minipaas.env=dev {object} -")));
     assert!(!run.stdout.contains("s3cr3t-token") && !run.stderr.contains("s3cr3t-token"));
@@ -82,7 +82,7 @@ fn rotation_replaces_the_version_in_place_and_drops_the_old_declaration() {
         b"new-value",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let object = minipaas::commands::resource::versioned_name("db_password", b"new-value");
+    let object = minipaas::testing::versioned_name("db_password", b"new-value");
     let db = read(dir.path(), "dev/compose.db.yaml");
     assert_eq!(db, DB.replace("db_password.267da420", &object), "one word changes per place");
     let lint = minipaas(dir.path(), &["lint", "--format", "json"]);
@@ -291,7 +291,7 @@ fn with_swarm_the_object_is_made_first_and_labelled() {
     )
     .unwrap();
     assert_eq!(outcome, Outcome::Clean);
-    let object = minipaas::commands::resource::versioned_name("api_token", b"v1");
+    let object = minipaas::testing::versioned_name("api_token", b"v1");
     let made = fake.inspect(ResourceKind::Secret, &object).unwrap().unwrap();
     assert_eq!(made.labels["com.minipaas.base"], "api_token");
     assert_eq!(made.labels["com.minipaas.env"], "dev");
@@ -340,7 +340,7 @@ fn deleting_a_secret_in_use_changes_no_file() {
         ResourceKind::Secret,
         "db_password.267da420",
         b"x",
-        &minipaas::swarm::labels("db_password", "dev"),
+        &minipaas::testing::labels("db_password", "dev"),
     )
     .unwrap();
     fake.in_use.borrow_mut().push("db_password.267da420".into());
@@ -364,7 +364,7 @@ fn prune_removes_only_this_envs_unreferenced_objects() {
     let fake = FakeSwarm::default();
     for (name, env) in [("db_password.267da420", "dev"), ("old.0a1b2c3d", "dev"), ("old.0a1b2c3d.x", "prod")]
     {
-        fake.create(ResourceKind::Secret, name, b"x", &minipaas::swarm::labels("old", env)).unwrap();
+        fake.create(ResourceKind::Secret, name, b"x", &minipaas::testing::labels("old", env)).unwrap();
     }
     let mut out = Vec::new();
     let action = ResourceAction::Prune { env: dir.path().join("dev"), delete: false };
@@ -390,7 +390,7 @@ fn an_engine_stopping_mid_command_is_reported_with_what_was_done() {
     let dir = env();
     let fake = FakeSwarm::default();
     for name in ["db_password.267da420", "db_password.ffffffff"] {
-        fake.create(ResourceKind::Secret, name, b"x", &minipaas::swarm::labels("db_password", "dev"))
+        fake.create(ResourceKind::Secret, name, b"x", &minipaas::testing::labels("db_password", "dev"))
             .unwrap();
     }
     // list + two inspections + the first removal succeed; the engine stops before the second.
@@ -425,13 +425,13 @@ fn status(fake: &FakeSwarm, dir: &Path, json: bool) -> (Outcome, String) {
 fn status_compares_files_swarm_and_running_tasks() {
     let dir = env();
     let fake = FakeSwarm::default();
-    let labels = minipaas::swarm::labels("db_password", "dev");
+    let labels = minipaas::testing::labels("db_password", "dev");
     for name in ["db_password.267da420", "db_password.00aa00aa", "cache_key.11bb11bb"] {
         fake.create(ResourceKind::Secret, name, b"v", &labels).unwrap();
     }
     let task = |secret: &str| (vec![secret.to_string()], Vec::new());
     let deployed = |secret: &str| {
-        let service = minipaas::swarm::StackService {
+        let service = minipaas::testing::StackService {
             name: "minipaas_db".into(),
             secrets: vec![secret.into()],
             configs: Vec::new(),
@@ -505,12 +505,12 @@ fn status_of_configs_in_a_namespaced_stack() {
         ("dev/nginx.conf", "events {}\n"),
     ]);
     let fake = FakeSwarm::default();
-    let labels = minipaas::swarm::labels("app_conf", "dev");
+    let labels = minipaas::testing::labels("app_conf", "dev");
     for name in ["app_conf.aaaa1111", "app_conf.bbbb2222"] {
         fake.create(ResourceKind::Config, name, b"v", &labels).unwrap();
     }
     fake.create(ResourceKind::Config, "shop_nginx_conf", b"v", &Default::default()).unwrap();
-    let service = |name: &str, tasks: &[&[&str]]| minipaas::swarm::StackService {
+    let service = |name: &str, tasks: &[&[&str]]| minipaas::testing::StackService {
         name: name.into(),
         secrets: Vec::new(),
         configs: tasks.first().map(|t| t.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),

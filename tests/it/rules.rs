@@ -2,7 +2,7 @@
 //! a user sees them), `good/` must produce none of them.
 
 use crate::common::{codes, fixtures, minipaas, repo_from};
-use minipaas::rules::RULES;
+use minipaas::testing::rule_codes;
 
 /// Values planted in the bad fixtures that no output may ever show.
 const PLANTED: &[&str] = &[
@@ -24,7 +24,7 @@ fn every_rule_has_both_fixtures_and_no_orphans() {
         .filter(|n| n.starts_with("MP"))
         .collect();
     dirs.sort();
-    let codes: Vec<String> = RULES.iter().map(|r| r.meta().code.to_string()).collect();
+    let codes: Vec<String> = rule_codes().iter().map(|c| c.to_string()).collect();
     assert_eq!(dirs, codes);
     for code in codes {
         assert!(fixtures().join(&code).join("bad").is_dir(), "{code}/bad");
@@ -87,7 +87,7 @@ macro_rules! rule_tests {
         #[test]
         fn every_rule_is_tested_here() {
             let tested = [$($code),*];
-            let rules: Vec<&str> = RULES.iter().map(|r| r.meta().code).collect();
+            let rules: Vec<&str> = rule_codes();
             assert_eq!(tested.as_slice(), rules.as_slice(), "add the new rule to rule_tests!");
         }
     };

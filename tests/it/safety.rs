@@ -216,10 +216,9 @@ fn concurrent_creates_lose_no_update() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let text = std::fs::read_to_string(dir.path().join("dev/compose.yaml")).unwrap();
-    minipaas::yaml::Tree::parse(&text).unwrap();
+    minipaas::testing::Tree::parse(&text).unwrap();
     for i in 0..8 {
-        let object =
-            minipaas::commands::resource::versioned_name(&format!("s{i}"), format!("value-{i}").as_bytes());
+        let object = minipaas::testing::versioned_name(&format!("s{i}"), format!("value-{i}").as_bytes());
         assert_eq!(text.matches(&object).count(), 2, "s{i}: a reference and a declaration:\n{text}");
     }
     assert!(text.contains("# the api"));
@@ -257,7 +256,7 @@ fn kill_loop(dir: &Path, args: &[&str], stdin: &[u8], files: &[&str]) {
         for ((f, original), new) in files.iter().zip(&originals).zip(&news) {
             let now = std::fs::read_to_string(dir.join(f)).unwrap();
             assert!(now == *original || now == *new, "round {round}: {f} is torn:\n{now}");
-            minipaas::yaml::Tree::parse(&now).unwrap();
+            minipaas::testing::Tree::parse(&now).unwrap();
         }
     }
 }

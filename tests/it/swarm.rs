@@ -128,7 +128,7 @@ fn lifecycle(kind: &str, stack: &str, mount: &str, create_from_file: bool) {
     let out = create("value-one");
     assert!(out.status.success(), "create: {}", text(&out));
     assert!(!text(&out).contains("value-one"));
-    let first = minipaas::commands::resource::versioned_name("token", b"value-one");
+    let first = minipaas::testing::versioned_name("token", b"value-one");
     let inspect = docker(d, &[kind, "inspect", "--format", "{{json .Spec.Labels}}", &first]);
     let labels = text(&inspect);
     for label in [
@@ -155,7 +155,7 @@ fn lifecycle(kind: &str, stack: &str, mount: &str, create_from_file: bool) {
     let out = create("value-two");
     assert!(out.status.success(), "rotate: {}", text(&out));
     assert!(text(&out).contains("keep the old value until the stack is deployed again"), "{}", text(&out));
-    let second = minipaas::commands::resource::versioned_name("token", b"value-two");
+    let second = minipaas::testing::versioned_name("token", b"value-two");
     let file = std::fs::read_to_string(d.join("dev/compose.yaml")).unwrap();
     assert!(file.contains(&second) && !file.contains(&first), "{file}");
     assert!(file.contains("# prints the mounted value every second"), "comments survive");
@@ -237,7 +237,7 @@ fn engine_errors_are_shown_and_change_nothing() {
     // A name Swarm already has with other content (created outside minipaas) is reported.
     let d = dir.path();
     std::fs::write(d.join("dev/minipaas.yaml"), "compose:\n  files: [compose.yaml]\n").unwrap();
-    let name = minipaas::commands::resource::versioned_name("clash", b"mine");
+    let name = minipaas::testing::versioned_name("clash", b"mine");
     let out = run("docker", d, &["secret", "create", &name, "-"], b"theirs");
     assert!(out.status.success(), "{}", text(&out));
     let out = minipaas(d, &["secret", "create", "--env", "dev", "--name", "clash", "--for", "a"], b"mine");
@@ -346,7 +346,7 @@ fn tls_over_tcp_without_the_docker_cli() {
         &vars,
     );
     assert!(out.status.success(), "{}", text(&out));
-    let object = minipaas::commands::resource::versioned_name("over_tls", b"v1");
+    let object = minipaas::testing::versioned_name("over_tls", b"v1");
     assert!(text(&docker(d, &["secret", "ls", "--format", "{{.Name}}"])).contains(&object));
     let out = minipaas_with(d, &["secret", "ls", "--env", "dev"], b"", &vars);
     assert!(text(&out).contains(&format!("{object}  present")), "{}", text(&out));

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::Severity;
 use crate::discover::Workspace;
 use crate::error::Error;
-use crate::finding::Severity;
 use crate::model::manifest::{Endpoint, MANIFEST_NAMES};
 use crate::model::{Content, LoadOptions, Project};
 use crate::settings::Settings;

@@ -217,7 +217,7 @@ fn create(
         if targets.iter().any(|(s, _)| s == svc) {
             continue;
         }
-        match crate::rules::home_file(&project, u, svc) {
+        match crate::fix::patch::home_file(&project, u, svc) {
             Some(f) => targets.push((svc.clone(), project.files[f].path.clone())),
             None => missing.push(format!("`{svc}`")),
         }

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::env::{Backend, Env};
 use super::{changed_files, recovered, unchanged, unit, write_changes};
+use crate::diagnostic::Applicability;
 use crate::error::Error;
-use crate::fix::Applicability;
 use crate::fix::engine;
 use crate::fix::write::lock;
 use crate::model::compose::ResourceKind;
@@ -29,7 +29,7 @@ pub(super) fn prune(
     let lock = if delete { Some(lock(&env.ws)?) } else { None };
     recovered(&env.ws, lock.as_ref(), out)?;
     let mut project = env.load()?;
-    crate::redact::scrub_project(&mut project, &env.settings.redaction());
+    crate::secrets::mask::scrub_project(&mut project, &env.settings.redaction());
     let u = unit(&project).map_err(|e| Error::Usage(e.0))?;
     if u.may_use_more() {
         let why: Vec<&str> = u.unknowns.iter().map(|k| k.message.as_str()).collect();
@@ -45,7 +45,14 @@ pub(super) fn prune(
     };
     let settings = Settings { select: Some([code].into()), ..env.settings.clone() };
     let run = engine::fix(&mut env.ws, &env.opts, &settings, Applicability::Safe)?;
-    let unused: BTreeSet<&str> = run.applied.iter().map(|a| a.subject.as_str()).collect();
+    let unused: BTreeSet<&str> = run
+        .applied
+        .iter()
+        .filter_map(|a| match &a.subject {
+            crate::diagnostic::Subject::Declaration(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
     for p in &run.problems {
         writeln!(out, "warning: {p}")?;
     }

@@ -349,7 +349,7 @@ pub(super) fn status(
     // Names come from the files and from Swarm: masked like every other output (a `name:`
     // made of a credential variable would otherwise be printed).
     let det = env.settings.redaction();
-    let scrubber = crate::redact::Scrubber::for_project(&det, &project);
+    let scrubber = crate::secrets::mask::Scrubber::for_project(&det, &project);
     let mut shown = Vec::new();
     match format {
         ReportFormat::Json => {

@@ -1,10 +1,9 @@
 //! The steps of `create` and `delete`: "ensure" rules over the project as it is so far, each
 //! returning the next edit (through the shared patch operations) or none when it holds.
 
-use crate::finding::FileId;
+use crate::diagnostic::{Applicability, Edit, FileId, Fix};
 use crate::fix::engine::Step;
-use crate::fix::patch::{NewReference, Patcher, Unfixable, repoint};
-use crate::fix::{Applicability, Fix};
+use crate::fix::patch::{NewReference, Patcher, Unfixable, repoint, with_patcher};
 use crate::model::compose::{ResourceKind, is_version_of};
 use crate::model::{Project, Unit};
 
@@ -24,10 +23,10 @@ fn patcher_fix(
     project: &Project,
     file: FileId,
     title: String,
-    build: impl FnOnce(&Patcher<'_>) -> Result<Vec<crate::fix::Edit>, Unfixable>,
-) -> Result<Vec<Fix>, Unfixable> {
-    let edits = crate::rules::with_patcher(project, file, build)?;
-    Ok(vec![Fix { title, applicability: Applicability::Unsafe, file, edits, isolation: None }])
+    build: impl FnOnce(&Patcher<'_>) -> Result<Vec<Edit>, Unfixable>,
+) -> Result<Option<Fix>, Unfixable> {
+    let edits = with_patcher(project, file, build)?;
+    Ok(Some(Fix::new(title, Applicability::Unsafe, file, edits)))
 }
 
 /// Step: in `service`, in whichever of the env's files writes it, deal with one reference
@@ -60,13 +59,7 @@ pub(super) fn drop_other_version<'a>(
                 let repointed = f.tree.as_ref().and_then(|t| repoint(&f.text, t, r, keep).ok());
                 if let Some(edit) = repointed.filter(|_| !has_keep && r.target.is_some()) {
                     let title = format!("Point `{service}` at `{keep}`");
-                    return Ok(vec![Fix {
-                        title,
-                        applicability: Applicability::Unsafe,
-                        file,
-                        edits: vec![edit],
-                        isolation: None,
-                    }]);
+                    return Ok(Some(Fix::new(title, Applicability::Unsafe, file, vec![edit])));
                 }
                 let node =
                     def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
@@ -76,7 +69,7 @@ pub(super) fn drop_other_version<'a>(
                 });
             }
         }
-        Ok(Vec::new())
+        Ok(None)
     })
 }
 
@@ -91,7 +84,7 @@ pub(super) fn ensure_reference<'a>(
     Box::new(move |project: &Project| {
         let u = unit(project)?;
         let file = file_id(project, path)?;
-        let Some(compose) = project.files[file].compose() else { return Ok(Vec::new()) };
+        let Some(compose) = project.files[file].compose() else { return Ok(None) };
         let Some(def) = compose.services.iter().find(|s| s.name.value == service) else {
             return Err(Unfixable(format!("service `{service}` is no longer in {path}")));
         };
@@ -101,7 +94,7 @@ pub(super) fn ensure_reference<'a>(
                 .any(|r| !r.build && project.resolve(u, &r.source.value).as_deref() == Some(source))
         });
         if has {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let node = def.node.ok_or_else(|| Unfixable(format!("service `{service}` has no mapping")))?;
         let r = NewReference { source, target: Some(target), long: true };
@@ -118,16 +111,10 @@ pub(super) fn ensure_declared<'a>(kind: ResourceKind, path: &'a str, name: &'a s
         let declared =
             project.files[file].compose().is_some_and(|c| c.decls(kind).iter().any(|d| d.name.value == name));
         if declared {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        let (edits, _) = crate::rules::with_patcher(project, file, |p| p.declare_external(kind, name))?;
-        Ok(vec![Fix {
-            title: format!("Declare `{name}`"),
-            applicability: Applicability::Unsafe,
-            file,
-            edits,
-            isolation: None,
-        }])
+        let (edits, _) = with_patcher(project, file, |p| p.declare_external(kind, name))?;
+        Ok(Some(Fix::new(format!("Declare `{name}`"), Applicability::Unsafe, file, edits)))
     })
 }
 
@@ -145,7 +132,7 @@ pub(super) fn drop_declaration<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) ->
                 });
             }
         }
-        Ok(Vec::new())
+        Ok(None)
     })
 }
 
@@ -172,7 +159,7 @@ pub(super) fn drop_reference<'a>(kind: ResourceKind, pred: &'a dyn Fn(&str) -> b
                 }
             }
         }
-        Ok(Vec::new())
+        Ok(None)
     })
 }
 
@@ -205,6 +192,6 @@ pub(super) fn drop_old_version<'a>(kind: ResourceKind, base: &'a str, keep: &'a 
                 });
             }
         }
-        Ok(Vec::new())
+        Ok(None)
     })
 }

@@ -6,20 +6,47 @@
 //! never gives a service its own list when it inherits one through `<<` (merge keys are
 //! shallow, so that would replace the inherited list).
 
-use crate::fix::Edit;
+use crate::diagnostic::{Edit, FileId};
 use crate::model::compose::ResourceKind;
-use crate::yaml::{Entry, Layout, NodeId, Tree};
+use crate::model::yaml::{Entry, Layout, NodeId, Tree};
+use crate::model::{Project, Unit};
 
 mod remove;
 
 /// Why an edit cannot be made safely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Unfixable(pub String);
+pub(crate) struct Unfixable(pub String);
+
+/// Runs `build` with a patcher for `file` of `project`, or explains why the file cannot be
+/// patched.
+pub(crate) fn with_patcher<T>(
+    project: &Project,
+    file: FileId,
+    build: impl FnOnce(&Patcher<'_>) -> Result<T, Unfixable>,
+) -> Result<T, Unfixable> {
+    let f = &project.files[file];
+    let tree = f.tree.as_ref().ok_or_else(|| Unfixable(format!("{} did not parse", f.path)))?;
+    let layout = f.layout(|| Patcher::learn(&f.text, tree));
+    build(&Patcher::with_layout(&f.text, tree, layout))
+}
+
+/// The file where MiniPaaS would patch a service: the first file of the unit defining it,
+/// preferring files inside the env folder (upstream MiniPaaS only patches those).
+pub(crate) fn home_file(project: &Project, unit: &Unit, service: &str) -> Option<FileId> {
+    let mut defs = project.services(unit).filter(|(_, s)| s.name.value == service).map(|(f, _)| f);
+    let first = defs.next()?;
+    let inside = |f: &FileId| {
+        unit.dir
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && project.files[*f].path.starts_with(&format!("{d}/")))
+    };
+    Some(if inside(&first) { first } else { defs.find(inside).unwrap_or(first) })
+}
 
 /// A reference to add to a service's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewReference<'a> {
+pub(crate) struct NewReference<'a> {
     /// The top-level name.
     pub source: &'a str,
     /// Where to mount it, when not the source name.
@@ -29,7 +56,7 @@ pub struct NewReference<'a> {
 }
 
 /// Builds edits for one file.
-pub struct Patcher<'a> {
+pub(crate) struct Patcher<'a> {
     text: &'a str,
     tree: &'a Tree,
     nl: &'static str,
@@ -40,14 +67,16 @@ pub struct Patcher<'a> {
 }
 
 impl<'a> Patcher<'a> {
-    /// Learns the file's conventions (line ending, indentation step, list indentation).
-    pub fn new(text: &'a str, tree: &'a Tree) -> Patcher<'a> {
+    /// Learns the file's conventions (line ending, indentation step, list indentation); the
+    /// crate goes through [`with_patcher`], which keeps what was learnt per file.
+    #[cfg(test)]
+    pub(crate) fn new(text: &'a str, tree: &'a Tree) -> Patcher<'a> {
         Patcher::with_layout(text, tree, Patcher::learn(text, tree))
     }
 
     /// The file's conventions: the line ending most lines use, the indentation of a nested
     /// mapping and of `- ` items relative to their key.
-    pub fn learn(text: &str, tree: &Tree) -> Layout {
+    pub(crate) fn learn(text: &str, tree: &Tree) -> Layout {
         // The line ending most lines use (a stray CRLF line does not make the file CRLF).
         let crlf = text.matches("\r\n").count();
         let nl = if crlf * 2 > text.matches('\n').count() { "\r\n" } else { "\n" };
@@ -92,7 +121,7 @@ impl<'a> Patcher<'a> {
 
     /// A patcher for a file whose conventions were learnt already ([`Patcher::learn`]): a file
     /// with thousands of fixes learns them once.
-    pub fn with_layout(text: &'a str, tree: &'a Tree, layout: Layout) -> Patcher<'a> {
+    pub(crate) fn with_layout(text: &'a str, tree: &'a Tree, layout: Layout) -> Patcher<'a> {
         Patcher { text, tree, nl: layout.nl, step: layout.step, seq_indent: layout.seq_indent }
     }
 
@@ -189,7 +218,7 @@ impl<'a> Patcher<'a> {
     }
 
     /// Adds a reference to a service's `secrets:`/`configs:`, creating the list if needed.
-    pub fn add_reference(
+    pub(crate) fn add_reference(
         &self,
         service: NodeId,
         name: &str,
@@ -290,7 +319,11 @@ impl<'a> Patcher<'a> {
 
     /// Declares `name` as `external: true` under the top-level section. The boolean is true
     /// when the section itself is created (such edits must not be combined in one pass).
-    pub fn declare_external(&self, kind: ResourceKind, name: &str) -> Result<(Vec<Edit>, bool), Unfixable> {
+    pub(crate) fn declare_external(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<(Vec<Edit>, bool), Unfixable> {
         let t = self.tree;
         let key = kind.key();
         let section = match self.root()? {
@@ -374,7 +407,7 @@ impl<'a> Patcher<'a> {
 /// Points reference `r` at `to` in place: one edit of its `source`, made only where the name
 /// is written as itself in this item (not through an alias, which other places share, and
 /// not built from `${VAR}` pieces or escapes).
-pub fn repoint(
+pub(crate) fn repoint(
     text: &str,
     tree: &Tree,
     r: &crate::model::compose::Reference,
@@ -408,7 +441,7 @@ pub(crate) fn props_start(text: &str, start: usize) -> usize {
 }
 
 /// A YAML scalar for `s`: plain when that reads back as the same string, else double-quoted.
-pub fn scalar(s: &str) -> String {
+pub(crate) fn scalar(s: &str) -> String {
     let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
     // A leading digit is quoted whatever follows: YAML 1.1 (which `docker stack deploy` reads)
     // takes `1_0`, `0x1F`, `0o7`, `1__0` and `2001-12-14` for numbers or dates.

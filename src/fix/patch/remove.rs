@@ -3,13 +3,13 @@
 //! comments that are the entry's own).
 
 use super::{Patcher, Unfixable};
-use crate::fix::Edit;
+use crate::diagnostic::Edit;
 use crate::model::compose::ResourceKind;
-use crate::yaml::{Entry, NodeId};
+use crate::model::yaml::{Entry, NodeId};
 
 impl Patcher<'_> {
     /// Removes one item of a service's list; the key goes too when the list becomes empty.
-    pub fn remove_reference(
+    pub(crate) fn remove_reference(
         &self,
         service: NodeId,
         name: &str,
@@ -87,7 +87,7 @@ impl Patcher<'_> {
     }
 
     /// Removes a top-level declaration; the section goes too when it becomes empty.
-    pub fn remove_declaration(&self, kind: ResourceKind, name: &str) -> Result<Vec<Edit>, Unfixable> {
+    pub(crate) fn remove_declaration(&self, kind: ResourceKind, name: &str) -> Result<Vec<Edit>, Unfixable> {
         let t = self.tree;
         let key = kind.key();
         let root = self.root()?.ok_or_else(|| Unfixable("the file is empty".into()))?;

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 mod read;
 
-use crate::yaml::{NodeId, Tree};
+use crate::model::yaml::{NodeId, Tree};
 
 /// Secrets or configs: the two kinds of resource the rules and commands treat alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,7 +47,7 @@ impl ResourceKind {
 
 /// True when Swarm accepts `name` for a secret or config: 1 to 64 characters, letters and
 /// digits at both ends, `-`, `_` and `.` inside.
-pub fn valid_object_name(name: &str) -> bool {
+pub(crate) fn valid_object_name(name: &str) -> bool {
     let ok_end = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     name.len() <= 64
         && ok_end(name.chars().next())
@@ -58,13 +58,13 @@ pub fn valid_object_name(name: &str) -> bool {
 /// True when `name` is `base` or one of MiniPaaS's versions of it, `base.<8 hex>`: the first 8
 /// lowercase hex digits of the value's SHA-256, as MiniPaaS writes them (`db.ABCDEF12` is a
 /// name of its own).
-pub fn is_version_of(name: &str, base: &str) -> bool {
+pub(crate) fn is_version_of(name: &str, base: &str) -> bool {
     name == base || name.strip_prefix(base).and_then(|r| r.strip_prefix('.')).is_some_and(is_version_suffix)
 }
 
 /// A MiniPaaS versioned name split into its base and version (`db.1a2b3c4d` → `db`,
 /// `1a2b3c4d`); `None` for a name that is no version.
-pub fn split_version(name: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_version(name: &str) -> Option<(&str, &str)> {
     name.rsplit_once('.').filter(|(_, hash)| is_version_suffix(hash))
 }
 
@@ -129,7 +129,7 @@ pub struct Service {
     pub credential_config: Option<Spanned>,
     /// `secrets: !reset …` or `configs: !override …`: the list replaces, or clears, what earlier
     /// files set instead of merging with it (spec `13-merge.md`).
-    pub merge_tags: Vec<(ResourceKind, crate::yaml::MergeTag)>,
+    pub merge_tags: Vec<(ResourceKind, crate::model::yaml::MergeTag)>,
     /// `secrets:` (short and long syntax) and `build.secrets`.
     pub secrets: Vec<Reference>,
     /// `configs:`.

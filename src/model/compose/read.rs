@@ -3,7 +3,7 @@
 //! value for the pattern rules, with the shape problems Compose would reject.
 
 use super::*;
-use crate::yaml::{Entry, NodeId, Tree};
+use crate::model::yaml::{Entry, NodeId, Tree};
 
 pub(super) struct Reader<'a> {
     pub(super) tree: &'a Tree,
@@ -150,7 +150,7 @@ impl Reader<'_> {
                 if let Some(tag) = self.tree.merge_tag(list.value) {
                     service.merge_tags.push((kind, tag));
                 }
-                if self.tree.merge_tag(list.value) == Some(crate::yaml::MergeTag::Reset) {
+                if self.tree.merge_tag(list.value) == Some(crate::model::yaml::MergeTag::Reset) {
                     // `!reset`: the value is ignored (spec `13-merge.md`).
                     continue;
                 }

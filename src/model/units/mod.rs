@@ -101,7 +101,7 @@ pub struct Plan {
 
 /// A chain found in a file, with where it was found.
 #[derive(Debug, Clone)]
-pub struct FoundChain {
+pub(crate) struct FoundChain {
     /// The script, Makefile, workflow or `.env` holding it.
     pub path: String,
     /// The chain as written.
@@ -127,7 +127,7 @@ pub struct Skipped {
 /// `$(dirname "$0")/app.yml`, `${{ github.workspace }}/app.yml`). Variables in a name
 /// (`docker-compose.${ENV}.yml`) match any discovered file. A file that cannot be found makes
 /// the unit one with a part it cannot see; a chain where no file can be found is no unit.
-pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Plan>, Vec<Skipped>) {
+pub(crate) fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Plan>, Vec<Skipped>) {
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
     for f in found {
@@ -154,7 +154,12 @@ pub fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (Vec<Pla
                 origin,
                 reason: format!(
                     "names no Compose file found here: {}",
-                    f.chain.files.iter().map(|p| crate::redact::shown_path(p)).collect::<Vec<_>>().join(", ")
+                    f.chain
+                        .files
+                        .iter()
+                        .map(|p| crate::secrets::mask::shown_path(p))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
             continue;
@@ -328,7 +333,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 
 /// Plans for the Compose files no env, configured project or chain uses, by name. Parts (files
 /// without services) are overlays of a base or nothing: never a unit alone.
-pub fn inferred_plans(
+pub(crate) fn inferred_plans(
     compose: &BTreeSet<String>,
     parts: &BTreeSet<String>,
     used: &BTreeSet<String>,

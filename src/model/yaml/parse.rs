@@ -162,8 +162,8 @@ impl Tree {
             Some(key) => {
                 if let Some(dup) = self.duplicate_key(open, &pending.entries[open.first..], key) {
                     let at = self.nodes[key].span.start;
-                    let (line, column) = crate::lines::line_col(text, at);
-                    let (first, _) = crate::lines::line_col(text, self.nodes[dup].span.start);
+                    let (line, column) = crate::model::lines::line_col(text, at);
+                    let (first, _) = crate::model::lines::line_col(text, self.nodes[dup].span.start);
                     return Err(SyntaxError {
                         message: format!(
                             "duplicate mapping key `{}` (first defined on line {first})",
@@ -265,7 +265,7 @@ fn slot(range: Range<usize>, text: &str, offset: usize) -> Result<Slot, SyntaxEr
     match (u32::try_from(range.start), u32::try_from(range.end)) {
         (Ok(start), Ok(end)) => Ok(Slot { start, end }),
         _ => {
-            let (line, column) = crate::lines::line_col(text, offset);
+            let (line, column) = crate::model::lines::line_col(text, offset);
             Err(SyntaxError { message: "document too large".into(), offset, line, column })
         }
     }

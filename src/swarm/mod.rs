@@ -10,11 +10,11 @@ use crate::error::Error;
 use crate::model::compose::ResourceKind;
 
 /// Label on every object minipaas creates.
-pub const LABEL_MANAGED: &str = "com.minipaas.managed";
+pub(crate) const LABEL_MANAGED: &str = "com.minipaas.managed";
 /// Label holding the base name (`db_password` for `db_password.267da420`).
-pub const LABEL_BASE: &str = "com.minipaas.base";
+pub(crate) const LABEL_BASE: &str = "com.minipaas.base";
 /// Label holding the env that created it, so `prune` of one env leaves the others alone.
-pub const LABEL_ENV: &str = "com.minipaas.env";
+pub(crate) const LABEL_ENV: &str = "com.minipaas.env";
 
 /// A secret or config as Swarm reports it (never its data).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub trait Swarm {
 }
 
 /// The largest value Swarm accepts (SwarmKit's MaxSecretSize / MaxConfigSize).
-pub fn max_size(kind: ResourceKind) -> usize {
+pub(crate) fn max_size(kind: ResourceKind) -> usize {
     match kind {
         ResourceKind::Secret => 500 * 1024,
         ResourceKind::Config => 1000 * 1024,
@@ -180,6 +180,4 @@ mod endpoint;
 #[cfg(feature = "swarm")]
 mod engine;
 #[cfg(feature = "swarm")]
-pub use endpoint::{Target, resolve};
-#[cfg(feature = "swarm")]
-pub use engine::connect;
+pub(crate) use engine::connect;

@@ -10,7 +10,7 @@ use std::ops::Range;
 mod parse;
 
 /// Index of a node in a [`Tree`].
-pub type NodeId = usize;
+pub(crate) type NodeId = usize;
 
 /// How deep [`Tree::resolve`] and merge-key expansion follow aliases before giving up; guards
 /// against self-referencing anchors (`&a [*a]`), which the parser allows.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::finding::{FileId, Finding, Suppression};
+use crate::diagnostic::{FileId, Finding, Suppression};
 use crate::model::Project;
 
 static DIRECTIVE: LazyLock<Option<Regex>> =
@@ -16,7 +16,7 @@ static DIRECTIVE: LazyLock<Option<Regex>> =
 
 /// One `minipaas: ignore[...]` comment.
 #[derive(Debug, Clone)]
-pub struct Directive {
+pub(crate) struct Directive {
     /// The file it is in.
     pub file: FileId,
     /// The comment's byte range.
@@ -30,7 +30,7 @@ pub struct Directive {
 }
 
 /// Every suppression comment in the files this run lints (units' files and manifests).
-pub fn directives(project: &Project) -> Vec<Directive> {
+pub(crate) fn directives(project: &Project) -> Vec<Directive> {
     let Some(re) = DIRECTIVE.as_ref() else { return Vec::new() };
     let mut files: Vec<FileId> = project.linted_files();
     files.extend(project.units.iter().filter_map(|u| u.manifest));
@@ -60,22 +60,29 @@ pub fn directives(project: &Project) -> Vec<Directive> {
 
 /// A suppression comment, and whether it silenced anything.
 #[derive(Debug, Clone)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// The comment.
     pub directive: Directive,
-    /// The rule codes it names that are rules (its other names are not).
+    /// The rule codes it names that are rules.
     pub codes: Vec<&'static str>,
+    /// The names it gives that are no rule's code or name.
+    pub unknown: Vec<String>,
     /// True when it silenced at least one finding.
     pub used: bool,
 }
 
 /// Silences the findings each suppression with a reason names, on its target line (a finding
 /// is silenced once, by the first comment that names it), and says which comments did.
-pub fn apply(project: &Project, findings: &mut [Finding]) -> Vec<Applied> {
+/// `code_of` gives the code of a rule's code or name, as written in a comment.
+pub(crate) fn apply(
+    project: &Project,
+    findings: &mut [Finding],
+    code_of: &dyn Fn(&str) -> Option<&'static str>,
+) -> Vec<Applied> {
     let mut out = Vec::new();
     for directive in directives(project) {
-        let codes: Vec<&'static str> =
-            directive.codes.iter().filter_map(|c| crate::rules::lookup(c)).map(|r| r.meta().code).collect();
+        let codes: Vec<&'static str> = directive.codes.iter().filter_map(|c| code_of(c)).collect();
+        let unknown = directive.codes.iter().filter(|c| code_of(c).is_none()).cloned().collect();
         let mut used = false;
         if !directive.reason.is_empty() {
             for f in findings.iter_mut() {
@@ -91,7 +98,7 @@ pub fn apply(project: &Project, findings: &mut [Finding]) -> Vec<Applied> {
                 }
             }
         }
-        out.push(Applied { directive, codes, used });
+        out.push(Applied { directive, codes, unknown, used });
     }
     out
 }

@@ -4,13 +4,13 @@
 /// Where each line of a text starts, for positions by binary search instead of a scan from
 /// the start of the file per finding.
 #[derive(Debug, Clone, Default)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     /// Indexes `text` (one pass over its newlines).
-    pub fn new(text: &str) -> LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
@@ -18,7 +18,7 @@ impl LineIndex {
 
     /// 1-based line and column (columns count characters) of a byte offset into `text`, the
     /// text this index was built from. An offset inside a character counts as that character.
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(text.len());
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
@@ -29,14 +29,14 @@ impl LineIndex {
     }
 
     /// The byte offset where a 1-based line starts, if the text has that line.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
+    pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
         self.starts.get(line.checked_sub(1)?).copied()
     }
 }
 
 /// The position of one offset in a text that has no index of its own (a configuration file, an
 /// error in a file being parsed).
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     LineIndex::new(text).line_col(text, offset)
 }
 

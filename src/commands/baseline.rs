@@ -12,8 +12,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::{Finding, Suppression};
 use crate::error::Error;
-use crate::finding::{Finding, Suppression};
 use crate::model::Project;
 
 /// The file format written; version 1 (one SHA-256 salt per file) is still read.
@@ -54,15 +54,18 @@ type Key = (String, String, String);
 
 /// A loaded baseline.
 #[derive(Debug)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// Version 1's file-wide salt.
     salt: Option<String>,
     entries: BTreeMap<Key, Vec<Option<String>>>,
     label: String,
 }
 
+/// The file's columns of a finding's [`crate::diagnostic::FindingKey`] (its value is matched
+/// apart, through the slow hash): the subject as text, as version 1 wrote it too.
 fn key(project: &Project, f: &Finding) -> Key {
-    (f.code.to_string(), project.files[f.primary.file].path.clone(), f.subject.clone())
+    let k = f.key(&project.files[f.primary.file].path);
+    (k.code.to_string(), k.path, k.subject.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -101,12 +104,12 @@ fn same_value(recorded: &str, file_salt: Option<&str>, value_hash: &[u8; 32]) ->
     }
 }
 
-/// 16 random bytes from the OS.
+/// 16 random bytes from the OS (`getrandom`: /dev/urandom, getrandom(2), BCryptGenRandom).
 fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    let random =
-        std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
-    if random.is_err() {
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: a salt unique to this moment and process still tells equal values
+        // in two entries apart.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -120,7 +123,7 @@ fn random_bytes() -> [u8; 16] {
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Baseline, Error> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Path { path: path.into(), message: e.to_string() })?;
         let file: File = serde_json::from_str(&text).map_err(|e| Error::Config {
@@ -163,7 +166,7 @@ impl Baseline {
     }
 
     /// Marks the findings the baseline records as suppressed.
-    pub fn apply(&self, project: &Project, findings: &mut [Finding]) {
+    pub(crate) fn apply(&self, project: &Project, findings: &mut [Finding]) {
         let matched =
             in_parallel(findings, |f| f.suppressed.is_none() && self.recorded(project, f).is_some());
         for (f, hit) in findings.iter_mut().zip(matched) {
@@ -177,7 +180,7 @@ impl Baseline {
     /// Writes the active findings to `path`, sorted. A finding already recorded keeps its
     /// entry (and salt), so re-recording an unchanged project changes nothing; a version 1
     /// file is rewritten as version 2.
-    pub fn write(path: &Path, project: &Project, findings: &[Finding]) -> Result<usize, Error> {
+    pub(crate) fn write(path: &Path, project: &Project, findings: &[Finding]) -> Result<usize, Error> {
         let old = Baseline::load(path).ok().filter(|b| b.salt.is_none());
         let active: Vec<&Finding> = crate::rules::active(findings).collect();
         let values = in_parallel(&active, |f| {

@@ -10,14 +10,15 @@ use std::ops::Range;
 use crate::secrets::{Detector, KeyClass, split_words};
 
 mod messages;
-use crate::yaml::{Kind, NodeId, Style, Tree};
+use crate::model::yaml::{Kind, NodeId, Style, Tree};
+pub use messages::Scrubber;
+pub(crate) use messages::scrub;
 use messages::shown_word;
-pub use messages::{Scrubber, scrub};
 pub(crate) use messages::{scrub_project, scrub_run, shown_name, shown_path};
 
 /// What a file is, which decides what its values mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A Compose file.
     Compose,
     /// A `minipaas.yaml`.
@@ -26,7 +27,7 @@ pub enum Shape {
 
 impl Shape {
     /// The shape a file of this path has.
-    pub fn of_path(path: &str) -> Shape {
+    pub(crate) fn of_path(path: &str) -> Shape {
         let name = path.rsplit('/').next().unwrap_or(path);
         if crate::model::manifest::MANIFEST_NAMES.contains(&name) { Shape::Manifest } else { Shape::Compose }
     }
@@ -354,7 +355,12 @@ fn strictest(reach: &[Reach]) -> (Ctx, bool, bool) {
 }
 
 /// Byte ranges of `text` to mask.
-pub fn sensitive_ranges_in(text: &str, tree: &Tree, shape: Shape, det: &Detector) -> Vec<Range<usize>> {
+pub(crate) fn sensitive_ranges_in(
+    text: &str,
+    tree: &Tree,
+    shape: Shape,
+    det: &Detector,
+) -> Vec<Range<usize>> {
     let reach = reaches(tree, shape, det);
     let strict = |id: NodeId| reach.get(&id).map(|r| strictest(r));
     let mut out = Vec::new();
@@ -770,7 +776,7 @@ pub fn mask(text: &str) -> String {
 }
 
 /// `text` masked as a file of `shape`, using a project's detectors.
-pub fn mask_with(text: &str, shape: Shape, det: &Detector) -> String {
+pub(crate) fn mask_with(text: &str, shape: Shape, det: &Detector) -> String {
     // Comments come from the lexical scan, so the parser need not collect them.
     let ranges = match Tree::parse_with(text, false) {
         Ok(tree) => sensitive_ranges_in(text, &tree, shape, det),
@@ -780,7 +786,7 @@ pub fn mask_with(text: &str, shape: Shape, det: &Detector) -> String {
 }
 
 /// [`mask_with`] for a text whose tree is already parsed.
-pub fn mask_parsed(text: &str, tree: &Tree, shape: Shape, det: &Detector) -> String {
+pub(crate) fn mask_parsed(text: &str, tree: &Tree, shape: Shape, det: &Detector) -> String {
     mask_ranges(text, sensitive_ranges_in(text, tree, shape, det))
 }
 

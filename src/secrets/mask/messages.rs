@@ -92,7 +92,7 @@ impl<'d> Scrubber<'d> {
 }
 
 /// [`Scrubber::scrub`] with no known values.
-pub fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
+pub(crate) fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
     Scrubber::new(det).scrub(message)
 }
 
@@ -188,7 +188,7 @@ pub(crate) fn known_values(project: &Project, det: &Detector) -> Vec<String> {
 /// this leaves.
 pub(crate) fn scrub_run(
     scrubber: &Scrubber<'_>,
-    findings: &mut [crate::finding::Finding],
+    findings: &mut [crate::diagnostic::Finding],
     errors: &mut [crate::model::InputError],
     applied: &mut [crate::fix::engine::Applied],
     problems: &mut [String],
@@ -204,18 +204,15 @@ pub(crate) fn scrub_run(
             }
         }
         scrubber.scrub_in(&mut f.message);
-        scrubber.scrub_in(&mut f.subject);
+        f.subject.names_mut().into_iter().for_each(|n| scrubber.scrub_in(n));
         scrubber.scrub_in(&mut f.primary.note);
         f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
         f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));
-        if let Some(plan) = &mut f.fix {
-            scrubber.scrub_in(&mut plan.title);
-            plan.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
+        if let Some(fix) = &mut f.fix {
+            scrubber.scrub_in(&mut fix.title);
+            fix.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
             // SARIF shows each fix's inserted text.
-            for fix in &mut plan.fixes {
-                scrubber.scrub_in(&mut fix.title);
-                fix.edits.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.replacement));
-            }
+            fix.edits.values_mut().flatten().for_each(|e| scrubber.scrub_in(&mut e.replacement));
         }
     }
     errors.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.message));
