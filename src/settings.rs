@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Finding, Severity};
 use crate::error::Error;
-use crate::rules::lookup;
+use crate::rules::registry::lookup;
 
 /// The file name looked for at the repository root.
 pub(crate) const CONFIG_NAME: &str = ".minipaas.toml";

@@ -13,9 +13,10 @@ use crate::error::Error;
 use crate::fix::engine;
 use crate::fix::write::{interrupted, lock, write_all};
 use crate::model::{LoadOptions, Project};
+use crate::render::scrub_run;
 use crate::render::{Report, TextOptions, diff, render};
 use crate::rules::{active, check_all};
-use crate::secrets::mask::{Scrubber, scrub_run};
+use crate::secrets::mask::Scrubber;
 use crate::settings::Settings;
 
 /// Runs a lint as the command line asks.

@@ -15,6 +15,6 @@ mod workspace;
 
 pub(crate) use paths::{join_normalized, parent, under};
 pub(crate) use read::ReadError;
+pub(crate) use read::Reads;
 pub(crate) use treediff::{Change, Trees};
-pub(crate) use workspace::Reads;
 pub use workspace::Workspace;

@@ -4,6 +4,21 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// A count of files read, shared by the readers of one workspace and whoever shows progress.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Reads {
+    pub(super) fn bump(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many files were read.
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Files bigger than this are reported, not read: no Compose file is anywhere near it.
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 

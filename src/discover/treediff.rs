@@ -6,9 +6,18 @@ use std::collections::{HashMap, HashSet};
 
 use git2::{ObjectType, Oid, Repository};
 
-use super::read::{MAX_FILE_BYTES, ReadError};
-use super::workspace::CommitInfo;
+use super::read::{MAX_FILE_BYTES, ReadError, Reads};
 use crate::error::Error;
+
+/// A commit of [`super::Workspace::history`].
+pub struct CommitInfo {
+    /// Its id, in hex.
+    pub id: String,
+    /// The first line of its message.
+    pub summary: String,
+    /// Its tree.
+    pub(super) tree: git2::Oid,
+}
 
 /// A file that differs between two trees: its path, and its new blob (`None`: deleted).
 pub(crate) type Change = (String, Option<Oid>);
@@ -28,11 +37,11 @@ pub struct Trees {
     memo: TreeMemo,
     tree: Option<Oid>,
     /// The workspace's count of files read.
-    reads: super::workspace::Reads,
+    reads: Reads,
 }
 
 impl Trees {
-    pub(super) fn open(git_dir: &std::path::Path, reads: super::workspace::Reads) -> Result<Trees, Error> {
+    pub(super) fn open(git_dir: &std::path::Path, reads: Reads) -> Result<Trees, Error> {
         let repo = Repository::open(git_dir).map_err(|e| Error::Git(e.message().to_string()))?;
         read_objects_once();
         Ok(Trees { repo, memo: TreeMemo::default(), tree: None, reads })

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::paths::to_slash;
-use super::read::{DiskReader, MAX_FILE_BYTES, ReadError};
-use super::treediff::{Change, Trees};
+use super::read::{DiskReader, MAX_FILE_BYTES, ReadError, Reads};
+use super::treediff::{Change, CommitInfo, Trees};
 use super::walk::Untracked;
 use crate::error::Error;
 
@@ -18,16 +18,6 @@ enum Contents {
     Disk,
     /// Blobs in git (the index, or a commit's tree), by path.
     Blobs { repo: git2::Repository, blobs: BTreeMap<String, git2::Oid> },
-}
-
-/// A commit of [`Workspace::history`].
-pub struct CommitInfo {
-    /// Its id, in hex.
-    pub id: String,
-    /// The first line of its message.
-    pub summary: String,
-    /// Its tree.
-    pub(super) tree: git2::Oid,
 }
 
 /// The set of files a run looks at and how to read them.
@@ -45,21 +35,6 @@ pub struct Workspace {
     overrides: BTreeMap<String, String>,
     /// Files read so far (what a progress line shows).
     reads: Reads,
-}
-
-/// A count of files read, shared by the readers of one workspace and whoever shows progress.
-#[derive(Debug, Clone, Default)]
-pub struct Reads(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl Reads {
-    pub(super) fn bump(&self) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// How many files were read.
-    pub fn get(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
 }
 
 impl Workspace {

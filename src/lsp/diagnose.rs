@@ -119,7 +119,7 @@ fn diagnostics(snapshot: &Snapshot) -> Result<BTreeMap<PathBuf, Vec<Diagnostic>>
     let findings = check_all(&project, &settings);
     let det = settings.redaction();
     let scrubber = Scrubber::for_project(&det, &project);
-    crate::secrets::mask::scrub_run(&scrubber, &mut [], &mut project.errors, &mut [], &mut []);
+    crate::render::scrub_run(&scrubber, &mut [], &mut project.errors, &mut [], &mut []);
     let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     // Line starts, per file, found once however many diagnostics a file has.
     let mut lines: HashMap<FileId, Lines<'_>> = HashMap::new();

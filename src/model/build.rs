@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::compose::{ResourceKind, Spanned};
 use super::effective::{Def, Expansion, Hidden, Unknown, VarsId};
 use super::interp::{self, Vars};
+use super::locate::{Located, locate};
 use super::manifest::Schema;
 use super::source::Content;
 use super::units::{Origin, Plan};
@@ -152,7 +153,7 @@ impl Project {
                 hides: Hidden::Anything,
                 message: format!(
                     "`{}` ({}) is not a Compose file found here",
-                    crate::secrets::mask::shown_path(raw),
+                    crate::secrets::mask::shown::shown_path(raw),
                     plan.origin.describe()
                 ),
                 at: None,
@@ -162,7 +163,7 @@ impl Project {
             // A file taken for Compose by its content but that does not parse as Compose is not
             // one (as a run over the whole repository finds before grouping).
             let by_content =
-                self.deferred.get(path).is_some_and(|(_, found)| *found != super::load::Found::Name);
+                self.deferred.get(path).is_some_and(|(_, found)| *found != super::outcome::Found::Name);
             let file = self.load_file(ws, path, false);
             if by_content && self.files[file].compose().is_none() {
                 continue;
@@ -297,7 +298,7 @@ impl Project {
                     Located::Missing(path) => {
                         let message = format!(
                             "`{}` is not a file in this repository; not followed",
-                            crate::secrets::mask::shown_path(&path)
+                            crate::secrets::mask::shown::shown_path(&path)
                         );
                         self.problem(member.file, raw.span.clone(), message.clone(), Severity::Warning);
                         unit.unknowns.push(unknown(message));
@@ -394,58 +395,5 @@ fn resolve_listed(ws: &Workspace, raw: &str, env_dir: &str, schema: Schema) -> R
                 (None, None) => Err(outside()),
             }
         }
-    }
-}
-
-/// Where a path written in a Compose file (`include`, `extends: file`) points.
-pub(super) enum Located {
-    /// A file the workspace has, root-relative.
-    File(String),
-    /// Compose fetches it from elsewhere.
-    Remote(String),
-    /// A variable in it has no value here.
-    Unresolved,
-    /// Not a file of the repository (as resolved).
-    Missing(String),
-}
-
-/// Resolves a path written in a Compose file: interpolated with `vars`, relative to `base`.
-pub(super) fn locate(ws: &Workspace, raw: &str, vars: &Vars, base: &str) -> Located {
-    let Some(path) = interp::resolve(raw, vars) else { return Located::Unresolved };
-    if is_remote(&path) {
-        return Located::Remote(path);
-    }
-    let rel = if path.starts_with('/') {
-        ws.relative(std::path::Path::new(&path))
-    } else {
-        join_normalized(base, &path)
-    };
-    match rel {
-        Some(p) if ws.exists(&p) => Located::File(p),
-        _ => Located::Missing(path),
-    }
-}
-
-/// Includes Compose fetches from elsewhere (`git@…`, `https://…`, `oci://…`, `remote:…`).
-fn is_remote(raw: &str) -> bool {
-    let scheme = raw.split_once(':').map(|(s, _)| s);
-    raw.starts_with("git@")
-        || scheme.is_some_and(|s| {
-            s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remote_includes() {
-        assert!(
-            is_remote("oci://docker.io/x")
-                && is_remote("remote:cycle/a.yaml")
-                && is_remote("git@github.com:a/b.git")
-        );
-        assert!(!is_remote("../shared/a.yaml") && !is_remote("C:/a.yaml"));
     }
 }

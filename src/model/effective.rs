@@ -17,10 +17,10 @@
 use std::ops::Range;
 
 use super::Project;
-use super::build::Located;
 use super::chains::Tool;
 use super::compose::{Reference, ResourceKind, Service};
 use super::interp::{self, Name};
+use super::locate::{Located, locate};
 use crate::diagnostic::FileId;
 use crate::discover::{Workspace, parent};
 
@@ -225,7 +225,7 @@ impl Project {
             None => Ok(def.file),
             // Relative to the project's folder (compose-go resolves it from the working
             // directory), which for a file read only for `extends` is its own folder.
-            Some(raw) => match super::build::locate(ws, &raw.value, vars, &def.base_dir) {
+            Some(raw) => match locate(ws, &raw.value, vars, &def.base_dir) {
                 Located::File(rel) => {
                     let id = self.load_file(ws, &rel, false);
                     if !found.files.contains(&id) {
@@ -246,7 +246,7 @@ impl Project {
                 Located::Missing(path) => Err((
                     format!(
                         "`extends` names `{}`, which is not a file in this repository",
-                        crate::secrets::mask::shown_path(&path)
+                        crate::secrets::mask::shown::shown_path(&path)
                     ),
                     true,
                 )),

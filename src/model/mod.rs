@@ -14,7 +14,9 @@ mod history;
 pub(crate) mod interp;
 pub(crate) mod lines;
 mod load;
+mod locate;
 pub(crate) mod manifest;
+mod outcome;
 mod source;
 pub(crate) mod units;
 pub(crate) mod yaml;
@@ -220,7 +222,7 @@ pub struct Project {
     /// Which units read each file, by index into `units` (see [`Project::units_of`]).
     units_by_file: std::sync::OnceLock<HashMap<FileId, Vec<usize>>>,
     /// Compose files read but not parsed yet (runs on named files parse only what they need).
-    deferred: HashMap<String, (Vec<u8>, load::Found)>,
+    deferred: HashMap<String, (Vec<u8>, outcome::Found)>,
 }
 
 impl Project {

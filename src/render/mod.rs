@@ -116,3 +116,44 @@ pub(crate) fn fix_hint(f: &Finding) -> Option<String> {
 pub(crate) fn position(project: &Project, file: usize, offset: usize) -> (usize, usize) {
     project.files[file].line_col(offset)
 }
+
+/// Every message of a run through the scrubber: findings (messages, notes, help, fix titles,
+/// suppression reasons), input errors, fixes applied and refused. Renderers see only what
+/// this leaves.
+pub(crate) fn scrub_run(
+    scrubber: &crate::secrets::mask::Scrubber<'_>,
+    findings: &mut [crate::diagnostic::Finding],
+    errors: &mut [crate::model::InputError],
+    applied: &mut [crate::fix::engine::Applied],
+    problems: &mut [String],
+) {
+    for f in findings {
+        if let Some(why) = &mut f.suppressed {
+            // A reason written in a comment is comment text: masked like one.
+            if why.in_source {
+                why.justification =
+                    why.justification.chars().map(|c| if c == ' ' { ' ' } else { '*' }).collect();
+            } else {
+                scrubber.scrub_in(&mut why.justification);
+            }
+        }
+        scrubber.scrub_in(&mut f.message);
+        f.subject.names_mut().into_iter().for_each(|n| scrubber.scrub_in(n));
+        scrubber.scrub_in(&mut f.primary.note);
+        f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
+        f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));
+        if let Some(fix) = &mut f.fix {
+            scrubber.scrub_in(&mut fix.title);
+            fix.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
+            // SARIF shows each fix's inserted text.
+            fix.edits.values_mut().flatten().for_each(|e| scrubber.scrub_in(&mut e.replacement));
+        }
+    }
+    errors.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.message));
+    for a in applied {
+        scrubber.scrub_in(&mut a.message);
+        scrubber.scrub_in(&mut a.title);
+        a.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
+    }
+    problems.iter_mut().for_each(|p| scrubber.scrub_in(p));
+}

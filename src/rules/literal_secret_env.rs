@@ -263,7 +263,7 @@ impl Rule for LiteralSecretEnv {
                         value.span.clone()
                     };
                     // A key that is not a name may hold a value (`"DB_PASSWORD = x": y`).
-                    let shown = crate::secrets::mask::shown_name(&var.key.value, det);
+                    let shown = crate::secrets::mask::shown::shown_name(&var.key.value, det);
                     let key = shown.as_ref();
                     let message = {
                         let literal = value.value.get(range.clone()).unwrap_or_default();

@@ -10,7 +10,7 @@ use crate::model::Project;
 use crate::settings::Settings;
 
 mod helpers;
-mod registry;
+pub(crate) mod registry;
 pub(crate) mod rule;
 pub(crate) mod suppress;
 

@@ -60,8 +60,10 @@ impl Rule for PasswordHash {
                 let span = tree
                     .source_range(text, scalar.value, range.clone())
                     .unwrap_or_else(|| tree.node(scalar.value).span.clone());
-                let key =
-                    scalar.key.and_then(|k| tree.scalar(k)).map(|k| crate::secrets::mask::shown_name(k, det));
+                let key = scalar
+                    .key
+                    .and_then(|k| tree.scalar(k))
+                    .map(|k| crate::secrets::mask::shown::shown_name(k, det));
                 let key = key.as_deref();
                 let place = key.map_or_else(|| "a value".to_string(), |k| format!("the value of `{k}`"));
                 let subject = Subject::Value { key: key.map(str::to_string), kind: "hash".into() };

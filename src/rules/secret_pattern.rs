@@ -64,7 +64,7 @@ impl Rule for SecretPattern {
                               what: String,
                               key: Option<String>,
                               hashed: &str| {
-                let key = key.map(|k| crate::secrets::mask::shown_name(&k, det).into_owned());
+                let key = key.map(|k| crate::secrets::mask::shown::shown_name(&k, det).into_owned());
                 let place = match &key {
                     Some(k) => format!("the value of `{k}`"),
                     None => "a value".to_string(),

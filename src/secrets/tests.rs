@@ -1,4 +1,5 @@
 //! Tests of the detectors.
+use super::vocabulary::CREDENTIAL_WORDS;
 use super::*;
 
 /// The built-in detectors, as the rules get them without configuration.

@@ -157,7 +157,7 @@ pub(crate) fn chain_plans(found: &[FoundChain], compose: &BTreeSet<String>) -> (
                     f.chain
                         .files
                         .iter()
-                        .map(|p| crate::secrets::mask::shown_path(p))
+                        .map(|p| crate::secrets::mask::shown::shown_path(p))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

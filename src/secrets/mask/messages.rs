@@ -7,10 +7,11 @@ use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::{is_interpolation, mask_ranges};
+use super::shown::shown_word;
+use super::words::mask_ranges;
 use crate::model::Project;
+use crate::secrets::Detector;
 use crate::secrets::split_words;
-use crate::secrets::{Detector, KeyClass};
 
 /// Checks messages before they leave the process.
 pub struct Scrubber<'d> {
@@ -84,7 +85,7 @@ impl<'d> Scrubber<'d> {
         self.det
     }
 
-    fn scrub_in(&self, text: &mut String) {
+    pub(crate) fn scrub_in(&self, text: &mut String) {
         if let Cow::Owned(s) = self.scrub(text) {
             *text = s;
         }
@@ -94,33 +95,6 @@ impl<'d> Scrubber<'d> {
 /// [`Scrubber::scrub`] with no known values.
 pub(crate) fn scrub<'a>(message: &'a str, det: &Detector) -> Cow<'a, str> {
     Scrubber::new(det).scrub(message)
-}
-
-/// A word a message may show: not a token, not a literal default, not `PASSWORD=value`.
-pub(super) fn shown_word(core: &str, det: &Detector) -> bool {
-    let defaults = core.split("${").skip(1).any(|p| {
-        let inner = p.split('}').next().unwrap_or(p);
-        !is_interpolation(&format!("${{{inner}}}"))
-    });
-    let assignment = core.split_once('=').is_some_and(|(name, value)| {
-        let cred = matches!(det.classify_key(name.trim_start_matches('-')), KeyClass::Credential { .. });
-        cred && !value.is_empty() && !is_interpolation(value)
-    });
-    !defaults && !assignment && det.find_pattern(core).is_none()
-}
-
-/// A file path as a file or script wrote it, for a message: shown when it is a plain path to
-/// a YAML or JSON file (or pure `${VAR}`s), masked otherwise: a path that names no such file
-/// may be a value resolved into it (`-f "$DB_PASSWORD"`, `${PW:-value}` split at `:`).
-pub(crate) fn shown_path(raw: &str) -> Cow<'_, str> {
-    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/+@".contains(&b));
-    let name = raw.rsplit('/').next().unwrap_or(raw);
-    let file = [".yml", ".yaml", ".json"].iter().any(|e| name.ends_with(e));
-    if (plain && file) || is_interpolation(raw) {
-        Cow::Borrowed(raw)
-    } else {
-        Cow::Owned(raw.chars().map(|c| if c == '/' || c == '.' { c } else { '*' }).collect())
-    }
 }
 
 /// Every credential value the project holds: literal credential-named variables of Compose
@@ -183,47 +157,6 @@ pub(crate) fn known_values(project: &Project, det: &Detector) -> Vec<String> {
     out.into_iter().zip(written).filter(|(_, w)| !w).map(|(v, _)| v).collect()
 }
 
-/// Every message of a run through the scrubber: findings (messages, notes, help, fix titles,
-/// suppression reasons), input errors, fixes applied and refused. Renderers see only what
-/// this leaves.
-pub(crate) fn scrub_run(
-    scrubber: &Scrubber<'_>,
-    findings: &mut [crate::diagnostic::Finding],
-    errors: &mut [crate::model::InputError],
-    applied: &mut [crate::fix::engine::Applied],
-    problems: &mut [String],
-) {
-    for f in findings {
-        if let Some(why) = &mut f.suppressed {
-            // A reason written in a comment is comment text: masked like one.
-            if why.in_source {
-                why.justification =
-                    why.justification.chars().map(|c| if c == ' ' { ' ' } else { '*' }).collect();
-            } else {
-                scrubber.scrub_in(&mut why.justification);
-            }
-        }
-        scrubber.scrub_in(&mut f.message);
-        f.subject.names_mut().into_iter().for_each(|n| scrubber.scrub_in(n));
-        scrubber.scrub_in(&mut f.primary.note);
-        f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
-        f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));
-        if let Some(fix) = &mut f.fix {
-            scrubber.scrub_in(&mut fix.title);
-            fix.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
-            // SARIF shows each fix's inserted text.
-            fix.edits.values_mut().flatten().for_each(|e| scrubber.scrub_in(&mut e.replacement));
-        }
-    }
-    errors.iter_mut().for_each(|e| scrubber.scrub_in(&mut e.message));
-    for a in applied {
-        scrubber.scrub_in(&mut a.message);
-        scrubber.scrub_in(&mut a.title);
-        a.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
-    }
-    problems.iter_mut().for_each(|p| scrubber.scrub_in(p));
-}
-
 /// The messages a loaded project holds (input errors, what units cannot see, chains that are
 /// not units) through a scrubber that knows the project's values: for `units` and `prune`,
 /// which print them without a lint.
@@ -234,15 +167,4 @@ pub(crate) fn scrub_project(project: &mut Project, det: &Detector) {
         unit.unknowns.iter_mut().for_each(|k| scrubber.scrub_in(&mut k.message));
     }
     project.skipped.iter_mut().for_each(|s| scrubber.scrub_in(&mut s.reason));
-}
-
-/// A key or name as a message may quote it: shown when it is a name (letters, digits, `_`,
-/// `.`, `-`, `/`; no spaces, no `=`) that does not look like a secret, masked otherwise, so a
-/// value written as a key (`"DB_PASSWORD = x": y`) is not printed.
-pub(crate) fn shown_name<'a>(name: &'a str, det: &Detector) -> Cow<'a, str> {
-    if super::is_name(name) && shown_word(name, det) {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned("*".repeat(name.chars().count().max(1)))
-    }
 }

@@ -1,6 +1,7 @@
 //! Masking by structure: what each place in a Compose file shows, and the canary list of the
 //! redaction issue (comments, commands, entrypoints, healthchecks, labels, `x-` fields, keys).
 
+use super::shown::{shown_name, shown_path};
 use super::*;
 
 const CANARY: &str = "q7Rm2wZ";
