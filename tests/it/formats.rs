@@ -88,6 +88,17 @@ fn sarif_records_rules_fingerprints_suppressions_and_fixes() {
             .collect()
     };
     let before = fingerprints(&doc);
+    // The fingerprint is sha256(code, path, subject) as version 1 computed it: code scanning
+    // keeps its alerts across upgrades.
+    let mp008 = by_rule("MP008")[0];
+    let path = mp008["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let subject = "api/db";
+        let d = Sha256::digest(format!("MP008\0{path}\0{subject}").as_bytes());
+        d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(mp008["partialFingerprints"]["minipaas/v1"], digest.as_str());
     write(dir.path(), "compose.yaml", &format!("# a new first line\n\n{FILE}"));
     let after = fingerprints(&sarif(dir.path()));
     assert_eq!(before, after);

@@ -530,3 +530,44 @@ fn history_matches_whole_lints_where_a_review_found_it_did_not() {
         assert_eq!(found, expected, "{name}");
     }
 }
+
+/// Findings of every subject kind, recorded by hand the way earlier versions wrote them: the
+/// typed identity must read them all (a change to a subject's text would resurface every
+/// baselined finding of that kind).
+#[test]
+fn baselines_written_by_earlier_versions_keep_matching_every_subject_kind() {
+    let compose = "secrets:\n  unused_pw:\n    external: true\n  tracked:\n    file: ./pw.txt\nservices:\n  web:\n    image: nginx\n    secrets:\n      - missing_pw\n      - tracked\n    environment:\n      API_KEY_FILE: /run/secrets/api_key\n      NOTE: AKIAIOSFODNN7EXAMPLE # minipaas: ignore[MP007]\n";
+    let dir = repo(&[("compose.yaml", compose), ("pw.txt", "hunter2\n")]);
+    let entry = |code: &str, subject: &str| {
+        format!("{{\"code\": \"{code}\", \"path\": \"compose.yaml\", \"subject\": \"{subject}\"}}")
+    };
+    let entries = [
+        entry("MP001", "web/missing_pw"),
+        entry("MP003", "unused_pw"),
+        entry("MP005", "secret tracked"),
+        entry("MP009", "web/API_KEY_FILE"),
+        entry("MP012", "line 14"),
+    ];
+    let file = |entries: &[String]| {
+        format!(
+            "{{\"version\": 2, \"kdf\": \"argon2id-m8192-t1-p1\", \"findings\": [{}]}}",
+            entries.join(", ")
+        )
+    };
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    let mut found: Vec<String> = codes(&run).into_iter().map(|(c, _, _)| c).collect();
+    found.sort();
+    assert_eq!(found, ["MP001", "MP003", "MP005", "MP007", "MP009", "MP012"], "{}", run.stdout);
+    write(dir.path(), "baseline.json", &file(&entries));
+    let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
+    // MP007 stays: its entry is missing (and it is a value finding, whose entry needs a hash).
+    assert_eq!(codes(&run).into_iter().map(|(c, _, _)| c).collect::<Vec<_>>(), ["MP007"], "{}", run.stdout);
+    // Each entry matches only its own finding.
+    for skip in 0..entries.len() {
+        let kept: Vec<String> =
+            entries.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, e)| e.clone()).collect();
+        write(dir.path(), "baseline.json", &file(&kept));
+        let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
+        assert_eq!(codes(&run).len(), 2, "without entry {skip}: {}", run.stdout);
+    }
+}
