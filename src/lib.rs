@@ -2,7 +2,7 @@
 //!
 //! The pipeline is: `discover/` finds files (git-native, by name and by content), `model/`
 //! parses them with exact spans (`model/yaml`) and models them the way Compose does (units,
-//! `extends`, `include`, interpolation), `rules/` report findings (`diagnostic.rs`: one
+//! `extends`, `include`, interpolation), `rules/` report findings (`diagnostic/`: one
 //! finding shape, one identity, one fix shape), `fix/` makes and applies their edits, and
 //! `render/` prints them with values masked (`secrets/`: detectors and masking). `commands/`
 //! are the subcommands, `swarm/` the Engine, `lsp/` the editor server. Only `main` maps

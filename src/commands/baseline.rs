@@ -64,7 +64,7 @@ pub(crate) struct Baseline {
 /// The file's columns of a finding's [`crate::diagnostic::FindingKey`] (its value is matched
 /// apart, through the slow hash): the subject as text, as version 1 wrote it too.
 fn key(project: &Project, f: &Finding) -> Key {
-    let k = f.key(&project.files[f.primary.file].path);
+    let k = project.key_of(f);
     (k.code.to_string(), k.path, k.subject.to_string())
 }
 

@@ -74,7 +74,7 @@ pub(crate) fn history(
             let mut scrubber = None;
             for f in active(&findings).filter(|f| LEAK_RULES.contains(&f.code)) {
                 let path = project.files[f.primary.file].path.clone();
-                if !seen.insert(f.key(&path)) {
+                if !seen.insert(project.key_of(f)) {
                     continue;
                 }
                 let scrubber = scrubber

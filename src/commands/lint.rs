@@ -157,10 +157,9 @@ fn since(
 ) -> Result<(), Error> {
     let then = ws.at_commit(rev)?;
     let (old_project, old) = lint_workspace(&then, opts, settings)?;
-    let key = |p: &Project, f: &Finding| f.key(&p.files[f.primary.file].path);
-    let before: std::collections::BTreeSet<_> = active(&old).map(|f| key(&old_project, f)).collect();
+    let before: std::collections::BTreeSet<_> = active(&old).map(|f| old_project.key_of(f)).collect();
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-        if before.contains(&key(project, f)) {
+        if before.contains(&project.key_of(f)) {
             f.suppressed =
                 Some(crate::diagnostic::Suppression::external(format!("already present at {rev}")));
         }

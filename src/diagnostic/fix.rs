@@ -81,7 +81,8 @@ pub struct Fix {
     pub title: String,
     /// How much to trust it.
     pub applicability: Applicability,
-    /// The edits, per file, in the order they apply.
+    /// The edits, per file: sorted by start, non-overlapping; insertions at one point apply in
+    /// the order given.
     pub edits: BTreeMap<FileId, Vec<Edit>>,
     /// Printed after the fix is applied (e.g. the command that creates the secret).
     pub note: Option<String>,
@@ -122,7 +123,10 @@ impl Fix {
     /// trusted of the two, and keeps this one's title.
     pub(crate) fn and(mut self, other: Fix) -> Fix {
         for (file, edits) in other.edits {
-            self.edits.entry(file).or_default().extend(edits);
+            let list = self.edits.entry(file).or_default();
+            list.extend(edits);
+            // Stable: of two insertions at one point, this fix's comes first.
+            list.sort_by_key(|e| e.range.start);
         }
         self.applicability = self.applicability.min(other.applicability);
         self.isolation.extend(other.isolation);
@@ -186,5 +190,11 @@ mod tests {
         assert_eq!(joined.files().collect::<Vec<_>>(), vec![0, 1]);
         assert_eq!(joined.isolation, vec!["k".to_string()]);
         assert!(Fix::display_only("by hand").is_empty());
+        // Edits to one file stay sorted by start; at one point, the first fix's come first.
+        let a = Fix::new("a", Applicability::Safe, 0, vec![Edit::insert(5, "a"), Edit::insert(9, "b")]);
+        let b = Fix::new("b", Applicability::Safe, 0, vec![Edit::insert(1, "c"), Edit::insert(5, "d")]);
+        let starts: Vec<(usize, String)> =
+            a.and(b).edits[&0].iter().map(|e| (e.range.start, e.replacement.clone())).collect();
+        assert_eq!(starts, [(1, "c".into()), (5, "a".into()), (5, "d".into()), (9, "b".into())]);
     }
 }

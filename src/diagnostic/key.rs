@@ -17,24 +17,25 @@ pub enum Subject {
     SecretFile(String),
     /// An env file that holds credentials (`env_file path`).
     EnvFile(String),
-    /// A value found under `key` (none outside a mapping), of a kind (`key/aws-access-key`).
+    /// A value found under `key` (none outside a mapping), of a kind (`NOTE/an AWS access key
+    /// ID`, `REGISTRY_AUTH/hash`).
     Value { key: Option<String>, kind: String },
     /// A file a `minipaas.yaml` lists (`path`).
     Listed(String),
     /// A suppression comment for the line `line`, naming `codes` (`MP001,MP003 line 4`).
     Suppression { codes: Vec<String>, line: usize },
+    /// Any of the above as output shows it, once masking changed its text (a name in it looked
+    /// like a value): kept as that text, which is what baselines and fingerprints then use.
+    Masked(String),
 }
 
 impl Subject {
-    /// Every name it holds, to mask what looks like a value before output.
-    pub(crate) fn names_mut(&mut self) -> Vec<&mut String> {
-        match self {
-            Subject::Service { service, name } => vec![service, name],
-            Subject::Declaration(s) | Subject::SecretFile(s) | Subject::EnvFile(s) | Subject::Listed(s) => {
-                vec![s]
-            }
-            Subject::Value { key, kind } => key.iter_mut().chain([kind]).collect(),
-            Subject::Suppression { codes, .. } => codes.iter_mut().collect(),
+    /// Masks its text as a whole with `mask` (as output is masked): a subject whose text
+    /// changes becomes [`Subject::Masked`]. Whole, not name by name: `svc/name` is one word to
+    /// the scrubber, as it was when subjects were text.
+    pub(crate) fn mask(&mut self, mask: impl FnOnce(&str) -> Option<String>) {
+        if let Some(masked) = mask(&self.to_string()) {
+            *self = Subject::Masked(masked);
         }
     }
 }
@@ -43,7 +44,7 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Service { service, name } => write!(f, "{service}/{name}"),
-            Subject::Declaration(name) | Subject::Listed(name) => f.write_str(name),
+            Subject::Declaration(name) | Subject::Listed(name) | Subject::Masked(name) => f.write_str(name),
             Subject::SecretFile(name) => write!(f, "secret {name}"),
             Subject::EnvFile(path) => write!(f, "env_file {path}"),
             Subject::Value { key, kind } => write!(f, "{}/{kind}", key.as_deref().unwrap_or("-")),
@@ -54,8 +55,10 @@ impl fmt::Display for Subject {
 }
 
 /// A finding's identity, apart from where it is: rule, file, subject and the hash of the value
-/// it is about. Dedup across steps, baselines, `--since`, `--history`, SARIF fingerprints and
-/// the fix engine's "this finding" all compare these.
+/// it is about. Dedup across `--history` steps, baselines, `--since` and the fix engine's "this
+/// finding" all compare these; SARIF fingerprints hash it without the value. Findings with one
+/// key are one problem to the fix engine (the same name misspelt in a service's `secrets:` and
+/// its `build.secrets:` is repointed in both by one quick fix).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FindingKey {
     /// The rule's code.
@@ -78,21 +81,18 @@ impl FindingKey {
     /// without carrying anything a value could be guessed from offline (16 bytes of a hash of
     /// the hash, salted per process).
     pub(crate) fn digest(&self) -> String {
-        use sha2::{Digest, Sha256};
         static SALT: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
         let salt = SALT.get_or_init(|| {
             let mut salt = [0u8; 16];
-            // Without OS randomness the digest is unsalted: still no value in it.
+            // Without OS randomness the salt stays zero: the digest only ever travels between
+            // this process and its editor.
             let _ = getrandom::fill(&mut salt);
             salt
         });
-        let mut h = Sha256::new();
-        h.update(salt);
-        h.update(self.fingerprint().as_bytes());
-        if let Some(v) = &self.value {
-            h.update(v);
-        }
-        h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+        let mut data = salt.to_vec();
+        data.extend(self.fingerprint().as_bytes());
+        data.extend(self.value.iter().flatten());
+        hex16(&data)
     }
 }
 

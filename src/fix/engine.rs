@@ -72,18 +72,12 @@ pub struct FixRun {
     pub problems: Vec<String>,
 }
 
-/// The identity of a finding, apart from its position (fixes move text): what [`fix_only`]
-/// takes.
-pub(crate) fn key(project: &Project, f: &Finding) -> FindingKey {
-    f.key(&project.files[f.primary.file].path)
-}
-
 /// One fix of a finding: a refused fix is not tried again, but the finding may be offered
 /// another one later (a declaration, once the near name a rename pointed at is gone).
 type FixKey = (FindingKey, String);
 
 fn fix_key(project: &Project, f: &Finding) -> FixKey {
-    (key(project, f), f.fix.as_ref().map(|p| p.title.clone()).unwrap_or_default())
+    (project.key_of(f), f.fix.as_ref().map(|p| p.title.clone()).unwrap_or_default())
 }
 
 fn load(ws: &Workspace, opts: &LoadOptions, settings: &Settings) -> Result<(Project, Vec<Finding>), Error> {
@@ -167,7 +161,7 @@ fn choose(
             || fix.applicability < required
             || fix.is_empty()
             || blocked.contains_key(&fix_key(project, f))
-            || only.is_some_and(|k| key(project, f) != *k)
+            || only.is_some_and(|k| project.key_of(f) != *k)
         {
             continue;
         }
@@ -334,12 +328,12 @@ pub(crate) fn fix_only(
             // next pass and apply again (a grant into a list `!reset` ignores, 50 times over).
             let (next_project, next_findings) = load(ws, opts, settings)?;
             let count = |list: &[Finding], p: &Project, k: &FindingKey| {
-                list.iter().filter(|f| key(p, f) == *k).count()
+                list.iter().filter(|f| p.key_of(f) == *k).count()
             };
             let unresolved: Vec<(usize, String)> = chosen
                 .iter()
                 .filter(|&&i| {
-                    let k = key(&project, &findings[i]);
+                    let k = project.key_of(&findings[i]);
                     count(&next_findings, &next_project, &k) >= count(&findings, &project, &k)
                 })
                 .map(|&i| (i, "it does not resolve the finding".to_string()))
@@ -388,7 +382,8 @@ pub(crate) fn fix_only(
     for f in &mut findings {
         let Some(why) = blocked.get(&fix_key(&project, f)) else { continue };
         if let Some(fix) = &mut f.fix {
-            *fix = Fix::display_only(format!("{} (refused: {why})", fix.title));
+            let note = fix.note.take();
+            *fix = Fix { note, ..Fix::display_only(format!("{} (refused: {why})", fix.title)) };
         }
     }
     if !converged {
@@ -411,7 +406,7 @@ fn changes(mut originals: BTreeMap<String, String>, current: BTreeMap<String, St
 }
 
 /// One part of a command's change (`secret create`, `delete`): given the project as
-/// it is so far, the fixes that bring it one step closer, or none when the step is done.
+/// it is so far, the fix that brings it one step closer, or none when the step is done.
 /// Steps are re-run on a fresh parse after each application, so they stay simple "ensure"
 /// rules and never hold stale offsets.
 pub(crate) type Step<'a> = Box<dyn Fn(&Project) -> Result<Option<Fix>, crate::fix::patch::Unfixable> + 'a>;

@@ -38,7 +38,7 @@ struct Pending {
 }
 
 fn digest(project: &Project, f: &Finding) -> String {
-    engine::key(project, f).digest()
+    project.key_of(f).digest()
 }
 
 /// The actions for a range of a document; with `lazy`, without their edits.
@@ -168,7 +168,7 @@ fn quick_fix(
     required: Applicability,
 ) -> Result<Option<WorkspaceEdit>, Error> {
     let (mut fixed, opts, settings) = snapshot.open()?;
-    let only = engine::key(project, f);
+    let only = project.key_of(f);
     let run = engine::fix_only(&mut fixed, &opts, &settings, required, Some(&only))?;
     Ok(workspace_edit(snapshot, &fixed, &run.changes))
 }

@@ -226,6 +226,11 @@ pub struct Project {
 }
 
 impl Project {
+    /// The identity of a finding in this project (its rule, file, subject and value hash).
+    pub(crate) fn key_of(&self, f: &crate::diagnostic::Finding) -> crate::diagnostic::FindingKey {
+        f.key(&self.files[f.primary.file].path)
+    }
+
     /// The variables and base folder a file is read with in a unit.
     pub fn context<'a>(&'a self, unit: &'a Unit, file: FileId) -> (&'a Vars, &'a str) {
         match unit.members.iter().find(|m| m.file == file) {

@@ -138,7 +138,10 @@ pub(crate) fn scrub_run(
             }
         }
         scrubber.scrub_in(&mut f.message);
-        f.subject.names_mut().into_iter().for_each(|n| scrubber.scrub_in(n));
+        f.subject.mask(|text| match scrubber.scrub(text) {
+            std::borrow::Cow::Owned(masked) => Some(masked),
+            std::borrow::Cow::Borrowed(_) => None,
+        });
         scrubber.scrub_in(&mut f.primary.note);
         f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
         f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));

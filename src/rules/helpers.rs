@@ -21,8 +21,9 @@ impl InUnits for FindingBuilder {
     }
 
     fn in_units_of(self, project: &Project, file: FileId) -> Self {
-        let env = project.units_of(file).next().and_then(|u| u.env.clone());
-        self.units(env, project.units_of(file).map(|u| u.label.clone()).collect())
+        let units: Vec<&Unit> = project.units_of(file).collect();
+        let env = units.first().and_then(|u| u.env.clone());
+        self.units(env, units.iter().map(|u| u.label.clone()).collect())
     }
 }
 

@@ -531,11 +531,11 @@ fn history_matches_whole_lints_where_a_review_found_it_did_not() {
     }
 }
 
-/// Findings of every subject kind, recorded by hand the way earlier versions wrote them: the
+/// Findings about names and lines, recorded by hand the way earlier versions wrote them: the
 /// typed identity must read them all (a change to a subject's text would resurface every
 /// baselined finding of that kind).
 #[test]
-fn baselines_written_by_earlier_versions_keep_matching_every_subject_kind() {
+fn baselines_written_by_earlier_versions_keep_matching_names_and_lines() {
     let compose = "secrets:\n  unused_pw:\n    external: true\n  tracked:\n    file: ./pw.txt\nservices:\n  web:\n    image: nginx\n    secrets:\n      - missing_pw\n      - tracked\n    environment:\n      API_KEY_FILE: /run/secrets/api_key\n      NOTE: AKIAIOSFODNN7EXAMPLE # minipaas: ignore[MP007]\n";
     let dir = repo(&[("compose.yaml", compose), ("pw.txt", "hunter2\n")]);
     let entry = |code: &str, subject: &str| {
@@ -570,4 +570,79 @@ fn baselines_written_by_earlier_versions_keep_matching_every_subject_kind() {
         let run = minipaas(dir.path(), &["lint", "--baseline", "baseline.json", "--format", "json"]);
         assert_eq!(codes(&run).len(), 2, "without entry {skip}: {}", run.stdout);
     }
+}
+
+/// The other subject kinds, value findings (whose entries hold a salted Argon2id hash, computed
+/// here as version 2 does) and a name the output scrubber would mask were it a word of its own
+/// (MP007 is left out: it reports that name as a high-entropy value).
+#[test]
+fn baselines_written_by_earlier_versions_keep_matching_values_files_and_masked_subjects() {
+    use sha2::{Digest, Sha256};
+    let compose = "services:\n  db:\n    image: postgres:17\n    env_file: app.env\n    environment:\n      POSTGRES_PASSWORD: Zq9canaryX7\n      PGDATA: /data  # minipaas: ignore[MP006] not here\n    secrets:\n      - aB3dE5gH7jK9mN2pQ4sT6vW8\n";
+    // An env of its own, so that its missing file does not stop the root unit's MP001.
+    let manifest = "project:\n  files:\n  - prod/compose.yml\n  - prod/gone.yml\napi:\n  local: true\ndeploy:\n  version: 0.1.0\n";
+    let dir = repo(&[
+        ("compose.yaml", compose),
+        ("app.env", "DB_PASSWORD=hunter2x\n"),
+        ("prod/minipaas.yaml", manifest),
+        ("prod/compose.yml", "services:\n  web:\n    image: nginx\n"),
+    ]);
+    // Version 2's value column: `<salt hex>$<hex of Argon2id(sha256(value), salt)>`.
+    let value = |v: &str| {
+        let salt = [7u8; 16];
+        let params = argon2::Params::new(8 * 1024, 1, 1, Some(16)).unwrap();
+        let kdf = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut out = [0u8; 16];
+        kdf.hash_password_into(&Sha256::digest(v.as_bytes()), &salt, &mut out).unwrap();
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        format!("{}${}", hex(&salt), hex(&out))
+    };
+    let entry = |code: &str, path: &str, subject: &str, value: Option<String>| match value {
+        Some(v) => format!(
+            "{{\"code\": \"{code}\", \"path\": \"{path}\", \"subject\": \"{subject}\", \"value\": \"{v}\"}}"
+        ),
+        None => format!("{{\"code\": \"{code}\", \"path\": \"{path}\", \"subject\": \"{subject}\"}}"),
+    };
+    let entries = [
+        entry("MP001", "compose.yaml", "db/aB3dE5gH7jK9mN2pQ4sT6vW8", None),
+        entry("MP005", "compose.yaml", "env_file app.env", None),
+        entry("MP006", "compose.yaml", "db/POSTGRES_PASSWORD", Some(value("Zq9canaryX7"))),
+        entry("MP010", "prod/minipaas.yaml", "prod/gone.yml", None),
+        entry("MP011", "compose.yaml", "MP006 line 7", None),
+    ];
+    let file = |entries: &[String]| {
+        format!(
+            "{{\"version\": 2, \"kdf\": \"argon2id-m8192-t1-p1\", \"findings\": [{}]}}",
+            entries.join(", ")
+        )
+    };
+    let run = minipaas(dir.path(), &["lint", "--ignore", "MP007", "--format", "json"]);
+    let mut found: Vec<String> = codes(&run).into_iter().map(|(c, _, _)| c).collect();
+    found.sort();
+    assert_eq!(found, ["MP001", "MP005", "MP006", "MP010", "MP011"], "{}", run.stdout);
+    write(dir.path(), "baseline.json", &file(&entries));
+    let run = minipaas(
+        dir.path(),
+        &["lint", "--ignore", "MP007", "--baseline", "baseline.json", "--format", "json"],
+    );
+    assert_eq!(codes(&run), [], "{}", run.stdout);
+    // Each entry matches only its own finding; another value under the same key is new.
+    for skip in 0..entries.len() {
+        let kept: Vec<String> =
+            entries.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, e)| e.clone()).collect();
+        write(dir.path(), "baseline.json", &file(&kept));
+        let run = minipaas(
+            dir.path(),
+            &["lint", "--ignore", "MP007", "--baseline", "baseline.json", "--format", "json"],
+        );
+        assert_eq!(codes(&run).len(), 1, "without entry {skip}: {}", run.stdout);
+    }
+    let mut other = entries.to_vec();
+    other[2] = entry("MP006", "compose.yaml", "db/POSTGRES_PASSWORD", Some(value("another-value")));
+    write(dir.path(), "baseline.json", &file(&other));
+    let run = minipaas(
+        dir.path(),
+        &["lint", "--ignore", "MP007", "--baseline", "baseline.json", "--format", "json"],
+    );
+    assert_eq!(codes(&run).into_iter().map(|(c, _, _)| c).collect::<Vec<_>>(), ["MP006"], "{}", run.stdout);
 }
