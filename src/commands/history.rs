@@ -38,6 +38,14 @@ pub(crate) fn history(
     // Values masked in commit subjects: those of the last whole load as well as the units of
     // a partial one.
     let mut whole_scrubber: Option<crate::secrets::mask::Scrubber<'_>> = None;
+    // Every value those scrubbers knew: a later commit's subject may quote an earlier value
+    // (`rotate: replace <old password>`), so every subject is masked with all of them at the end.
+    let mut all_values: BTreeSet<String> = BTreeSet::new();
+    let mut scrubber_for = |project: &crate::model::Project| {
+        let values = crate::secrets::mask::known_values(project, &det);
+        all_values.extend(values.iter().cloned());
+        crate::secrets::mask::Scrubber::with_values(&det, values)
+    };
     // Git is read on one thread, ahead of the model on this one.
     let reader = loader.reader();
     let mut trees = at.trees()?;
@@ -77,8 +85,7 @@ pub(crate) fn history(
                 if !seen.insert(project.key_of(f)) {
                     continue;
                 }
-                let scrubber = scrubber
-                    .get_or_insert_with(|| crate::secrets::mask::Scrubber::for_project(&det, &project));
+                let scrubber = scrubber.get_or_insert_with(|| scrubber_for(&project));
                 let summary = scrubber.scrub(&commit.summary);
                 let summary = match &whole_scrubber {
                     Some(s) if !whole => s.scrub(&summary).into_owned(),
@@ -98,13 +105,16 @@ pub(crate) fn history(
                 });
             }
             if whole {
-                whole_scrubber = Some(
-                    scrubber.unwrap_or_else(|| crate::secrets::mask::Scrubber::for_project(&det, &project)),
-                );
+                whole_scrubber = Some(scrubber.unwrap_or_else(|| scrubber_for(&project)));
             }
         }
         Ok(())
     })?;
+    let every = crate::secrets::mask::Scrubber::with_values(&det, all_values.into_iter().collect());
+    for leak in &mut leaks {
+        every.scrub_in(&mut leak.summary);
+        every.scrub_in(&mut leak.message);
+    }
     crate::render::history::render(format, commits.len(), &leaks, out)?;
     Ok(if leaks.is_empty() { Outcome::Clean } else { Outcome::Findings })
 }

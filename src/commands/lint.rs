@@ -66,7 +66,7 @@ pub(crate) fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             Baseline::load(path)?.apply(&project, &mut findings);
         }
         if let Some(rev) = &args.since {
-            since(&ws, &opts, &settings, rev, &project, &mut findings)?;
+            since(&ws, &opts, &settings, rev, &project, &mut findings, &scrubber)?;
         }
         drop(progress);
         let report = Report {
@@ -146,7 +146,8 @@ pub(crate) fn lint(args: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     Ok(outcome(&run.project, &run.findings))
 }
 
-/// Marks findings that already exist at `rev` as suppressed, leaving only the new ones.
+/// Marks findings that already exist at `rev` as suppressed, leaving only the new ones; the
+/// current findings were masked with `scrubber`, and so are those at `rev` before comparing.
 fn since(
     ws: &Workspace,
     opts: &LoadOptions,
@@ -154,9 +155,12 @@ fn since(
     rev: &str,
     project: &Project,
     findings: &mut [Finding],
+    scrubber: &Scrubber<'_>,
 ) -> Result<(), Error> {
     let then = ws.at_commit(rev)?;
-    let (old_project, old) = lint_workspace(&then, opts, settings)?;
+    let (old_project, mut old) = lint_workspace(&then, opts, settings)?;
+    // The findings at `rev` masked as the current ones were: the same text for the same subject.
+    old.iter_mut().for_each(|f| crate::render::mask_subject(scrubber, &mut f.subject));
     let before: std::collections::BTreeSet<_> = active(&old).map(|f| old_project.key_of(f)).collect();
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
         if before.contains(&project.key_of(f)) {

@@ -11,6 +11,9 @@ use std::fmt;
 pub enum Subject {
     /// A name a service uses: a reference, an environment key, a mount target (`svc/name`).
     Service { service: String, name: String },
+    /// Two references of a service mounted at one target (`svc/target` for secrets,
+    /// `svc/config:target` for configs: a secret and a config may share a target's text).
+    Mount { service: String, config: bool, target: String },
     /// A top-level declaration (`name`).
     Declaration(String),
     /// The committed file behind a secret's `file:` (`secret name`).
@@ -44,6 +47,8 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Service { service, name } => write!(f, "{service}/{name}"),
+            Subject::Mount { service, config: false, target } => write!(f, "{service}/{target}"),
+            Subject::Mount { service, config: true, target } => write!(f, "{service}/config:{target}"),
             Subject::Declaration(name) | Subject::Listed(name) | Subject::Masked(name) => f.write_str(name),
             Subject::SecretFile(name) => write!(f, "secret {name}"),
             Subject::EnvFile(path) => write!(f, "env_file {path}"),
@@ -77,10 +82,10 @@ impl FindingKey {
         hex16(format!("{}\0{}\0{}", self.code, self.path, self.subject).as_bytes())
     }
 
-    /// The fingerprint with the value's hash folded in: tells two values under one key apart
-    /// without carrying anything a value could be guessed from offline (16 bytes of a hash of
-    /// the hash, salted per process).
-    pub(crate) fn digest(&self) -> String {
+    /// The fingerprint with the value's hash and `extra` (a fix's title) folded in: tells two
+    /// values under one key apart without carrying anything a value could be guessed from
+    /// offline (16 bytes of a hash of the hash, salted per process).
+    pub(crate) fn digest(&self, extra: &str) -> String {
         static SALT: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
         let salt = SALT.get_or_init(|| {
             let mut salt = [0u8; 16];
@@ -92,6 +97,8 @@ impl FindingKey {
         let mut data = salt.to_vec();
         data.extend(self.fingerprint().as_bytes());
         data.extend(self.value.iter().flatten());
+        data.push(0);
+        data.extend(extra.as_bytes());
         hex16(&data)
     }
 }
@@ -111,6 +118,8 @@ mod tests {
         let s = |s: Subject| s.to_string();
         assert_eq!(s(Subject::Service { service: "db".into(), name: "PW".into() }), "db/PW");
         assert_eq!(s(Subject::Declaration("x".into())), "x");
+        let mount = |config| Subject::Mount { service: "api".into(), config, target: "db".into() };
+        assert_eq!((s(mount(false)), s(mount(true))), ("api/db".into(), "api/config:db".into()));
         assert_eq!(s(Subject::SecretFile("x".into())), "secret x");
         assert_eq!(s(Subject::EnvFile(".env".into())), "env_file .env");
         assert_eq!(s(Subject::Value { key: None, kind: "hash".into() }), "-/hash");

@@ -72,11 +72,14 @@ pub struct FixRun {
     pub problems: Vec<String>,
 }
 
-/// One fix of a finding: a refused fix is not tried again, but the finding may be offered
-/// another one later (a declaration, once the near name a rename pointed at is gone).
-type FixKey = (FindingKey, String);
+/// One fix of a finding, by the finding's key and the fix's title: a refused fix is not tried
+/// again, but the finding may be offered another one later (a declaration, once the near name
+/// a rename pointed at is gone). [`fix_only`] takes one too: two findings with one key (a
+/// secret's and a config's conflict at one target text) are told apart by their fixes.
+pub(crate) type FixKey = (FindingKey, String);
 
-fn fix_key(project: &Project, f: &Finding) -> FixKey {
+/// The [`FixKey`] of a finding's fix.
+pub(crate) fn fix_key(project: &Project, f: &Finding) -> FixKey {
     (project.key_of(f), f.fix.as_ref().map(|p| p.title.clone()).unwrap_or_default())
 }
 
@@ -150,7 +153,7 @@ fn choose(
     required: Applicability,
     blocked: &HashMap<FixKey, String>,
     single: bool,
-    only: Option<&FindingKey>,
+    only: Option<&FixKey>,
 ) -> (Vec<usize>, BTreeMap<FileId, Vec<Edit>>) {
     let mut chosen = Vec::new();
     let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
@@ -161,7 +164,7 @@ fn choose(
             || fix.applicability < required
             || fix.is_empty()
             || blocked.contains_key(&fix_key(project, f))
-            || only.is_some_and(|k| project.key_of(f) != *k)
+            || only.is_some_and(|k| fix_key(project, f) != *k)
         {
             continue;
         }
@@ -258,7 +261,7 @@ pub(crate) fn fix_only(
     opts: &LoadOptions,
     settings: &Settings,
     required: Applicability,
-    only: Option<&FindingKey>,
+    only: Option<&FixKey>,
 ) -> Result<FixRun, Error> {
     let (mut project, mut findings) = load(ws, opts, settings)?;
     let mut originals: BTreeMap<String, String> = BTreeMap::new();

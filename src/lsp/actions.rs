@@ -27,7 +27,8 @@ use crate::rules::{active, check_all};
 use crate::secrets::mask::Scrubber;
 
 /// What a listed action carries until it is resolved. It names the finding by a digest of its
-/// identity ([`crate::diagnostic::FindingKey::digest`]), so nothing of the message or value travels.
+/// identity and its fix's title ([`crate::diagnostic::FindingKey::digest`]), so nothing of the
+/// message or value travels.
 #[derive(Debug, Serialize, Deserialize)]
 struct Pending {
     uri: Uri,
@@ -38,7 +39,8 @@ struct Pending {
 }
 
 fn digest(project: &Project, f: &Finding) -> String {
-    project.key_of(f).digest()
+    let (key, title) = engine::fix_key(project, f);
+    key.digest(&title)
 }
 
 /// The actions for a range of a document; with `lazy`, without their edits.
@@ -168,7 +170,7 @@ fn quick_fix(
     required: Applicability,
 ) -> Result<Option<WorkspaceEdit>, Error> {
     let (mut fixed, opts, settings) = snapshot.open()?;
-    let only = project.key_of(f);
+    let only = engine::fix_key(project, f);
     let run = engine::fix_only(&mut fixed, &opts, &settings, required, Some(&only))?;
     Ok(workspace_edit(snapshot, &fixed, &run.changes))
 }

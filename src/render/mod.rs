@@ -138,10 +138,7 @@ pub(crate) fn scrub_run(
             }
         }
         scrubber.scrub_in(&mut f.message);
-        f.subject.mask(|text| match scrubber.scrub(text) {
-            std::borrow::Cow::Owned(masked) => Some(masked),
-            std::borrow::Cow::Borrowed(_) => None,
-        });
+        mask_subject(scrubber, &mut f.subject);
         scrubber.scrub_in(&mut f.primary.note);
         f.related.iter_mut().for_each(|r| scrubber.scrub_in(&mut r.note));
         f.help.iter_mut().for_each(|h| scrubber.scrub_in(h));
@@ -159,4 +156,15 @@ pub(crate) fn scrub_run(
         a.note.iter_mut().for_each(|n| scrubber.scrub_in(n));
     }
     problems.iter_mut().for_each(|p| scrubber.scrub_in(p));
+}
+
+/// A finding's subject as output shows it (what baselines record and `--since` compares).
+pub(crate) fn mask_subject(
+    scrubber: &crate::secrets::mask::Scrubber<'_>,
+    subject: &mut crate::diagnostic::Subject,
+) {
+    subject.mask(|text| match scrubber.scrub(text) {
+        std::borrow::Cow::Owned(masked) => Some(masked),
+        std::borrow::Cow::Borrowed(_) => None,
+    });
 }

@@ -103,7 +103,11 @@ impl Rule for ConflictingSecretTarget {
                                 kind.noun()
                             )
                         };
-                        let subject = Subject::Service { service: name.clone(), name: target.clone() };
+                        let subject = Subject::Mount {
+                            service: name.clone(),
+                            config: kind == ResourceKind::Config,
+                            target: target.clone(),
+                        };
                         let f = META
                             .finding(subject, message)
                             .at(def.file, written.item.clone(), "same target")

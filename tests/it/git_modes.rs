@@ -86,6 +86,34 @@ fn since_reports_only_new_findings() {
     assert!(run.stderr.contains("`nope` is not a commit"), "{}", run.stderr);
 }
 
+/// A subject that quotes a known value is masked now and at `rev` alike: an unchanged finding
+/// is not new.
+#[test]
+fn since_compares_masked_subjects_with_masked_subjects() {
+    let compose = "services:\n  web:\n    image: nginx\n    environment:\n      ADMIN_PASSWORD: admin\n    secrets:\n      - admin_password\n";
+    let dir = repo(&[("compose.yaml", compose)]);
+    git(dir.path(), &["tag", "v1"]);
+    write(dir.path(), "compose.yaml", &format!("# a comment\n{compose}"));
+    let run = minipaas(dir.path(), &["lint", "--format", "json"]);
+    assert!(codes(&run).iter().any(|(c, ..)| c == "MP001"), "{}", run.stdout);
+    let run = minipaas(dir.path(), &["lint", "--since", "v1", "--format", "json"]);
+    assert_eq!(codes(&run), [], "{}", run.stdout);
+}
+
+/// A commit subject that quotes a value of an earlier commit is masked too.
+#[test]
+fn history_masks_earlier_values_in_later_subjects() {
+    let dir = repo(&[("compose.yaml", &LEAK.replace("first-pw", "bluehorse42"))]);
+    write(dir.path(), "compose.yaml", &LEAK.replace("first-pw", "bluehorse43"));
+    // A new file: the step is a whole load, which knows only the new value.
+    write(dir.path(), "other/compose.yaml", "services:\n  web:\n    image: nginx\n");
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "rotate: replace bluehorse42"]);
+    let run = minipaas(dir.path(), &["lint", "--history"]);
+    assert!(run.stdout.contains("rotate: replace"), "{}", run.stdout);
+    assert!(!run.stdout.contains("bluehorse"), "{}", run.stdout);
+}
+
 #[test]
 fn history_finds_values_deleted_later_once() {
     let dir = repo(&[("compose.yaml", LEAK), ("README", "x\n")]);

@@ -503,3 +503,51 @@ fn hover_counts_credential_spec_configs() {
         "{value}"
     );
 }
+
+/// A secret and a config both conflicting at one target text: two findings, each with its own
+/// quick fix; fixing the secret's leaves the configs as they are.
+#[test]
+fn a_quick_fix_changes_only_its_own_finding() {
+    const BOTH: &str = "\
+services:
+  api:
+    image: api
+    secrets:
+      - {source: a, target: conf}
+      - {source: b, target: conf}
+    configs:
+      - {source: c, target: /conf}
+      - {source: d, target: /conf}
+secrets: {a: {external: true}, b: {external: true}}
+configs: {c: {external: true}, d: {external: true}}
+";
+    let dir = crate::common::repo(&[("compose.yaml", BOTH)]);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let uri = format!("file://{}/compose.yaml", root.display());
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": BOTH}}),
+    );
+    let found = client.diagnostics(&uri, |d| codes(d).iter().filter(|c| *c == "MP008").count() == 2);
+    let secret = found.iter().find(|d| d["code"] == "MP008" && d["range"]["start"]["line"] == 5).unwrap();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": secret["range"], "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "MP008")
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    let after = applied(BOTH, fix["edit"]["changes"][&uri].as_array().unwrap());
+    assert!(
+        !after.contains("{source: a, target: conf}") && after.contains("{source: b, target: conf}"),
+        "{after}"
+    );
+    assert!(
+        after.contains("{source: c, target: /conf}") && after.contains("{source: d, target: /conf}"),
+        "{after}"
+    );
+}

@@ -42,7 +42,8 @@ impl<'d> Scrubber<'d> {
     }
 
     /// `message` with every word that could be a value masked (`*`, same width), every known
-    /// value masked, and control characters (a terminal escape in a key) replaced by `?`.
+    /// value masked, and control characters (a terminal escape in a key, a lone `\r`) replaced by
+    /// `?`.
     pub fn scrub<'a>(&self, message: &'a str) -> Cow<'a, str> {
         let mut ranges = Vec::new();
         for (start, word) in split_words(message) {
@@ -59,14 +60,16 @@ impl<'d> Scrubber<'d> {
         if let Some(ac) = &self.values {
             ranges.extend(ac.find_iter(message).map(|m| m.range()));
         }
-        let control = message.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+        // `\r\n` is a line ending (a fix's text in a CRLF file); a lone `\r` rewrites the line.
+        let bad = |text: &str, i: usize, c: char| {
+            c.is_control() && c != '\n' && c != '\t' && !(c == '\r' && text[i + 1..].starts_with('\n'))
+        };
+        let control = message.char_indices().any(|(i, c)| bad(message, i, c));
         if ranges.is_empty() && !control {
             return Cow::Borrowed(message);
         }
         let masked = mask_ranges(message, ranges);
-        Cow::Owned(
-            masked.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '?' } else { c }).collect(),
-        )
+        Cow::Owned(masked.char_indices().map(|(i, c)| if bad(&masked, i, c) { '?' } else { c }).collect())
     }
 
     /// `text` (already masked by structure) with every known value masked too: a value can

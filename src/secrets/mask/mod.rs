@@ -18,7 +18,7 @@ use crate::model::yaml::{Kind, NodeId, Style, Tree};
 use fields::{Ctx, child, item};
 pub use messages::Scrubber;
 pub(crate) use messages::scrub;
-pub(crate) use messages::scrub_project;
+pub(crate) use messages::{known_values, scrub_project};
 use shown::shown_word;
 use words::{
     Words, harmless, has_userinfo, inner_span, is_interpolation, is_name, mask_comment, mask_comments,

@@ -300,3 +300,13 @@ fn the_code_review_found_these_and_they_stay_masked() {
     let out = mask_with("services:\n  a:\n    command: app --pin=4711\n", Shape::Compose, &det);
     assert!(!out.contains("4711"), "{out}");
 }
+
+#[test]
+fn line_endings_survive_scrubbing_and_other_control_characters_do_not() {
+    let det = Detector::default();
+    let scrubber = Scrubber::new(&det);
+    // A fix's text in a CRLF file keeps its line endings (SARIF shows it as inserted).
+    assert_eq!(scrubber.scrub("secrets:\r\n  - db\r\n"), "secrets:\r\n  - db\r\n");
+    // A lone `\r` would rewrite the terminal line; an escape would colour it.
+    assert_eq!(scrubber.scrub("a\rb\u{1b}[31m\r"), "a?b?[31m?");
+}
