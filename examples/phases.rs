@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use minipaas::testing::Format;
 use minipaas::testing::Workspace;
-use minipaas::testing::{Format, Report, TextOptions, render};
 use minipaas::testing::{LoadOptions, Project};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,17 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rules = t.elapsed();
     let t = Instant::now();
     let mut sink = Vec::new();
-    let det = minipaas::testing::Detector::default();
-    let scrubber = minipaas::testing::Scrubber::for_project(&det, &project);
-    let report = Report {
-        project: &project,
-        settings: &Default::default(),
-        findings: &findings,
-        fixed: &[],
-        fix_problems: &[],
-        scrubber: &scrubber,
-    };
-    render(Format::Text, &report, TextOptions { color: false, quiet: true }, &mut sink)?;
+    minipaas::testing::render_findings(Format::Text, &project, &findings, &mut sink)?;
     let text = t.elapsed();
     let out = format!(
         "open {open:?}  load {load:?}  rules {rules:?}  render {text:?}  ({} files, {} findings)\n",

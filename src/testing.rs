@@ -11,14 +11,36 @@ pub use crate::fix::write::write_atomic;
 pub use crate::model::compose::{Compose, ResourceKind};
 pub use crate::model::yaml::Tree;
 pub use crate::model::{InputError, LoadOptions, Project};
-pub use crate::render::{Format, Report, TextOptions, render};
+pub use crate::render::Format;
 pub use crate::rules::{active, check_all};
 pub use crate::secrets::Detector;
-pub use crate::secrets::mask::{Scrubber, mask};
+pub use crate::secrets::mask::mask;
 pub use crate::settings::Settings;
 pub use crate::swarm::{FakeSwarm, StackService, Swarm, labels};
 
 /// Every rule's code, in order.
 pub fn rule_codes() -> Vec<&'static str> {
     crate::rules::RULES.iter().map(|r| r.meta().code).collect()
+}
+
+/// Renders `findings` of `project` in `format` as `lint` does without fixes (plain text, values
+/// masked with the built-in detectors and the project's known values).
+pub fn render_findings(
+    format: Format,
+    project: &Project,
+    findings: &[Finding],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let det = Detector::default();
+    let scrubber = crate::secrets::mask::Scrubber::for_project(&det, project);
+    let settings = Settings::default();
+    let report = crate::render::Report {
+        project,
+        settings: &settings,
+        findings,
+        fixed: &[],
+        fix_problems: &[],
+        scrubber: &scrubber,
+    };
+    crate::render::render(format, &report, crate::render::TextOptions { color: false, quiet: true }, out)
 }

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use minipaas::testing::{LoadOptions, Project};
-use minipaas::testing::{Format, Report, TextOptions, render};
+use minipaas::testing::Format;
 use minipaas::testing::Workspace;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,18 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let ws = Workspace::with_tracked(dir.path(), Default::default());
     let Ok(project) = Project::load(&ws, &LoadOptions::default()) else { return };
     let findings = minipaas::testing::check_all(&project, &Default::default());
-    let det = minipaas::testing::Detector::default();
-    let scrubber = minipaas::testing::Scrubber::for_project(&det, &project);
-    let report = Report {
-        project: &project,
-        settings: &Default::default(),
-        findings: &findings,
-        fixed: &[],
-        fix_problems: &[],
-        scrubber: &scrubber,
-    };
     for format in [Format::Text, Format::Json, Format::Sarif, Format::Github] {
-        let mut out = Vec::new();
-        let _ = render(format, &report, TextOptions { color: false, quiet: false }, &mut out);
+        let _ = minipaas::testing::render_findings(format, &project, &findings, &mut Vec::new());
     }
 });

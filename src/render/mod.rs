@@ -34,7 +34,7 @@ pub enum Format {
 }
 
 /// Everything one lint run reports.
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     /// What was looked at.
     pub project: &'a Project,
     /// The configuration (its credential words decide what is masked).
@@ -51,7 +51,7 @@ pub struct Report<'a> {
 
 /// Counts for the summary line and `--format json`.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Compose files linted.
     pub files: usize,
     /// Lint units.
@@ -66,7 +66,7 @@ pub struct Summary {
 
 impl Report<'_> {
     /// The counts.
-    pub fn summary(&self) -> Summary {
+    pub(crate) fn summary(&self) -> Summary {
         let count = |s| crate::rules::active(self.findings).filter(|f| f.severity == s).count();
         Summary {
             files: self.project.linted_files().len(),
@@ -80,7 +80,7 @@ impl Report<'_> {
 
 /// How text output looks.
 #[derive(Debug, Clone, Copy)]
-pub struct TextOptions {
+pub(crate) struct TextOptions {
     /// ANSI colours.
     pub color: bool,
     /// Findings only, no summary line.
@@ -88,7 +88,7 @@ pub struct TextOptions {
 }
 
 /// Writes the report in `format`.
-pub fn render(
+pub(crate) fn render(
     format: Format,
     report: &Report<'_>,
     options: TextOptions,

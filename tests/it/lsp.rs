@@ -478,12 +478,9 @@ fn actions_listed_lazily_resolve_to_the_cli_bytes() {
     assert_eq!(client.child.wait().unwrap().code(), Some(1), "exit without shutdown");
 }
 
-/// Hover on a config a service takes through `credential_spec`: that service uses it.
-#[test]
-fn hover_counts_credential_spec_configs() {
-    let text = "services:\n  app:\n    image: app\n    credential_spec:\n      config: cred\nconfigs:\n  cred:\n    file: ./cred.json\n";
-    let dir = crate::common::repo(&[("compose.yaml", text), ("cred.json", "{}")]);
-    let root = std::fs::canonicalize(dir.path()).unwrap();
+/// A server started on `dir`, with its `compose.yaml` (holding `text`) open; and its URI.
+fn open_compose(dir: &std::path::Path, text: &str) -> (Client, String) {
+    let root = std::fs::canonicalize(dir).unwrap();
     let uri = format!("file://{}/compose.yaml", root.display());
     let mut client = Client::start(&root);
     client.initialize(&root);
@@ -491,6 +488,15 @@ fn hover_counts_credential_spec_configs() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
     );
+    (client, uri)
+}
+
+/// Hover on a config a service takes through `credential_spec`: that service uses it.
+#[test]
+fn hover_counts_credential_spec_configs() {
+    let text = "services:\n  app:\n    image: app\n    credential_spec:\n      config: cred\nconfigs:\n  cred:\n    file: ./cred.json\n";
+    let dir = crate::common::repo(&[("compose.yaml", text), ("cred.json", "{}")]);
+    let (mut client, uri) = open_compose(dir.path(), text);
     let hover = client.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 3}}),
@@ -522,14 +528,7 @@ secrets: {a: {external: true}, b: {external: true}}
 configs: {c: {external: true}, d: {external: true}}
 ";
     let dir = crate::common::repo(&[("compose.yaml", BOTH)]);
-    let root = std::fs::canonicalize(dir.path()).unwrap();
-    let uri = format!("file://{}/compose.yaml", root.display());
-    let mut client = Client::start(&root);
-    client.initialize(&root);
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": BOTH}}),
-    );
+    let (mut client, uri) = open_compose(dir.path(), BOTH);
     let found = client.diagnostics(&uri, |d| codes(d).iter().filter(|c| *c == "MP008").count() == 2);
     let secret = found.iter().find(|d| d["code"] == "MP008" && d["range"]["start"]["line"] == 5).unwrap();
     let actions = client.request(

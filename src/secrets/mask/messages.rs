@@ -14,7 +14,7 @@ use crate::secrets::Detector;
 use crate::secrets::split_words;
 
 /// Checks messages before they leave the process.
-pub struct Scrubber<'d> {
+pub(crate) struct Scrubber<'d> {
     det: &'d Detector,
     /// The credential values the project holds, found anywhere in a message.
     values: Option<AhoCorasick>,
@@ -22,13 +22,13 @@ pub struct Scrubber<'d> {
 
 impl<'d> Scrubber<'d> {
     /// A scrubber that knows no values: tokens, defaults and `PASSWORD=value` words only.
-    pub fn new(det: &'d Detector) -> Scrubber<'d> {
+    pub(crate) fn new(det: &'d Detector) -> Scrubber<'d> {
         Scrubber { det, values: None }
     }
 
     /// A scrubber that also masks each of `values` wherever it appears (values of fewer than
     /// three characters would mask too much of the prose and are left to the word check).
-    pub fn with_values(det: &'d Detector, values: Vec<String>) -> Scrubber<'d> {
+    pub(crate) fn with_values(det: &'d Detector, values: Vec<String>) -> Scrubber<'d> {
         let values: Vec<String> = values.into_iter().filter(|v| v.chars().count() >= 3).collect();
         let values = (!values.is_empty())
             .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&values).ok())
@@ -37,14 +37,14 @@ impl<'d> Scrubber<'d> {
     }
 
     /// A scrubber that knows every credential value `project` holds ([`known_values`]).
-    pub fn for_project(det: &'d Detector, project: &Project) -> Scrubber<'d> {
+    pub(crate) fn for_project(det: &'d Detector, project: &Project) -> Scrubber<'d> {
         Scrubber::with_values(det, known_values(project, det))
     }
 
     /// `message` with every word that could be a value masked (`*`, same width), every known
     /// value masked, and control characters (a terminal escape in a key, a lone `\r`) replaced by
     /// `?`.
-    pub fn scrub<'a>(&self, message: &'a str) -> Cow<'a, str> {
+    pub(crate) fn scrub<'a>(&self, message: &'a str) -> Cow<'a, str> {
         let mut ranges = Vec::new();
         for (start, word) in split_words(message) {
             let mut offset = start;
@@ -74,7 +74,7 @@ impl<'d> Scrubber<'d> {
 
     /// `text` (already masked by structure) with every known value masked too: a value can
     /// reach a place shown as a name (an anchor read as a password, used as a secret's name).
-    pub fn mask_known(&self, text: String) -> String {
+    pub(crate) fn mask_known(&self, text: String) -> String {
         match &self.values {
             Some(ac) if ac.is_match(&text) => {
                 mask_ranges(&text, ac.find_iter(&text).map(|m| m.range()).collect())
@@ -84,7 +84,7 @@ impl<'d> Scrubber<'d> {
     }
 
     /// The detectors it checks words with.
-    pub fn detector(&self) -> &Detector {
+    pub(crate) fn detector(&self) -> &Detector {
         self.det
     }
 

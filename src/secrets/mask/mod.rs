@@ -16,7 +16,7 @@ mod words;
 
 use crate::model::yaml::{Kind, NodeId, Style, Tree};
 use fields::{Ctx, child, item};
-pub use messages::Scrubber;
+pub(crate) use messages::Scrubber;
 pub(crate) use messages::scrub;
 pub(crate) use messages::{known_values, scrub_project};
 use shown::shown_word;
