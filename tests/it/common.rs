@@ -106,13 +106,16 @@ pub fn minipaas_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
     }
 }
 
+/// The findings of a JSON run.
+pub fn json_findings(run: &Run) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {} {}", run.stdout, run.stderr));
+    doc["findings"].as_array().unwrap().clone()
+}
+
 /// The `(code, line, column)` of every finding of a JSON run.
 pub fn codes(run: &Run) -> Vec<(String, u64, u64)> {
-    let doc: serde_json::Value =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    json_findings(run)
         .iter()
         .map(|f| {
             (

@@ -2,26 +2,21 @@
 //! found, how they are grouped, what `extends`, `include` and `.env` mean, what the tool
 //! cannot see, and that a finding several units share is printed once.
 
-use crate::common::{minipaas, repo};
+use crate::common::{json_findings, minipaas, repo};
 use serde_json::Value;
 
 /// `(code, path, line)` of every finding, with the finding itself.
 fn findings(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, u64, Value)> {
     let mut all = vec!["lint", "--format", "json"];
     all.extend_from_slice(args);
-    let run = minipaas(dir, &all);
-    let doc: Value =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {} {}", run.stdout, run.stderr));
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    json_findings(&minipaas(dir, &all))
+        .into_iter()
         .map(|f| {
             (
                 f["code"].as_str().unwrap().to_string(),
                 f["path"].as_str().unwrap().to_string(),
                 f["line"].as_u64().unwrap(),
-                f.clone(),
+                f,
             )
         })
         .collect()
