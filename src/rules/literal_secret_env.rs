@@ -63,8 +63,9 @@ Create the secret with `minipaas secret create --env prod --name postgres_passwo
 ## Fix safety
 For images known to read the variable from a file (postgres, mysql, mariadb, mongo, minio,
 wordpress, nextcloud, grafana: the list ships with minipaas), the fix rewrites `KEY: value` to
-`KEY_FILE: /run/secrets/<key in lower case>`, grants that secret to the service and declares
-it `external: true`, then prints the `minipaas secret create` command to run. It is unsafe:
+`KEY_FILE: /run/secrets/<key in lower case>` (`<service>_<key>` when another service sets the
+same key to another value), grants that secret to the service and declares it
+`external: true`, then prints the `minipaas secret create` command to run. It is unsafe:
 the secret must be created before the next deploy, and the old value must be rotated since
 it stays in git history. Other images, and values shared through anchors, get no fix.
 "#,
@@ -158,6 +159,25 @@ fn file_suffix(images: &Images<'_>, service: &str, key: &str) -> Result<&'static
         .ok_or_else(|| Unfixable(format!("image `{repo}` is not known to read `{key}` from a file")))
 }
 
+/// The secret a literal moves to: `<key>` in lower case, or `<service>_<key>` when another
+/// service of the unit sets the same key to another literal (two services with two passwords
+/// must not end up reading one secret).
+fn secret_name(project: &Project, unit: &Unit, service: &Service, var: &EnvVar) -> String {
+    let key = &var.key.value;
+    let value = var.value.as_ref().map(|v| v.value.as_str());
+    let other_value = project.services(unit).any(|(_, other)| {
+        other.name.value != service.name.value
+            && other.environment.iter().any(|v| {
+                v.key.value == *key && v.value.as_ref().is_some_and(|o| Some(o.value.as_str()) != value)
+            })
+    });
+    if other_value {
+        format!("{}_{}", service.name.value, key).to_ascii_lowercase()
+    } else {
+        key.to_ascii_lowercase()
+    }
+}
+
 /// `KEY: literal` → `KEY_FILE: /run/secrets/<name>`, plus granting and declaring `<name>`.
 fn move_to_secret(
     project: &Project,
@@ -170,7 +190,7 @@ fn move_to_secret(
     let key = &var.key.value;
     let svc = &service.name.value;
     let suffix = file_suffix(images, svc, key)?;
-    let name = key.to_ascii_lowercase();
+    let name = secret_name(project, unit, service, var);
     let f = &project.files[file];
     let tree = f.tree.as_ref().ok_or_else(|| Unfixable("the file did not parse".into()))?;
     let node = service.node.ok_or_else(|| Unfixable(format!("service `{svc}` has no mapping")))?;

@@ -314,3 +314,33 @@ fn a_rotation_repoints_the_reference_in_the_overlay_that_holds_it() {
     let config = stack_config(dir.path(), &["dev/base.yaml", "dev/over.yaml"]);
     assert_eq!(config.matches("target: tok").count(), 1, "{config}");
 }
+
+/// Two services setting one key to two passwords: each moves to a secret of its own, and
+/// services that share a value share the secret.
+#[test]
+fn two_passwords_under_one_key_move_to_two_secrets() {
+    let text = "services:\n  orders_db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: first-pw-canary\n  users_db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: second-pw-canary\n";
+    let dir = repo(&[("compose.yaml", text)]);
+    let run = minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let after = read(dir.path(), "compose.yaml");
+    assert!(!after.contains("pw-canary"), "{after}");
+    let mounted: Vec<&str> = after
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("POSTGRES_PASSWORD_FILE: /run/secrets/"))
+        .collect();
+    assert_eq!(mounted.len(), 2, "{after}");
+    assert_ne!(mounted[0], mounted[1], "two passwords must not become one secret:\n{after}");
+    for name in &mounted {
+        assert!(run.stdout.contains(&format!("docker secret create {name} -")), "{name}: {}", run.stdout);
+    }
+    // One password in two services: one secret, as before.
+    let same = text.replace("second-pw-canary", "first-pw-canary");
+    let dir = repo(&[("compose.yaml", &same)]);
+    minipaas(dir.path(), &["lint", "--fix", "--unsafe-fixes"]);
+    let after = read(dir.path(), "compose.yaml");
+    let mounted: Vec<&str> = after
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("POSTGRES_PASSWORD_FILE: /run/secrets/"))
+        .collect();
+    assert_eq!(mounted, ["postgres_password", "postgres_password"], "{after}");
+}
