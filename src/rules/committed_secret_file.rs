@@ -131,10 +131,11 @@ impl Rule for CommittedSecretFile {
                         let Some(text) = facts.text.as_deref().filter(|_| facts.tracked) else {
                             continue;
                         };
-                        let keys = det.env_file_credentials(text);
-                        if keys.is_empty() {
+                        let found = det.env_file_credentials(text);
+                        if found.is_empty() {
                             continue;
                         }
+                        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
                         let message = format!(
                             "env file `{path}` of service `{}` is tracked by git and sets {}",
                             service.name.value,
@@ -144,6 +145,7 @@ impl Rule for CommittedSecretFile {
                             .finding(Subject::EnvFile(path.clone()), message)
                             .at(file, raw.span.clone(), "tracked by git")
                             .in_unit(unit)
+                            .value(&credentials(&found))
                             .help(format!(
                                 "move those values to secrets (`minipaas secret create`), run `git rm --cached {path}`, and rotate them"
                             ))
@@ -193,25 +195,36 @@ fn interpolation_file(
                 .any(|d| d.name.value == v || d.real_name.as_ref().is_some_and(|n| n.value == v))
         })
     };
-    let keys: Vec<String> = env
+    let found: Vec<(String, String)> = env
         .vars
         .iter()
         .filter(|(k, v)| {
             (det.literal_credential(k, v).is_some() || crate::secrets::find_hash(v).is_some()) && !declared(v)
         })
-        .map(|(k, _)| k.clone())
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if keys.is_empty() {
+    if found.is_empty() {
         return None;
     }
+    let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
     let message =
         format!("env file `{path}`, read for interpolation, is tracked by git and sets {}", keys.join(", "));
     let f = META
         .finding(Subject::EnvFile(path.clone()), message)
         .at(file, span, "reads a tracked env file")
         .in_unit(unit)
+        .value(&credentials(&found))
         .help(format!(
             "keep credentials out of `{path}`: move them to secrets (`minipaas secret create`), commit an example file instead (`git rm --cached {path}`), and rotate them"
         ));
     Some(f.build())
+}
+
+/// The credentials an env file sets, as one text for the finding's value hash: another
+/// credential, or another value of one, is a new finding to baselines, `--since` and
+/// `--history`; a change to any other variable is not.
+fn credentials(found: &[(String, String)]) -> String {
+    let mut lines: Vec<String> = found.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    lines.sort();
+    lines.concat()
 }

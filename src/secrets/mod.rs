@@ -320,9 +320,9 @@ fn high_entropy(value: &str) -> Option<f64> {
 }
 
 impl Detector {
-    /// `KEY=value` lines of an env file whose key is a credential and whose value is literal;
-    /// returns the keys (never the values).
-    pub fn env_file_credentials(&self, text: &str) -> Vec<String> {
+    /// `KEY=value` lines of an env file whose key is a credential and whose value is literal,
+    /// as (key, value): the keys for messages, the values only for the finding's value hash.
+    pub fn env_file_credentials(&self, text: &str) -> Vec<(String, String)> {
         let mut keys = Vec::new();
         for line in text.lines() {
             let line = line.trim();
@@ -343,7 +343,7 @@ impl Detector {
             }
             let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
             if self.literal_credential(k.trim(), v).is_some() {
-                keys.push(k.trim().to_string());
+                keys.push((k.trim().to_string(), v.to_string()));
             }
         }
         keys

@@ -125,10 +125,10 @@ fn configured_words_and_placeholders() {
 }
 
 #[test]
-fn env_files_report_keys_only() {
-    let keys =
+fn env_files_report_credential_assignments_only() {
+    let found =
         det().env_file_credentials("# c\nexport DB_PASSWORD=\"x1\"\nUSER=bob\nTOKEN=\nAPI_KEY=${FROM_ENV}\n");
-    assert_eq!(keys, ["DB_PASSWORD"]);
+    assert_eq!(found, [("DB_PASSWORD".to_string(), "x1".to_string())]);
 }
 
 #[test]

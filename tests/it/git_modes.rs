@@ -86,6 +86,30 @@ fn since_reports_only_new_findings() {
     assert!(run.stderr.contains("`nope` is not a commit"), "{}", run.stderr);
 }
 
+/// A committed env file that gains a credential is a new finding to a baseline, to `--since`
+/// and to `--history`; one whose other variables change is not.
+#[test]
+fn a_new_credential_in_a_committed_env_file_is_not_hidden() {
+    let compose = "services:\n  app:\n    image: app\n    env_file: app.env\n";
+    let dir = repo(&[("compose.yaml", compose), ("app.env", "API_TOKEN=tok-first-canary\nLOG_LEVEL=info\n")]);
+    git(dir.path(), &["tag", "v1"]);
+    minipaas(dir.path(), &["lint", "--write-baseline", "baseline.json"]);
+    let lint = |args: &[&str]| {
+        let all = [&["lint", "--format", "json"][..], args].concat();
+        codes(&minipaas(dir.path(), &all)).into_iter().map(|(c, _, _)| c).collect::<Vec<_>>()
+    };
+    write(dir.path(), "app.env", "API_TOKEN=tok-first-canary\nLOG_LEVEL=debug\n");
+    assert_eq!(lint(&["--baseline", "baseline.json"]), Vec::<String>::new(), "another variable changed");
+    write(dir.path(), "app.env", "API_TOKEN=tok-first-canary\nLOG_LEVEL=info\nDB_PASSWORD=second-canary\n");
+    assert_eq!(lint(&["--baseline", "baseline.json"]), ["MP005"]);
+    assert_eq!(lint(&["--since", "v1"]), ["MP005"]);
+    git(dir.path(), &["commit", "-qam", "add a password"]);
+    let run = minipaas(dir.path(), &["lint", "--history", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["history"].as_array().map(Vec::len), Some(2), "{}", run.stdout);
+    assert!(!run.stdout.contains("canary"), "{}", run.stdout);
+}
+
 /// A subject that quotes a known value is masked now and at `rev` alike: an unchanged finding
 /// is not new.
 #[test]
@@ -633,7 +657,8 @@ fn baselines_written_by_earlier_versions_keep_matching_values_files_and_masked_s
     };
     let entries = [
         entry("MP001", "compose.yaml", "db/aB3dE5gH7jK9mN2pQ4sT6vW8", None),
-        entry("MP005", "compose.yaml", "env_file app.env", None),
+        // An env file's value column: its credential assignments, sorted, one per line.
+        entry("MP005", "compose.yaml", "env_file app.env", Some(value("DB_PASSWORD=hunter2x\n"))),
         entry("MP006", "compose.yaml", "db/POSTGRES_PASSWORD", Some(value("Zq9canaryX7"))),
         entry("MP010", "prod/minipaas.yaml", "prod/gone.yml", None),
         entry("MP011", "compose.yaml", "MP006 line 7", None),
