@@ -323,7 +323,7 @@ impl Detector {
     /// `KEY=value` lines of an env file whose key is a credential and whose value is literal,
     /// as (key, value): the keys for messages, the values only for the finding's value hash.
     pub fn env_file_credentials(&self, text: &str) -> Vec<(String, String)> {
-        let mut keys = Vec::new();
+        let mut found = Vec::new();
         for line in text.lines() {
             let line = line.trim();
             if line.starts_with('#') {
@@ -343,10 +343,10 @@ impl Detector {
             }
             let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
             if self.literal_credential(k.trim(), v).is_some() {
-                keys.push((k.trim().to_string(), v.to_string()));
+                found.push((k.trim().to_string(), v.to_string()));
             }
         }
-        keys
+        found
     }
 }
 
